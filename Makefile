@@ -1,0 +1,31 @@
+# migrate: PGXS build.  `make test` is the one command that installs what is
+# missing, builds with warnings as errors, installs, and runs every test
+# against a throw-away cluster (see test/run.sh).
+
+EXTENSION  = migrate
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = $(EXTENSION)
+OBJS       = $(patsubst %.c,%.o,$(wildcard src/*.c))
+DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
+
+REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+
+# PostgreSQL's own headers have unused parameters in inline functions
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+EXTRA_CLEAN = results output_iso regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test
+test:
+	bash test/run.sh
+
+# The everyday workflow (migration files, local database): mk/workflow.mk
+-include mk/workflow.mk

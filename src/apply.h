@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.h
+ *	  Running revision bodies and recording what ran.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_APPLY_H
+#define MIGRATE_APPLY_H
+
+#include "graph.h"
+
+extern void apply_check_not_in_body(const char *function);
+extern void apply_steps(Graph *g, List *steps, bool upgrade);
+extern void apply_stamp(Graph *g, List *removed, List *added);
+
+#endif							/* MIGRATE_APPLY_H */

@@ -1,0 +1,531 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  Reading and writing the extension's tables.
+ *
+ * All values travel as typed SPI parameters, every operator is qualified
+ * with pg_catalog, and each access runs as the owner of the catalog tables
+ * with search_path set to "pg_catalog, pg_temp": the caller may lack any
+ * privilege on the tables, and nothing in the caller's search_path can
+ * intercept our queries.  Planning needs one query for the whole graph;
+ * executing needs one for the bodies of all steps and one per table written.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "catalog.h"
+
+typedef struct CatalogAccess
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+	int			guc_nestlevel;
+} CatalogAccess;
+
+static Oid
+catalog_owner(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", false);
+	Oid			relid = get_relname_relid("revision", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"migrate.revision\" does not exist"),
+				 errhint("Run DROP EXTENSION migrate and CREATE EXTENSION migrate to repair the installation.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Same dance as PostgreSQL's own index builds and matview refreshes. */
+static void
+catalog_enter(CatalogAccess *ca)
+{
+	Oid			owner = catalog_owner();
+
+	GetUserIdAndSecContext(&ca->saved_userid, &ca->saved_sec_context);
+	SetUserIdAndSecContext(owner, ca->saved_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	ca->guc_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+static void
+catalog_leave(CatalogAccess *ca)
+{
+	AtEOXact_GUC(false, ca->guc_nestlevel);
+	SetUserIdAndSecContext(ca->saved_userid, ca->saved_sec_context);
+}
+
+static void
+check_spi(int rc, int expected, const char *what)
+{
+	if (rc != expected)
+		elog(ERROR, "%s failed: %s", what, SPI_result_code_string(rc));
+}
+
+/*
+ * A REPEATABLE READ or SERIALIZABLE caller whose snapshot predates another
+ * deploy's commit fails on the state row; say what happened and what to do.
+ */
+static void
+lock_error_callback(void *arg)
+{
+	if (geterrcode() == ERRCODE_T_R_SERIALIZATION_FAILURE)
+	{
+		errdetail("Another transaction changed the revision graph or the applied revisions after this transaction took its snapshot.");
+		errhint("Retry the transaction; under REPEATABLE READ or SERIALIZABLE, call migrate functions before anything else in it.");
+	}
+}
+
+/*
+ * Serialize every caller that changes the graph or the state.  A waiter
+ * resumes once the other transaction ends; in READ COMMITTED its next query
+ * takes a new snapshot and so sees the other's result.
+ */
+void
+catalog_lock_state(void)
+{
+	CatalogAccess ca;
+	ErrorContextCallback cb;
+	int			rc;
+
+	catalog_enter(&ca);
+	cb.callback = lock_error_callback;
+	cb.arg = NULL;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	rc = SPI_execute("UPDATE migrate.state "
+					 "SET generation = generation OPERATOR(pg_catalog.+) 1",
+					 false, 0);
+	error_context_stack = cb.previous;
+	check_spi(rc, SPI_OK_UPDATE, "locking migrate.state");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("table \"migrate.state\" must hold exactly one row"),
+				 errhint("INSERT INTO migrate.state DEFAULT VALUES as the extension owner.")));
+	catalog_leave(&ca);
+}
+
+/* text[] datum -> palloc'd C strings in the current memory context */
+static char **
+text_array_strings(Datum d, int *n, const char *what, const char *rev)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+	int			i;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(char *) * Max(*n, 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("%s of revision \"%s\" holds a null", what, rev)));
+		out[i] = TextDatumGetCString(elems[i]);
+	}
+	return out;
+}
+
+/*
+ * The whole graph and the applied state, in registration order, in one
+ * query; the returned graph is linked and checked.  Not read-only: in READ
+ * COMMITTED that gives the query a new snapshot, so a caller that waited for
+ * the state lock sees what the other transaction committed.
+ */
+Graph *
+catalog_load_graph(MemoryContext cxt)
+{
+	CatalogAccess ca;
+	Graph	   *g;
+	MemoryContext old;
+	uint64		i;
+	int			rc;
+
+	catalog_enter(&ca);
+	rc = SPI_execute("SELECT r.revision, r.down_revision, r.depends_on, "
+					 "r.branch_labels, r.message, r.seq, a.applied_at "
+					 "FROM migrate.revision r LEFT JOIN migrate.applied a "
+					 "ON a.revision OPERATOR(pg_catalog.=) r.revision "
+					 "ORDER BY r.seq",
+					 false, 0);
+	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
+	catalog_leave(&ca);
+
+	g = graph_create((int) SPI_processed, cxt);
+	old = MemoryContextSwitchTo(cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Revision   *r = &g->revs[i];
+		bool		isnull;
+		Datum		d;
+
+		r->id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+		r->down_names = text_array_strings(SPI_getbinval(tup, desc, 2, &isnull),
+										   &r->ndown_names, "down_revision", r->id);
+		r->dep_names = text_array_strings(SPI_getbinval(tup, desc, 3, &isnull),
+										  &r->ndep_names, "depends_on", r->id);
+		r->labels = text_array_strings(SPI_getbinval(tup, desc, 4, &isnull),
+									   &r->nlabels, "branch_labels", r->id);
+		r->message = TextDatumGetCString(SPI_getbinval(tup, desc, 5, &isnull));
+		r->seq = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		r->applied = !isnull;
+		r->applied_at = isnull ? 0 : DatumGetTimestampTz(d);
+	}
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(SPI_tuptable);
+
+	graph_link(g);
+	return g;
+}
+
+static Datum
+step_ids_array(Graph *g, List *revs)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(list_length(revs), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, revs)
+		ids[n++] = CStringGetTextDatum(g->revs[lfirst_int(lc)].id);
+	return PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* The upgrade (or downgrade) bodies of the steps, in step order. */
+char **
+catalog_load_bodies(Graph *g, List *steps, bool upgrade)
+{
+	CatalogAccess ca;
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		values[1];
+	char	  **bodies = palloc0(sizeof(char *) * Max(list_length(steps), 1));
+	int		   *pos = palloc(sizeof(int) * Max(g->n, 1));
+	ListCell   *lc;
+	uint64		i;
+	int			rc;
+	int			n = 0;
+
+	foreach(lc, steps)
+		pos[lfirst_int(lc)] = n++;
+	values[0] = step_ids_array(g, steps);
+
+	catalog_enter(&ca);
+	rc = SPI_execute_with_args(upgrade ?
+							   "SELECT revision, upgrade FROM migrate.revision "
+							   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)" :
+							   "SELECT revision, downgrade FROM migrate.revision "
+							   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)",
+							   1, argtypes, values, NULL, false, 0);
+	check_spi(rc, SPI_OK_SELECT, "reading revision bodies");
+	catalog_leave(&ca);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc, 1, &isnull));
+		int			rev = graph_lookup(g, id);
+
+		bodies[pos[rev]] = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+															 SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	for (i = 0; i < (uint64) n; i++)
+		if (bodies[i] == NULL)
+			elog(ERROR, "body of a planned revision vanished");
+	pfree(pos);
+	return bodies;
+}
+
+/*
+ * Record the steps: the applied set gains (or loses) the revisions, and the
+ * log gets one row per step.  Done once, after every body ran, as two
+ * statements whatever the number of steps.
+ */
+void
+catalog_record_steps(Graph *g, StepRecord *records, int n, bool upgrade,
+					 bool stamped, const char *role)
+{
+	CatalogAccess ca;
+	Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *ats = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *durations = palloc(sizeof(Datum) * Max(n, 1));
+	Oid			tstz_array = get_array_type(TIMESTAMPTZOID);
+	Oid			interval_array = get_array_type(INTERVALOID);
+	Datum		idarr,
+				atarr;
+	int			i,
+				rc;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		Interval   *iv = palloc0(sizeof(Interval));
+
+		iv->time = records[i].usecs;
+		ids[i] = CStringGetTextDatum(g->revs[records[i].rev].id);
+		ats[i] = TimestampTzGetDatum(records[i].at);
+		durations[i] = IntervalPGetDatum(iv);
+	}
+	idarr = PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
+	atarr = PointerGetDatum(construct_array(ats, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+
+	catalog_enter(&ca);
+	if (upgrade)
+	{
+		Oid			argtypes[2] = {TEXTARRAYOID, tstz_array};
+		Datum		values[2] = {idarr, atarr};
+
+		rc = SPI_execute_with_args("INSERT INTO migrate.applied (revision, applied_at) "
+								   "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), "
+								   "pg_catalog.unnest($2))",
+								   2, argtypes, values, NULL, false, 0);
+		check_spi(rc, SPI_OK_INSERT, "recording applied revisions");
+	}
+	else
+	{
+		Oid			argtypes[1] = {TEXTARRAYOID};
+		Datum		values[1] = {idarr};
+
+		rc = SPI_execute_with_args("DELETE FROM migrate.applied "
+								   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)",
+								   1, argtypes, values, NULL, false, 0);
+		check_spi(rc, SPI_OK_DELETE, "recording unapplied revisions");
+	}
+	{
+		Oid			argtypes[6] = {TEXTARRAYOID, TEXTOID, BOOLOID, TEXTOID,
+		tstz_array, interval_array};
+		Datum		values[6];
+
+		values[0] = idarr;
+		values[1] = CStringGetTextDatum(upgrade ? "upgrade" : "downgrade");
+		values[2] = BoolGetDatum(stamped);
+		values[3] = CStringGetTextDatum(role);
+		values[4] = atarr;
+		values[5] = PointerGetDatum(construct_array(durations, n, INTERVALOID,
+													sizeof(Interval), false,
+													TYPALIGN_DOUBLE));
+		rc = SPI_execute_with_args("INSERT INTO migrate.log "
+								   "(revision, direction, stamped, role, at, duration) "
+								   "SELECT u.r, $2, $3, $4, u.t, u.d "
+								   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($5), "
+								   "pg_catalog.unnest($6)) WITH ORDINALITY AS u(r, t, d, o) "
+								   "ORDER BY u.o",
+								   6, argtypes, values, NULL, false, 0);
+		check_spi(rc, SPI_OK_INSERT, "writing migrate.log");
+	}
+	catalog_leave(&ca);
+}
+
+static bool
+text_arrays_equal(Datum a, ArrayType *b)
+{
+	int			na,
+				nb,
+				i;
+	Datum	   *ea,
+			   *eb;
+	bool	   *nulla,
+			   *nullb;
+
+	deconstruct_array(DatumGetArrayTypeP(a), TEXTOID, -1, false, TYPALIGN_INT,
+					  &ea, &nulla, &na);
+	deconstruct_array(b, TEXTOID, -1, false, TYPALIGN_INT, &eb, &nullb, &nb);
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(TextDatumGetCString(ea[i]), TextDatumGetCString(eb[i])) != 0)
+			return false;
+	return true;
+}
+
+static bool
+text_equal(Datum a, const char *b)
+{
+	return strcmp(TextDatumGetCString(a), b) == 0;
+}
+
+/*
+ * Insert a new revision or replace an unapplied one; identical content is a
+ * no-op.  Returns whether anything was written.  The caller holds the state
+ * lock, so "applied" cannot change under us.
+ */
+bool
+catalog_register(const RevisionDef *def)
+{
+	CatalogAccess ca;
+	Oid			argtypes[7] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[7];
+	int			rc;
+	bool		exists = false;
+	bool		same = false;
+	bool		applied = false;
+	const char *changed = NULL;
+
+	values[0] = CStringGetTextDatum(def->revision);
+	values[1] = PointerGetDatum(def->down_revision);
+	values[2] = PointerGetDatum(def->depends_on);
+	values[3] = PointerGetDatum(def->branch_labels);
+	values[4] = CStringGetTextDatum(def->message);
+	values[5] = CStringGetTextDatum(def->upgrade);
+	values[6] = CStringGetTextDatum(def->downgrade);
+
+	catalog_enter(&ca);
+	rc = SPI_execute_with_args("SELECT r.down_revision, r.depends_on, r.branch_labels, "
+							   "r.message, r.upgrade, r.downgrade, "
+							   "EXISTS (SELECT FROM migrate.applied a "
+							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision) "
+							   "FROM migrate.revision r "
+							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, values, NULL, false, 0);
+	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		exists = true;
+		if (!text_arrays_equal(SPI_getbinval(tup, desc, 1, &isnull), def->down_revision))
+			changed = "down_revision";
+		else if (!text_arrays_equal(SPI_getbinval(tup, desc, 2, &isnull), def->depends_on))
+			changed = "depends_on";
+		else if (!text_arrays_equal(SPI_getbinval(tup, desc, 3, &isnull), def->branch_labels))
+			changed = "branch_labels";
+		else if (!text_equal(SPI_getbinval(tup, desc, 4, &isnull), def->message))
+			changed = "message";
+		else if (!text_equal(SPI_getbinval(tup, desc, 5, &isnull), def->upgrade))
+			changed = "upgrade";
+		else if (!text_equal(SPI_getbinval(tup, desc, 6, &isnull), def->downgrade))
+			changed = "downgrade";
+		same = (changed == NULL);
+		applied = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	if (same)
+	{
+		catalog_leave(&ca);
+		return false;
+	}
+	if (applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is applied and cannot be changed", def->revision),
+				 errdetail("The given %s differs from the registered one.", changed),
+				 errhint("Write a new revision for the change, or downgrade below \"%s\" before registering it again.",
+						 def->revision)));
+
+	if (exists)
+	{
+		rc = SPI_execute_with_args("UPDATE migrate.revision SET down_revision = $2, "
+								   "depends_on = $3, branch_labels = $4, message = $5, "
+								   "upgrade = $6, downgrade = $7, "
+								   "registered_at = pg_catalog.now(), "
+								   "registered_by = CURRENT_USER "
+								   "WHERE revision OPERATOR(pg_catalog.=) $1",
+								   7, argtypes, values, NULL, false, 0);
+		check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
+	}
+	else
+	{
+		rc = SPI_execute_with_args("INSERT INTO migrate.revision (revision, down_revision, "
+								   "depends_on, branch_labels, message, upgrade, downgrade) "
+								   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+								   7, argtypes, values, NULL, false, 0);
+		check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
+	}
+	catalog_leave(&ca);
+	return true;
+}
+
+/*
+ * Remove an unapplied revision that no other revision names, as
+ * down_revision or in depends_on (by id or by one of its branch labels).
+ */
+void
+catalog_forget(const char *revision)
+{
+	CatalogAccess ca;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	int			rc;
+	bool		isnull;
+	bool		applied;
+
+	values[0] = CStringGetTextDatum(revision);
+	catalog_enter(&ca);
+	rc = SPI_execute_with_args("SELECT EXISTS (SELECT FROM migrate.applied a "
+							   "  WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
+							   "(SELECT o.revision FROM migrate.revision o "
+							   "  WHERE r.revision OPERATOR(pg_catalog.=) ANY (o.down_revision) "
+							   "     OR o.depends_on OPERATOR(pg_catalog.&&) "
+							   "        (r.branch_labels OPERATOR(pg_catalog.||) r.revision) "
+							   "  ORDER BY o.revision LIMIT 1) "
+							   "FROM migrate.revision r "
+							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, values, NULL, false, 0);
+	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", revision),
+				 errhint("Call migrate_history() to list the registered revisions.")));
+	applied = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is applied and cannot be forgotten", revision),
+				 errhint("Downgrade below \"%s\" first.", revision)));
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+
+		if (!isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("revision \"%s\" is referenced by other revisions", revision),
+					 errdetail("Revision \"%s\" names it as down_revision or in depends_on.",
+							   TextDatumGetCString(d)),
+					 errhint("Forget or re-register the revisions that reference it first.")));
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	rc = SPI_execute_with_args("DELETE FROM migrate.revision "
+							   "WHERE revision OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, values, NULL, false, 0);
+	check_spi(rc, SPI_OK_DELETE, "deleting from migrate.revision");
+	catalog_leave(&ca);
+}

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.h
+ *	  Reading and writing the extension's tables (schema "migrate").
+ *
+ * Every function here expects the caller to be connected to SPI.  Catalog
+ * queries run as the owner of the tables with search_path pinned to
+ * pg_catalog, so neither the caller's privileges nor objects planted in the
+ * caller's search_path affect them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_CATALOG_H
+#define MIGRATE_CATALOG_H
+
+#include "graph.h"
+
+/* what migrate_revision() registers */
+typedef struct RevisionDef
+{
+	char	   *revision;
+	ArrayType  *down_revision;	/* text[], never NULL */
+	ArrayType  *depends_on;
+	ArrayType  *branch_labels;
+	char	   *upgrade;
+	char	   *downgrade;
+	char	   *message;
+} RevisionDef;
+
+/* one step as it is to be logged */
+typedef struct StepRecord
+{
+	int			rev;
+	TimestampTz at;
+	int64		usecs;
+} StepRecord;
+
+extern void catalog_lock_state(void);
+extern Graph *catalog_load_graph(MemoryContext cxt);
+extern char **catalog_load_bodies(Graph *g, List *steps, bool upgrade);
+extern void catalog_record_steps(Graph *g, StepRecord *records, int n,
+								 bool upgrade, bool stamped, const char *role);
+extern bool catalog_register(const RevisionDef *def);
+extern void catalog_forget(const char *revision);
+
+#endif							/* MIGRATE_CATALOG_H */

@@ -1,0 +1,363 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.c
+ *	  SQL-callable entry points of the migrate extension.
+ *
+ * Each function checks its arguments, connects to SPI, asks catalog.c for
+ * the graph, target.c/plan.c for what to do and apply.c to do it, and
+ * returns the result.  Per-call work happens in a child memory context that
+ * is deleted before returning.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "apply.h"
+#include "catalog.h"
+#include "graph.h"
+#include "register.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(migrate_revision);
+PG_FUNCTION_INFO_V1(migrate_forget);
+PG_FUNCTION_INFO_V1(migrate_upgrade);
+PG_FUNCTION_INFO_V1(migrate_downgrade);
+PG_FUNCTION_INFO_V1(migrate_stamp);
+PG_FUNCTION_INFO_V1(migrate_current);
+PG_FUNCTION_INFO_V1(migrate_heads);
+PG_FUNCTION_INFO_V1(migrate_resolve);
+PG_FUNCTION_INFO_V1(migrate_history);
+
+/* State shared by one call: its memory context and its result set. */
+typedef struct CallState
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	Tuplestorestate *tupstore;
+	TupleDesc	tupdesc;
+} CallState;
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * Set up a materialized result (for SRFs), a per-call memory context and an
+ * SPI connection.
+ */
+static void
+call_begin(FunctionCallInfo fcinfo, CallState *cs, bool srf)
+{
+	cs->tupstore = NULL;
+	cs->tupdesc = NULL;
+	if (srf)
+	{
+		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+#if PG_VERSION_NUM >= 150000
+		InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+#else
+		MemoryContext old;
+
+		if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+			!(rsinfo->allowedModes & SFRM_Materialize) || rsinfo->expectedDesc == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("set-valued function called in context that cannot accept a set")));
+		old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+		rsinfo->returnMode = SFRM_Materialize;
+		rsinfo->setDesc = CreateTupleDescCopy(rsinfo->expectedDesc);
+		rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+		MemoryContextSwitchTo(old);
+#endif
+		cs->tupstore = rsinfo->setResult;
+		cs->tupdesc = rsinfo->setDesc;
+	}
+	cs->cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate call",
+									ALLOCSET_DEFAULT_SIZES);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	cs->oldcxt = MemoryContextSwitchTo(cs->cxt);
+}
+
+static void
+call_end(CallState *cs)
+{
+	MemoryContextSwitchTo(cs->oldcxt);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	MemoryContextDelete(cs->cxt);
+}
+
+static void
+put_text(CallState *cs, const char *s)
+{
+	Datum		value = CStringGetTextDatum(s);
+	bool		isnull = false;
+
+	tuplestore_putvalues(cs->tupstore, cs->tupdesc, &value, &isnull);
+}
+
+static void
+put_revisions(CallState *cs, Graph *g, List *revs)
+{
+	ListCell   *lc;
+
+	foreach(lc, revs)
+		put_text(cs, g->revs[lfirst_int(lc)].id);
+}
+
+static void
+put_steps(CallState *cs, Graph *g, List *steps)
+{
+	ListCell   *lc;
+
+	foreach(lc, steps)
+	{
+		Revision   *r = &g->revs[lfirst_int(lc)];
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(r->id);
+		values[1] = CStringGetTextDatum(r->message);
+		tuplestore_putvalues(cs->tupstore, cs->tupdesc, values, nulls);
+	}
+}
+
+Datum
+migrate_revision(PG_FUNCTION_ARGS)
+{
+	RevisionDef def;
+	CallState	cs;
+
+	apply_check_not_in_body("migrate_revision()");
+	def.revision = text_arg(fcinfo, 0, "revision id");
+	def.down_revision = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
+	def.upgrade = text_arg(fcinfo, 2, "upgrade");
+	def.downgrade = text_arg(fcinfo, 3, "downgrade");
+	def.message = PG_ARGISNULL(4) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	def.branch_labels = PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5);
+	def.depends_on = PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6);
+	register_check_def(&def);
+
+	call_begin(fcinfo, &cs, false);
+	catalog_lock_state();
+	(void) catalog_register(&def);
+	call_end(&cs);
+	PG_RETURN_TEXT_P(cstring_to_text(def.revision));
+}
+
+Datum
+migrate_forget(PG_FUNCTION_ARGS)
+{
+	char	   *revision = text_arg(fcinfo, 0, "revision id");
+	CallState	cs;
+
+	apply_check_not_in_body("migrate_forget()");
+	register_check_id(revision);
+	call_begin(fcinfo, &cs, false);
+	catalog_lock_state();
+	catalog_forget(revision);
+	call_end(&cs);
+	PG_RETURN_VOID();
+}
+
+/* upgrade and downgrade differ only in the plan and the direction */
+static Datum
+move(FunctionCallInfo fcinfo, bool upgrade)
+{
+	char	   *target = text_arg(fcinfo, 0, "target");
+	bool		dry_run;
+	TargetSpec	spec;
+	CallState	cs;
+	Graph	   *g;
+	List	   *steps;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("dry_run must not be null")));
+	dry_run = PG_GETARG_BOOL(1);
+	if (!dry_run)
+		apply_check_not_in_body(upgrade ? "migrate_upgrade()" : "migrate_downgrade()");
+	target_parse(target, &spec);
+
+	call_begin(fcinfo, &cs, true);
+	/* a dry run changes nothing, so it neither waits nor blocks */
+	if (!dry_run)
+		catalog_lock_state();
+	g = catalog_load_graph(cs.cxt);
+	steps = upgrade ? plan_upgrade(g, &spec) : plan_downgrade(g, &spec);
+	if (!dry_run)
+		apply_steps(g, steps, upgrade);
+	put_steps(&cs, g, steps);
+	call_end(&cs);
+	return (Datum) 0;
+}
+
+Datum
+migrate_upgrade(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, true);
+}
+
+Datum
+migrate_downgrade(PG_FUNCTION_ARGS)
+{
+	return move(fcinfo, false);
+}
+
+Datum
+migrate_stamp(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	TargetSpec *specs;
+	CallState	cs;
+	Graph	   *g;
+	List	   *targets = NIL;
+	List	   *removed,
+			   *added;
+	ListCell   *lc;
+
+	apply_check_not_in_body("migrate_stamp()");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("stamp targets must not be null"),
+				 errhint("Use migrate_stamp('base') to mark nothing as applied.")));
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migrate_stamp() needs at least one target"),
+				 errhint("Use migrate_stamp('base') to mark nothing as applied.")));
+	specs = palloc(sizeof(TargetSpec) * n);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("stamp targets must not be null")));
+		target_parse(TextDatumGetCString(elems[i]), &specs[i]);
+	}
+
+	call_begin(fcinfo, &cs, true);
+	catalog_lock_state();
+	g = catalog_load_graph(cs.cxt);
+	for (i = 0; i < n; i++)
+		targets = list_concat_unique_int(targets, target_resolve(g, &specs[i]));
+	plan_stamp(g, targets, &removed, &added);
+	apply_stamp(g, removed, added);
+
+	foreach(lc, removed)
+		g->revs[lfirst_int(lc)].applied = false;
+	foreach(lc, added)
+		g->revs[lfirst_int(lc)].applied = true;
+	put_revisions(&cs, g, graph_sorted_by_id(g, graph_current_heads(g)));
+	call_end(&cs);
+	return (Datum) 0;
+}
+
+Datum
+migrate_current(PG_FUNCTION_ARGS)
+{
+	CallState	cs;
+	Graph	   *g;
+
+	call_begin(fcinfo, &cs, true);
+	g = catalog_load_graph(cs.cxt);
+	put_revisions(&cs, g, graph_sorted_by_id(g, graph_current_heads(g)));
+	call_end(&cs);
+	return (Datum) 0;
+}
+
+Datum
+migrate_heads(PG_FUNCTION_ARGS)
+{
+	CallState	cs;
+	Graph	   *g;
+
+	call_begin(fcinfo, &cs, true);
+	g = catalog_load_graph(cs.cxt);
+	put_revisions(&cs, g, graph_sorted_by_id(g, graph_heads(g)));
+	call_end(&cs);
+	return (Datum) 0;
+}
+
+Datum
+migrate_resolve(PG_FUNCTION_ARGS)
+{
+	char	   *target = text_arg(fcinfo, 0, "target");
+	TargetSpec	spec;
+	CallState	cs;
+	Graph	   *g;
+
+	target_parse(target, &spec);
+	call_begin(fcinfo, &cs, true);
+	g = catalog_load_graph(cs.cxt);
+	put_revisions(&cs, g, graph_sorted_by_id(g, target_resolve(g, &spec)));
+	call_end(&cs);
+	return (Datum) 0;
+}
+
+static Datum
+names_array(char **names, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(names[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+Datum
+migrate_history(PG_FUNCTION_ARGS)
+{
+	CallState	cs;
+	Graph	   *g;
+	ListCell   *lc;
+
+	call_begin(fcinfo, &cs, true);
+	g = catalog_load_graph(cs.cxt);
+	foreach(lc, plan_history(g))
+	{
+		Revision   *r = &g->revs[lfirst_int(lc)];
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(r->id);
+		values[1] = names_array(r->down_names, r->ndown_names);
+		values[2] = CStringGetTextDatum(r->message);
+		values[3] = names_array(r->labels, r->nlabels);
+		values[4] = names_array(r->dep_names, r->ndep_names);
+		values[5] = BoolGetDatum(r->nchildren == 0);
+		values[6] = BoolGetDatum(r->applied);
+		values[7] = TimestampTzGetDatum(r->applied_at);
+		nulls[7] = !r->applied;
+		tuplestore_putvalues(cs.tupstore, cs.tupdesc, values, nulls);
+	}
+	call_end(&cs);
+	return (Datum) 0;
+}

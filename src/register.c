@@ -1,0 +1,132 @@
+/*-------------------------------------------------------------------------
+ *
+ * register.c
+ *	  Checking what migrate_revision() and migrate_forget() are given.
+ *
+ * Only what a single revision can get wrong is checked here: names,
+ * repeats, and a revision naming itself.  References to other revisions are
+ * checked when the graph is used, because migration files load in any order.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "register.h"
+
+static bool
+reserved_name(const char *name)
+{
+	return strcmp(name, "head") == 0 || strcmp(name, "heads") == 0 ||
+		strcmp(name, "base") == 0;
+}
+
+/* NULL if name is a valid revision id or label, else why not */
+static const char *
+name_problem(const char *name)
+{
+	size_t		len = strlen(name);
+	const char *p;
+
+	if (len == 0)
+		return "It is empty.";
+	if (len > MIGRATE_NAME_MAXLEN)
+		return psprintf("It is %zu characters long; the limit is %d.", len,
+						MIGRATE_NAME_MAXLEN);
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || *p == '_'))
+			return "Only the characters A-Z, a-z, 0-9 and _ are allowed.";
+	if (reserved_name(name))
+		return psprintf("\"%s\" is reserved as a target name.", name);
+	return NULL;
+}
+
+void
+register_check_id(const char *revision)
+{
+	const char *problem = name_problem(revision);
+
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid revision id \"%s\"", revision),
+				 errdetail("%s", problem),
+				 errhint("A revision id is 1 to 64 characters from [A-Za-z0-9_], such as a 12-digit hex string.")));
+}
+
+/*
+ * Check a text[] argument and rebuild it as a plain one-dimensional array
+ * (NULL becomes empty), so that stored arrays compare element by element.
+ */
+static ArrayType *
+check_names(ArrayType *arr, const char *what, const char *revision)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i,
+				j;
+
+	if (arr == NULL)
+		return construct_empty_array(TEXTOID);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s of revision \"%s\" must be a one-dimensional array",
+						what, revision)));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *name;
+		const char *problem;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s of revision \"%s\" contains a null", what, revision),
+					 errhint("Leave the element out, or pass '{}' for none.")));
+		name = TextDatumGetCString(elems[i]);
+		problem = name_problem(name);
+		if (problem)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid name \"%s\" in %s of revision \"%s\"",
+							name, what, revision),
+					 errdetail("%s", problem),
+					 errhint("Revision ids and branch labels are 1 to 64 characters from [A-Za-z0-9_].")));
+		for (j = 0; j < i; j++)
+			if (strcmp(name, TextDatumGetCString(elems[j])) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s of revision \"%s\" names \"%s\" twice",
+								what, revision, name),
+						 errhint("Name each revision or label once.")));
+		if (strcmp(name, revision) == 0)
+		{
+			if (strcmp(what, "branch_labels") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_OBJECT),
+						 errmsg("branch label \"%s\" of revision \"%s\" is also a revision id",
+								name, revision),
+						 errhint("Choose a branch label that is not a revision id.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("revision \"%s\" names itself in its %s", revision, what),
+					 errhint("A revision follows or depends on other revisions, never itself.")));
+		}
+	}
+	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+void
+register_check_def(RevisionDef *def)
+{
+	register_check_id(def->revision);
+	def->down_revision = check_names(def->down_revision, "down_revision", def->revision);
+	def->depends_on = check_names(def->depends_on, "depends_on", def->revision);
+	def->branch_labels = check_names(def->branch_labels, "branch_labels", def->revision);
+}
