@@ -491,9 +491,10 @@ catalog_forget(const char *revision)
 	rc = SPI_execute_with_args("SELECT EXISTS (SELECT FROM migrate.applied a "
 							   "  WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
 							   "(SELECT o.revision FROM migrate.revision o "
-							   "  WHERE r.revision OPERATOR(pg_catalog.=) ANY (o.down_revision) "
+							   "  WHERE o.revision OPERATOR(pg_catalog.<>) r.revision "
+							   "    AND (r.revision OPERATOR(pg_catalog.=) ANY (o.down_revision) "
 							   "     OR o.depends_on OPERATOR(pg_catalog.&&) "
-							   "        (r.branch_labels OPERATOR(pg_catalog.||) r.revision) "
+							   "        (r.branch_labels OPERATOR(pg_catalog.||) r.revision)) "
 							   "  ORDER BY o.revision LIMIT 1) "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",

@@ -122,6 +122,33 @@ check_names(ArrayType *arr, const char *what, const char *revision)
 	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
+/* A revision depending on one of its own branch labels depends on itself. */
+static void
+check_depends_on_own_label(const RevisionDef *def)
+{
+	Datum	   *deps,
+			   *labels;
+	int			ndeps,
+				nlabels,
+				i,
+				j;
+
+	deconstruct_array(def->depends_on, TEXTOID, -1, false, TYPALIGN_INT,
+					  &deps, NULL, &ndeps);
+	deconstruct_array(def->branch_labels, TEXTOID, -1, false, TYPALIGN_INT,
+					  &labels, NULL, &nlabels);
+	for (i = 0; i < ndeps; i++)
+		for (j = 0; j < nlabels; j++)
+			if (strcmp(TextDatumGetCString(deps[i]), TextDatumGetCString(labels[j])) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("revision \"%s\" names itself in its depends_on",
+								def->revision),
+						 errdetail("\"%s\" is one of its own branch labels.",
+								   TextDatumGetCString(labels[j])),
+						 errhint("A revision follows or depends on other revisions, never itself.")));
+}
+
 void
 register_check_def(RevisionDef *def)
 {
@@ -129,4 +156,5 @@ register_check_def(RevisionDef *def)
 	def->down_revision = check_names(def->down_revision, "down_revision", def->revision);
 	def->depends_on = check_names(def->depends_on, "depends_on", def->revision);
 	def->branch_labels = check_names(def->branch_labels, "branch_labels", def->revision);
+	check_depends_on_own_label(def);
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs inside pg_virtualenv (PGHOST, PGPORT, PGUSER, PGPASSWORD set to a
+# throw-away cluster): every suite runs even when an earlier one fails.
+set -uo pipefail
+PG_CONFIG=$1
+status=0
+
+make -s installcheck PG_CONFIG="$PG_CONFIG" || { status=1; cat regression.diffs output_iso/regression.diffs 2>/dev/null | head -200; }
+bash test/dump_restore.sh || status=1
+if [ -x test/workflow/run.sh ] || [ -f test/workflow/run.sh ]; then
+	# prefixed so that only test/run.sh prints the closing summary line
+	bash test/workflow/run.sh 2>&1 | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/workflow: \1/'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+exit $status

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The one test command (`make test`): installs what is missing, builds with
+# warnings as errors, installs the extension, starts a throw-away cluster and
+# runs every test in it: pg_regress, isolation specs, the dump/restore round
+# trip and the workflow tests.  Prints "N passed, N failed" last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGVERSION=15
+PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
+
+missing=()
+[ -x "/usr/lib/postgresql/$PGVERSION/bin/postgres" ] || missing+=("postgresql-$PGVERSION")
+[ -x "$PG_CONFIG" ] && [ -e "$($PG_CONFIG --pgxs 2>/dev/null)" ] || missing+=("postgresql-server-dev-$PGVERSION")
+command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
+command -v make >/dev/null || missing+=(make)
+command -v gcc >/dev/null || missing+=(gcc)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "== installing ${missing[*]}"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== building (-Wall -Wextra -Werror)"
+make -s clean PG_CONFIG="$PG_CONFIG"
+make -s PG_CONFIG="$PG_CONFIG"
+echo "== installing"
+if [ -w "$($PG_CONFIG --sharedir)/extension" ]; then
+	make -s install PG_CONFIG="$PG_CONFIG"
+else
+	sudo make -s install PG_CONFIG="$PG_CONFIG"
+fi
+
+echo "== testing in a throw-away cluster"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+pg_virtualenv -t -v "$PGVERSION" bash test/run-in-cluster.sh "$PG_CONFIG" 2>&1 | tee "$log" || status=$?
+
+# pg_regress and isolation print "... ok" / "... FAILED" per test; the shell
+# tests print "PASS name" / "FAIL name"; the workflow suite sums itself up.
+passed=$(grep -cE '\.\.\. ok|^PASS ' "$log" || true)
+failed=$(grep -cE '\.\.\. FAILED|^FAIL ' "$log" || true)
+if summary=$(grep -oE '^workflow: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1); then
+	passed=$((passed + $(echo "$summary" | awk '{print $2}')))
+	failed=$((failed + $(echo "$summary" | awk '{print $4}')))
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
