@@ -67,8 +67,9 @@ SELECT to_regclass('br_lib') IS NULL AS lib_table_gone;
 -- a downgrade target that is not applied
 SELECT migrate_downgrade('lib1');
 SELECT migrate_downgrade('d1');
--- X@R with no child of R on X's line
+-- X@R with R outside X's lineage, or no child of R on X's line
 SELECT migrate_downgrade('alpha@b1');
+SELECT migrate_downgrade('m1@m1');
 
 -- stamp sets the applied set to the targets and their ancestors, running nothing
 SELECT steps('base', false);
