@@ -240,14 +240,15 @@ list_to_array(List *l, int *n)
 	return a;
 }
 
+/* appending backwards: lcons would move the whole array each time */
 static List *
 reverse_list(List *l)
 {
 	List	   *out = NIL;
-	ListCell   *lc;
+	int			i;
 
-	foreach(lc, l)
-		out = lcons_int(lfirst_int(lc), out);
+	for (i = list_length(l) - 1; i >= 0; i--)
+		out = lappend_int(out, list_nth_int(l, i));
 	return out;
 }
 
