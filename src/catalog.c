@@ -25,6 +25,7 @@
 #include "utils/datetime.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -154,11 +155,27 @@ text_array_strings(Datum d, int *n, const char *what, const char *rev)
 	return out;
 }
 
+typedef struct SeqRow
+{
+	int64		seq;
+	uint64		row;
+} SeqRow;
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	int64		x = ((const SeqRow *) a)->seq;
+	int64		y = ((const SeqRow *) b)->seq;
+
+	return (x > y) - (x < y);
+}
+
 /*
- * The whole graph and the applied state, in registration order, in one
- * query; the returned graph is linked and checked.  Not read-only: in READ
- * COMMITTED that gives the query a new snapshot, so a caller that waited for
- * the state lock sees what the other transaction committed.
+ * The whole graph and the applied state; the returned graph is linked and
+ * checked.  Two plain scans under one snapshot, taken now: in READ
+ * COMMITTED a caller that waited for the state lock sees what the other
+ * transaction committed.  Sorting by registration order happens here rather
+ * than in SQL, where 100,000 rows would spill to disk.
  */
 Graph *
 catalog_load_graph(MemoryContext cxt)
@@ -166,28 +183,40 @@ catalog_load_graph(MemoryContext cxt)
 	CatalogAccess ca;
 	Graph	   *g;
 	MemoryContext old;
-	uint64		i;
+	SPITupleTable *revisions;
+	SeqRow	   *order;
+	uint64		n,
+				i;
 	int			rc;
 
 	catalog_enter(&ca);
-	rc = SPI_execute("SELECT r.revision, r.down_revision, r.depends_on, "
-					 "r.branch_labels, r.message, r.seq, a.applied_at "
-					 "FROM migrate.revision r LEFT JOIN migrate.applied a "
-					 "ON a.revision OPERATOR(pg_catalog.=) r.revision "
-					 "ORDER BY r.seq",
-					 false, 0);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	rc = SPI_execute("SELECT revision, down_revision, depends_on, branch_labels, "
+					 "message, seq FROM migrate.revision",
+					 true, 0);
 	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
-	catalog_leave(&ca);
+	revisions = SPI_tuptable;
+	n = SPI_processed;
 
-	g = graph_create((int) SPI_processed, cxt);
-	old = MemoryContextSwitchTo(cxt);
-	for (i = 0; i < SPI_processed; i++)
+	order = palloc(sizeof(SeqRow) * Max(n, 1));
+	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		order[i].seq = DatumGetInt64(SPI_getbinval(revisions->vals[i],
+												   revisions->tupdesc, 6, &isnull));
+		order[i].row = i;
+	}
+	qsort(order, n, sizeof(SeqRow), cmp_seq);
+
+	g = graph_create((int) n, cxt);
+	old = MemoryContextSwitchTo(cxt);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = revisions->vals[order[i].row];
+		TupleDesc	desc = revisions->tupdesc;
 		Revision   *r = &g->revs[i];
 		bool		isnull;
-		Datum		d;
 
 		r->id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
 		r->down_names = text_array_strings(SPI_getbinval(tup, desc, 2, &isnull),
@@ -197,15 +226,36 @@ catalog_load_graph(MemoryContext cxt)
 		r->labels = text_array_strings(SPI_getbinval(tup, desc, 4, &isnull),
 									   &r->nlabels, "branch_labels", r->id);
 		r->message = TextDatumGetCString(SPI_getbinval(tup, desc, 5, &isnull));
-		r->seq = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
-		d = SPI_getbinval(tup, desc, 7, &isnull);
-		r->applied = !isnull;
-		r->applied_at = isnull ? 0 : DatumGetTimestampTz(d);
+		r->seq = order[i].seq;
 	}
 	MemoryContextSwitchTo(old);
-	SPI_freetuptable(SPI_tuptable);
+	SPI_freetuptable(revisions);
+	pfree(order);
+
+	rc = SPI_execute("SELECT revision, applied_at FROM migrate.applied", true, 0);
+	check_spi(rc, SPI_OK_SELECT, "reading migrate.applied");
+	PopActiveSnapshot();
+	catalog_leave(&ca);
 
 	graph_link(g);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		int			rev = graph_lookup(g, id);
+
+		if (rev < 0 || graph_name_is_label(g, id))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("applied revision \"%s\" is not registered", id),
+					 errhint("Register revision \"%s\" again, or delete it from migrate.applied as the extension owner.",
+							 id)));
+		g->revs[rev].applied = true;
+		g->revs[rev].applied_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+																	 SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
 	return g;
 }
 
