@@ -7,6 +7,7 @@ status=0
 
 make -s installcheck PG_CONFIG="$PG_CONFIG" || { status=1; cat regression.diffs output_iso/regression.diffs 2>/dev/null | head -200; }
 bash test/dump_restore.sh || status=1
+/usr/bin/python3 test/alembic_compare.py || status=1
 if [ -x test/workflow/run.sh ] || [ -f test/workflow/run.sh ]; then
 	# prefixed so that only test/run.sh prints the closing summary line
 	bash test/workflow/run.sh 2>&1 | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/workflow: \1/'

@@ -15,6 +15,7 @@ missing=()
 command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 command -v make >/dev/null || missing+=(make)
 command -v gcc >/dev/null || missing+=(gcc)
+/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)   # reference for test/alembic_compare.py
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "== installing ${missing[*]}"
 	sudo=""
