@@ -243,9 +243,10 @@ catalog_load_graph(MemoryContext cxt)
 		bool		isnull;
 		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
 														   SPI_tuptable->tupdesc, 1, &isnull));
-		int			rev = graph_lookup(g, id);
+		bool		is_label;
+		int			rev = graph_find(g, id, &is_label);
 
-		if (rev < 0 || graph_name_is_label(g, id))
+		if (rev < 0 || is_label)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("applied revision \"%s\" is not registered", id),

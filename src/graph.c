@@ -13,17 +13,38 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
 #include "graph.h"
 
+/*
+ * Names (revision ids and branch labels) to revision indexes: an
+ * open-addressing table from lib/simplehash.h, far cheaper per lookup than
+ * dynahash with string keys, which matters at 100,000 revisions.
+ */
 typedef struct NameEntry
 {
-	char		name[MIGRATE_NAME_MAXLEN + 1];	/* hash key */
+	const char *name;			/* points into the graph, not copied */
+	uint32		hash;
 	int			rev;
 	bool		is_label;
+	char		status;
 } NameEntry;
+
+#define SH_PREFIX names
+#define SH_ELEMENT_TYPE NameEntry
+#define SH_KEY_TYPE const char *
+#define SH_KEY name
+#define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key), strlen(key))
+#define SH_EQUAL(tb, a, b) (strcmp(a, b) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) a->hash
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 static void link_labels(Graph *g);
 static void link_edges(Graph *g);
@@ -34,48 +55,34 @@ Graph *
 graph_create(int n, MemoryContext cxt)
 {
 	Graph	   *g = MemoryContextAllocZero(cxt, sizeof(Graph));
-	HASHCTL		ctl;
 
 	g->n = n;
 	g->cxt = cxt;
 	g->revs = MemoryContextAllocZero(cxt, sizeof(Revision) * Max(n, 1));
 	g->stack = MemoryContextAlloc(cxt, sizeof(int) * Max(n, 1));
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = MIGRATE_NAME_MAXLEN + 1;
-	ctl.entrysize = sizeof(NameEntry);
-	ctl.hcxt = cxt;
-	g->names = hash_create("migrate revision names", Max(n, 16), &ctl,
-#if PG_VERSION_NUM >= 140000
-						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT
-#else
-						   HASH_ELEM | HASH_CONTEXT
-#endif
-		);
+	g->names = names_create(cxt, Max(n, 16), NULL);
 	return g;
 }
 
-/* Index of the revision with this id or branch label, or -1. */
+/*
+ * Index of the revision with this id or branch label, or -1; *is_label (if
+ * given) says which of the two the name is.
+ */
 int
-graph_lookup(Graph *g, const char *name)
+graph_find(Graph *g, const char *name, bool *is_label)
 {
-	NameEntry  *e;
+	NameEntry  *e = names_lookup((names_hash *) g->names, name);
 
-	if (strlen(name) > MIGRATE_NAME_MAXLEN)
-		return -1;
-	e = hash_search(g->names, name, HASH_FIND, NULL);
+	if (is_label)
+		*is_label = e ? e->is_label : false;
 	return e ? e->rev : -1;
 }
 
-bool
-graph_name_is_label(Graph *g, const char *name)
+int
+graph_lookup(Graph *g, const char *name)
 {
-	NameEntry  *e;
-
-	if (strlen(name) > MIGRATE_NAME_MAXLEN)
-		return false;
-	e = hash_search(g->names, name, HASH_FIND, NULL);
-	return e != NULL && e->is_label;
+	return graph_find(g, name, NULL);
 }
 
 static void
@@ -89,7 +96,7 @@ add_name(Graph *g, const char *name, int rev, bool is_label)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("catalog holds over-long name \"%s\" for revision \"%s\"",
 						name, g->revs[rev].id)));
-	e = hash_search(g->names, name, HASH_ENTER, &found);
+	e = names_insert((names_hash *) g->names, name, &found);
 	if (!found)
 	{
 		e->rev = rev;
@@ -162,7 +169,8 @@ link_edges(Graph *g)
 		for (j = 0; j < r->ndown_names; j++)
 		{
 			const char *name = r->down_names[j];
-			int			p = graph_lookup(g, name);
+			bool		is_label;
+			int			p = graph_find(g, name, &is_label);
 
 			if (strcmp(name, r->id) == 0)
 				ereport(ERROR,
@@ -170,7 +178,7 @@ link_edges(Graph *g)
 						 errmsg("revision \"%s\" names itself as its down_revision", r->id),
 						 errhint("Register revision \"%s\" again with the revision it follows.",
 								 r->id)));
-			if (p < 0 || graph_name_is_label(g, name))
+			if (p < 0 || is_label)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_OBJECT),
 						 errmsg("down_revision \"%s\" of revision \"%s\" does not exist",

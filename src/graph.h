@@ -17,7 +17,6 @@
 #include "postgres.h"
 
 #include "nodes/pg_list.h"
-#include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
 /* longest revision id or branch label */
@@ -67,7 +66,7 @@ typedef struct Graph
 {
 	int			n;
 	Revision   *revs;			/* in registration order */
-	HTAB	   *names;			/* revision id or branch label -> index */
+	void	   *names;			/* revision id or branch label -> index (graph.c) */
 	MemoryContext cxt;			/* everything above lives here */
 	/* scratch for traversals, n entries each */
 	int		   *stack;
@@ -76,8 +75,8 @@ typedef struct Graph
 /* graph.c */
 extern Graph *graph_create(int n, MemoryContext cxt);
 extern void graph_link(Graph *g);
+extern int	graph_find(Graph *g, const char *name, bool *is_label);
 extern int	graph_lookup(Graph *g, const char *name);
-extern bool graph_name_is_label(Graph *g, const char *name);
 extern bool *graph_new_set(Graph *g);
 extern void graph_ancestors(Graph *g, const int *starts, int nstarts,
 							bool versioned_only, bool *set);
