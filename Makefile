@@ -12,7 +12,8 @@ DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+# outputdir "." makes pg_regress 15 look for expected files in ./expected
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=$(EXTENSION)
 
 # PostgreSQL's own headers have unused parameters in inline functions
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
