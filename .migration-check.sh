@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# pre-commit hook guarding migrations/ (install: make hooks, or
+# ln -s ../../.migration-check.sh .git/hooks/pre-commit).
+#
+# Refuses a commit that
+#  - edits, renames or deletes a migration file already in the history of
+#    main: applied migrations are history; write a new one instead;
+#  - adds a migration whose down_revision is not a current head of the other
+#    migration files (two branches that each added a migration on the same
+#    head leave two heads once merged: run make migrate-merge).
+set -euo pipefail
+
+dir=${MIGRATIONS_DIR:-migrations}
+main=${MIGRATE_MAIN_BRANCH:-main}
+status=0
+
+refuse() { echo "migration check: $*" >&2; status=1; }
+
+# id and down_revisions of a migration as staged: "id down1 down2 ..."
+staged_graph_line() {
+	git show ":$1" | sed -nE "
+		s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/id \1/p
+		s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([^}]*)\}'.*/down \1/p" |
+		awk '$1 == "id" { id = $2 } $1 == "down" { down = $2 } END { gsub(",", " ", down); print id, down }'
+}
+
+on_main() {   # path was committed on main at some point
+	git rev-parse --verify -q "$main" >/dev/null && [ -n "$(git log --format=%H -1 "$main" -- "$1")" ]
+}
+
+added=()
+while IFS=$'\t' read -r st path rest; do
+	case $path in "$dir"/*.sql) ;; *) continue ;; esac
+	case $st in
+		A) added+=("$path") ;;
+		*) if on_main "$path"; then
+			   refuse "$path is already on $main: do not edit an existing migration, write a new one (make migrate-create)"
+		   fi ;;
+	esac
+done < <(git diff --cached --name-status --no-renames)
+
+if [ ${#added[@]} -gt 0 ]; then
+	# heads among the staged migrations that this commit does not add
+	graph=$(git ls-files -- "$dir/*.sql" | while read -r f; do
+		new=0
+		for a in "${added[@]}"; do [ "$a" = "$f" ] && new=1; done
+		echo "$new $(staged_graph_line "$f") $f"
+	done)
+	heads=$(echo "$graph" | awk '$1 == 0 { ids[$2] = 1; for (i = 3; i < NF; i++) named[$i] = 1 }
+		END { for (id in ids) if (!(id in named)) print id }')
+	added_ids=$(echo "$graph" | awk '$1 == 1 { print $2 }')
+	while read -r new id rest; do
+		[ "$new" = 1 ] || continue
+		set -- $rest
+		file=${!#}
+		# a merge brings migrations written on the other branch: only the
+		# single-head rule below applies to them
+		if git rev-parse -q --verify MERGE_HEAD >/dev/null && git cat-file -e "MERGE_HEAD:$file" 2>/dev/null; then
+			continue
+		fi
+		for down in "${@:1:$#-1}"; do
+			if ! grep -qx "$down" <<<"$heads" && ! grep -qx "$down" <<<"$added_ids"; then
+				refuse "$file revises $down, which is not a current head (heads: $(echo $heads | tr ' ' ',')): rebase it with make migrate-create, or join the heads with make migrate-merge"
+			fi
+		done
+	done <<<"$graph"
+	# and the result must have one head
+	all_heads=$(echo "$graph" | awk '{ ids[$2] = 1; for (i = 3; i < NF; i++) named[$i] = 1 }
+		END { for (id in ids) if (!(id in named)) print id }' | sort)
+	if [ "$(echo "$all_heads" | grep -c .)" -gt 1 ]; then
+		refuse "this commit leaves $dir/ with several heads ($(echo $all_heads | tr ' ' ',')): run make migrate-merge MESSAGE=\"merge\" and commit the merge too"
+	fi
+fi
+
+exit $status

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Shell tests of the workflow (make targets, migration files, the local
+# development cluster, DATABASE_URL, the deploy one-liner, the pre-commit
+# hook).  Each test works in a throw-away project folder with its own
+# development cluster, so a developer's own .devdb/ is never touched.
+# DATABASE_URL tests use the server in PGHOST/PGPORT/PGUSER/PGPASSWORD.
+# Prints PASS/FAIL per test and "N passed, N failed" last.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+passed=0
+failed=0
+scratch=$(mktemp -d)
+chmod 755 "$scratch"
+cleanup() {
+	for d in "$scratch"/*/devdb; do
+		[ -d "$d" ] && MIGRATE_DEVDB=$d bash "$repo/scripts/migrate.sh" db-stop >/dev/null 2>&1
+	done
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+# a project folder: the repo's make targets, a copy of the example migrations
+new_project() {
+	local p="$scratch/$1"
+	mkdir -p "$p"
+	cp -r "$repo/migrations" "$p/migrations"
+	echo "$p"
+}
+
+# make in the repo, against a project's migrations and development cluster
+mk() {
+	local p=$1; shift
+	make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" MIGRATE_DEVDB="$p/devdb" \
+		BACKUP_DIR="$p/backups" "$@"
+}
+
+devpsql() {  # project, sql
+	local user=postgres
+	[ "$(id -u)" -eq 0 ] || user=$(id -un)
+	psql -X -q -At -h "$1/devdb" -p 5432 -U "$user" -d migrate_dev -c "$2"
+}
+
+t() {  # name, function
+	local out
+	if out=$("$2" 2>&1); then
+		echo "PASS $1"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $1"
+		echo "$out" | sed 's/^/    /' | tail -40
+		failed=$((failed + 1))
+	fi
+}
+
+expect_fail() {  # command... : must fail with a one-line message
+	local out
+	if out=$("$@" 2>&1); then
+		echo "expected a failure from: $*"; return 1
+	fi
+	echo "$out"
+}
+
+# create -> fill -> upgrade -> current -> downgrade -> check, on a fresh database
+test_daily_flow() {
+	local p f id
+	p=$(new_project daily)
+	mk "$p" migrate-upgrade >/dev/null
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	f=$(mk "$p" migrate-create MESSAGE="Add users' nickname")
+	[ -f "$f" ] || { echo "no file: $f"; return 1; }
+	id=$(basename "$f" | cut -d_ -f1)
+	[[ $id =~ ^[0-9a-f]{12}$ ]] || { echo "bad id $id"; return 1; }
+	[[ $(basename "$f") == "${id}_add_users_nickname.sql" ]] || { echo "bad name $f"; return 1; }
+	grep -q "down_revision => '{e2f81c5a7b36}'" "$f" || return 1
+	grep -q "message       => 'Add users'' nickname'" "$f" || return 1
+	# an empty revision loads and applies
+	mk "$p" migrate-check >/dev/null && { echo "check passed with an unregistered file"; return 1; }
+	sed -i 's/^-- the SQL that applies this revision$/ALTER TABLE users ADD COLUMN nickname text;/;
+	        s/^-- the SQL that undoes it$/ALTER TABLE users DROP COLUMN nickname;/' "$f"
+	mk "$p" migrate-upgrade | grep >/dev/null "$id" || return 1
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = "$id" ] || return 1
+	devpsql "$p" "SELECT nickname FROM users" >/dev/null || return 1
+	mk "$p" migrate-check | grep >/dev/null "agree" || return 1
+	mk "$p" migrate-history | grep >/dev/null "Add users' nickname" || return 1
+	mk "$p" migrate-heads | grep >/dev/null "$id" || return 1
+	mk "$p" migrate-downgrade REVISION=-1 >/dev/null || return 1
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	devpsql "$p" "SELECT nickname FROM users" >/dev/null 2>&1 && { echo "column still there"; return 1; }
+	mk "$p" migrate-check >/dev/null
+}
+
+# files and database disagreeing, each way
+test_check_failures() {
+	local p out
+	p=$(new_project check)
+	mk "$p" migrate-upgrade >/dev/null
+	mk "$p" migrate-check >/dev/null || return 1
+	# an applied revision's file edited
+	sed -i 's/ADD COLUMN phone text/ADD COLUMN phone varchar(20)/' "$p/migrations/a1b2c3d4e5f6_add_phone.sql"
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q "applied revision's file changed: .*a1b2c3d4e5f6_add_phone.sql" <<<"$out" || { echo "$out"; return 1; }
+	git -C "$repo" show HEAD:migrations/a1b2c3d4e5f6_add_phone.sql >"$p/migrations/a1b2c3d4e5f6_add_phone.sql" 2>/dev/null ||
+		cp "$repo/migrations/a1b2c3d4e5f6_add_phone.sql" "$p/migrations/"
+	# a registered revision whose file is gone
+	mv "$p/migrations/e2f81c5a7b36_merge_email_and_plan.sql" "$scratch/"
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q "registered but its file is gone: e2f81c5a7b36" <<<"$out" || { echo "$out"; return 1; }
+	mv "$scratch/e2f81c5a7b36_merge_email_and_plan.sql" "$p/migrations/"
+	# a file not registered
+	mk "$p" migrate-create MESSAGE="later" >/dev/null
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q "not registered: " <<<"$out" || { echo "$out"; return 1; }
+	# upgrading registers it; the check is clean again
+	mk "$p" migrate-upgrade >/dev/null && mk "$p" migrate-check >/dev/null
+}
+
+# two branches, create refuses, merge joins them
+test_merge_flow() {
+	local p a b m out
+	p=$(new_project merge)
+	a=$(mk "$p" migrate-create MESSAGE="branch a")
+	# a second migration on the same head, as another developer made it
+	sed "s/$(basename "$a" | cut -d_ -f1)/0000000000bb/g; s/branch a/branch b/" "$a" >"$p/migrations/0000000000bb_branch_b.sql"
+	out=$(expect_fail mk "$p" migrate-create MESSAGE="third") || return 1
+	grep -q "several heads" <<<"$out" && grep -q "migrate-merge" <<<"$out" || { echo "$out"; return 1; }
+	m=$(mk "$p" migrate-merge MESSAGE="join a and b")
+	grep -q "down_revision => '{0000000000bb,$(basename "$a" | cut -d_ -f1)}'" "$m" ||
+		grep -q "down_revision => '{$(basename "$a" | cut -d_ -f1),0000000000bb}'" "$m" || { cat "$m"; return 1; }
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = "$(basename "$m" | cut -d_ -f1)" ] || return 1
+	out=$(expect_fail mk "$p" migrate-merge MESSAGE="again") || return 1
+	grep -q "single head" <<<"$out"
+}
+
+# a failing migration changes nothing: registration and upgrade are one transaction
+test_upgrade_failure_changes_nothing() {
+	local p out
+	p=$(new_project failing)
+	mk "$p" migrate-upgrade REVISION=a1b2c3d4e5f6 >/dev/null || return 1
+	sed -i 's/CREATE INDEX users_name_idx ON users (name);/CREATE INDEX users_name_idx ON users (no_such_column);/' \
+		"$p/migrations/3f6e2b9c1d07_index_users_name.sql"
+	out=$(expect_fail mk "$p" migrate-upgrade) || return 1
+	grep -q 'while applying revision "3f6e2b9c1d07"' <<<"$out" || { echo "$out"; return 1; }
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = a1b2c3d4e5f6 ] || return 1
+	# the edited file was not registered either: the call is one transaction
+	[ "$(devpsql "$p" "SELECT upgrade LIKE '%(name)%' FROM migrate.revision WHERE revision = '3f6e2b9c1d07'")" = t ] || return 1
+	[ "$(devpsql "$p" "SELECT to_regclass('accounts') IS NULL")" = t ]
+}
+
+test_stamp_backup_and_cluster() {
+	local p dump
+	p=$(new_project stamp)
+	mk "$p" migrate-stamp REVISION=3f6e2b9c1d07 | grep >/dev/null 3f6e2b9c1d07 || return 1
+	[ "$(devpsql "$p" "SELECT to_regclass('users') IS NULL")" = t ] || return 1
+	mk "$p" migrate-stamp REVISION=base >/dev/null || return 1
+	[ -z "$(devpsql "$p" "SELECT * FROM migrate_current()")" ] || return 1
+	dump=$(mk "$p" db-backup) || return 1
+	[ -s "$dump" ] || return 1
+	pg_restore --list "$dump" | grep >/dev/null "TABLE DATA migrate revision" || return 1
+	mk "$p" db-stop >/dev/null || return 1
+	# stopped: the next target starts it again
+	[ "$(mk "$p" migrate-current | grep -c row)" -ge 1 ] || return 1
+	mk "$p" db-reset >/dev/null || return 1
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	# the cluster listens on its socket only
+	[ "$(devpsql "$p" "SHOW listen_addresses")" = "" ] || return 1
+	[ -S "$p/devdb/.s.PGSQL.5432" ]
+}
+
+url_for() {   # a libpq connection string for a database of the PG* server
+	echo "host=${PGHOST:-localhost} port=${PGPORT:-5432} user=${PGUSER:-postgres} dbname=$1${PGPASSWORD:+ password=$PGPASSWORD}"
+}
+
+# DATABASE_URL pointing at another database: no local cluster is made
+test_database_url() {
+	local p url
+	p=$(new_project url)
+	dropdb --if-exists migrate_wf_second >/dev/null 2>&1
+	createdb migrate_wf_second || return 1
+	url=$(url_for migrate_wf_second)
+	DATABASE_URL=$url mk "$p" migrate-upgrade >/dev/null || return 1
+	[ "$(psql -X -At "$url" -c "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	[ ! -d "$p/devdb" ] || { echo "a local cluster was created"; return 1; }
+	DATABASE_URL=$url mk "$p" migrate-check >/dev/null || return 1
+	DATABASE_URL=$url mk "$p" migrate-downgrade REVISION=7c4d1e8f2a90 >/dev/null || return 1
+	[ "$(psql -X -At "$url" -c "SELECT * FROM migrate_current()")" = 7c4d1e8f2a90 ] || return 1
+	DATABASE_URL=$url mk "$p" db-backup | grep >/dev/null "migrate_wf_second-" || return 1
+	dropdb migrate_wf_second
+}
+
+# the deploy one-liner from the README: psql only, one transaction
+test_deploy_one_liner() {
+	local p url out
+	p=$(new_project deploy)
+	dropdb --if-exists migrate_wf_deploy >/dev/null 2>&1
+	createdb migrate_wf_deploy || return 1
+	url=$(url_for migrate_wf_deploy)
+	psql -X -q "$url" -c "CREATE EXTENSION migrate" || return 1
+	psql "$url" -X -q -v ON_ERROR_STOP=1 -1 $(printf -- '-f %s ' "$p"/migrations/*.sql) \
+		-c "SELECT * FROM migrate_upgrade('head')" >/dev/null || return 1
+	[ "$(psql -X -At "$url" -c "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	# a broken new migration: nothing of the deploy remains
+	mk "$p" migrate-create MESSAGE="broken" >/dev/null
+	sed -i 's/^-- the SQL that applies this revision$/SELECT 1 FROM no_such_table;/' "$p"/migrations/*_broken.sql
+	out=$(psql "$url" -X -q -v ON_ERROR_STOP=1 -1 $(printf -- '-f %s ' "$p"/migrations/*.sql) \
+		-c "SELECT * FROM migrate_upgrade('head')" 2>&1) && return 1
+	[ "$(psql -X -At "$url" -c "SELECT count(*) FROM migrate.revision")" = 7 ] || return 1
+	[ "$(psql -X -At "$url" -c "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	dropdb migrate_wf_deploy
+}
+
+# the pre-commit hook
+test_hook() {
+	local g out
+	g="$scratch/hookrepo"
+	git init -q -b main "$g" || return 1
+	git -C "$g" config user.email dev@example.com
+	git -C "$g" config user.name dev
+	cp -r "$repo/migrations" "$g/"
+	cp "$repo/.migration-check.sh" "$g/"
+	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-commit"
+	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-merge-commit"
+	git -C "$g" add . && git -C "$g" commit -q -m "migrations" || return 1
+	# editing a migration that is on main is refused
+	sed -i 's/ADD COLUMN phone text/ADD COLUMN phone varchar(20)/' "$g/migrations/a1b2c3d4e5f6_add_phone.sql"
+	git -C "$g" add migrations
+	out=$(expect_fail git -C "$g" commit -q -m "edit") || return 1
+	grep -q "a1b2c3d4e5f6_add_phone.sql is already on main" <<<"$out" || { echo "$out"; return 1; }
+	git -C "$g" checkout -q HEAD -- migrations
+	# deleting one is refused too
+	git -C "$g" rm -q migrations/3f6e2b9c1d07_index_users_name.sql
+	expect_fail git -C "$g" commit -q -m "delete" >/dev/null || return 1
+	git -C "$g" reset -q --hard
+	# a migration on the head is accepted
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" create "on head") >/dev/null || return 1
+	git -C "$g" add migrations && git -C "$g" commit -q -m "new on head" || return 1
+	# one whose down_revision is not a head is refused
+	cat >"$g/migrations/00000000beef_stale.sql" <<'SQL'
+SELECT migrate_revision(
+    revision      => '00000000beef',
+    down_revision => '{7c4d1e8f2a90}',
+    message       => 'made on an old head'
+);
+SQL
+	git -C "$g" add migrations
+	out=$(expect_fail git -C "$g" commit -q -m "stale") || return 1
+	grep -q "revises 7c4d1e8f2a90, which is not a current head" <<<"$out" || { echo "$out"; return 1; }
+	git -C "$g" rm -q --cached migrations/00000000beef_stale.sql && rm "$g/migrations/00000000beef_stale.sql"
+	# two branches merged by git: the second migration on the same head is refused
+	git -C "$g" checkout -q -b feature
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" create "feature work") >/dev/null
+	git -C "$g" add migrations && git -C "$g" commit -q -m "feature" || return 1
+	git -C "$g" checkout -q main
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" create "main work") >/dev/null
+	git -C "$g" add migrations && git -C "$g" commit -q -m "main work" || return 1
+	out=$(expect_fail git -C "$g" merge -q --no-ff feature -m "merge feature") || return 1
+	out=$(expect_fail git -C "$g" commit -q -m "merge feature") || return 1
+	grep -q "several heads" <<<"$out" || { echo "$out"; return 1; }
+	# joining the heads with a merge migration makes the commit acceptable
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" merge "join") >/dev/null || return 1
+	git -C "$g" add migrations && git -C "$g" commit -q -m "merge feature" || return 1
+}
+
+t "daily flow: create, fill, upgrade, current, downgrade, check" test_daily_flow
+t "check: unregistered file, missing file, edited applied file" test_check_failures
+t "merge flow: create refuses two heads, merge joins them" test_merge_flow
+t "a failing upgrade changes nothing" test_upgrade_failure_changes_nothing
+t "stamp, db-backup, db-stop, db-reset, socket only" test_stamp_backup_and_cluster
+t "DATABASE_URL targets another database" test_database_url
+t "deploy one-liner with psql only, all or nothing" test_deploy_one_liner
+t "pre-commit hook refusals" test_hook
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
