@@ -3,7 +3,6 @@
 # against a throw-away cluster (see test/run.sh).
 
 EXTENSION  = migrate
-EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = $(EXTENSION)
 OBJS       = $(patsubst %.c,%.o,$(wildcard src/*.c))
@@ -20,13 +19,19 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 EXTRA_CLEAN = results output_iso regression.diffs regression.out
 
-PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+else
+# A fresh machine: `make test` and `make demo` install PostgreSQL first.
+all install installcheck:
+	@echo "migrate: PostgreSQL 15 server headers are missing: run make test or make demo, which install them" >&2; exit 1
+endif
 
 .PHONY: test
 test:
 	bash test/run.sh
 
 # The everyday workflow (migration files, local database): mk/workflow.mk
--include mk/workflow.mk
+include mk/workflow.mk

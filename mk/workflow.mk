@@ -6,8 +6,11 @@ MIGRATE_SH = bash $(CURDIR)/scripts/migrate.sh
         migrate-current migrate-history migrate-heads migrate-stamp migrate-check \
         db-backup db-start db-stop db-reset hooks
 
-# Quick start: local database up, extension in, example migrations to head.
-demo: migrate-upgrade migrate-current migrate-history
+# Quick start: installs what is missing, brings up the local database with the
+# extension, upgrades it to head with migrations/, shows current and history.
+demo:
+	@bash $(CURDIR)/scripts/install-deps.sh
+	@$(MAKE) -s --no-print-directory migrate-upgrade migrate-current migrate-history
 
 migrate-create:
 	@$(MIGRATE_SH) create "$(MESSAGE)"

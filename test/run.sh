@@ -9,20 +9,8 @@ cd "$(dirname "$0")/.."
 PGVERSION=15
 PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
 
-missing=()
-[ -x "/usr/lib/postgresql/$PGVERSION/bin/postgres" ] || missing+=("postgresql-$PGVERSION")
-[ -x "$PG_CONFIG" ] && [ -e "$($PG_CONFIG --pgxs 2>/dev/null)" ] || missing+=("postgresql-server-dev-$PGVERSION")
-command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
-command -v make >/dev/null || missing+=(make)
-command -v gcc >/dev/null || missing+=(gcc)
-/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)   # reference for test/alembic_compare.py
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "== installing ${missing[*]}"
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# python3-alembic is the reference implementation test/alembic_compare.py checks against
+bash scripts/install-deps.sh python3-alembic
 
 echo "== building (-Wall -Wextra -Werror)"
 make -s clean PG_CONFIG="$PG_CONFIG"
