@@ -5,12 +5,13 @@ set -uo pipefail
 PG_CONFIG=$1
 status=0
 
-make -s installcheck PG_CONFIG="$PG_CONFIG" || { status=1; cat regression.diffs output_iso/regression.diffs 2>/dev/null | head -200; }
+make -s installcheck PG_CONFIG="$PG_CONFIG" || { status=1; head -200 regression.diffs 2>/dev/null; }
 bash test/dump_restore.sh || status=1
 /usr/bin/python3 test/alembic_compare.py || status=1
-if [ -x test/workflow/run.sh ] || [ -f test/workflow/run.sh ]; then
-	# prefixed so that only test/run.sh prints the closing summary line
-	bash test/workflow/run.sh 2>&1 | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/workflow: \1/'
-	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-fi
+/usr/bin/python3 test/hardening/fuzz.py || status=1
+bash test/hardening/faults.sh || status=1
+bash test/hardening/load.sh || status=1
+# prefixed so that only test/run.sh prints the closing summary line
+bash test/workflow/run.sh 2>&1 | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/workflow: \1/'
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 exit $status

@@ -93,4 +93,17 @@ SELECT * FROM migrate_current();
 SELECT to_regclass('users') IS NULL AS no_users_table;
 SELECT count(*) FROM migrate_history();
 
+-- messages and bodies round-trip exactly, whatever they hold; names are
+-- refused unless plain
+SELECT migrate_revision('odd', '{}', E'SELECT \'it''s $$ \\ Zoë 日本\'',
+                        E'SELECT 1 -- \\x', E'l\'initial $1 \\n $$ Zoë 日本');
+SELECT message = E'l\'initial $1 \\n $$ Zoë 日本' AS message_exact,
+       upgrade = E'SELECT \'it''s $$ \\ Zoë 日本\'' AS upgrade_exact
+  FROM migrate_history() JOIN migrate.revision USING (revision, message)
+ WHERE revision = 'odd';
+SELECT migrate_revision('Zoë');
+SELECT migrate_revision('it''s');
+SELECT migrate_revision('a$b', '{}', branch_labels => '{"x\\y"}');
+SELECT migrate_revision('ok', '{}', branch_labels => '{"日本"}');
+
 TRUNCATE migrate.revision, migrate.applied, migrate.log;
