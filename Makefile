@@ -35,3 +35,8 @@ test:
 
 # The everyday workflow (migration files, local database): mk/workflow.mk
 include mk/workflow.mk
+
+# the suites under valgrind: slow, run after touching memory handling
+.PHONY: test-valgrind
+test-valgrind:
+	bash test/hardening/valgrind.sh
