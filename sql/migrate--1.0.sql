@@ -60,6 +60,23 @@ CREATE TABLE migrate.state (
 );
 INSERT INTO migrate.state DEFAULT VALUES;
 
+/*
+ * Any write to the graph or the applied set, migrate's own or by hand, bumps
+ * the generation: backends keep the graph of their last call and reuse it
+ * while the generation they see is unchanged.
+ */
+CREATE FUNCTION migrate.bump_generation() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE migrate.state SET generation = generation + 1;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON migrate.revision FOR EACH STATEMENT EXECUTE FUNCTION migrate.bump_generation();
+CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON migrate.applied FOR EACH STATEMENT EXECUTE FUNCTION migrate.bump_generation();
+
 GRANT SELECT ON migrate.revision, migrate.applied, migrate.log TO PUBLIC;
 
 -- without these, pg_dump/pg_restore bring the graph back empty

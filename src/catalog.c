@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -25,6 +26,7 @@
 #include "utils/datetime.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -107,12 +109,14 @@ lock_error_callback(void *arg)
  * resumes once the other transaction ends; in READ COMMITTED its next query
  * takes a new snapshot and so sees the other's result.
  */
-void
+int64
 catalog_lock_state(void)
 {
 	CatalogAccess ca;
 	ErrorContextCallback cb;
 	int			rc;
+	bool		isnull;
+	int64		generation;
 
 	catalog_enter(&ca);
 	cb.callback = lock_error_callback;
@@ -120,16 +124,21 @@ catalog_lock_state(void)
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
 	rc = SPI_execute("UPDATE migrate.state "
-					 "SET generation = generation OPERATOR(pg_catalog.+) 1",
+					 "SET generation = generation OPERATOR(pg_catalog.+) 1 "
+					 "RETURNING generation",
 					 false, 0);
 	error_context_stack = cb.previous;
-	check_spi(rc, SPI_OK_UPDATE, "locking migrate.state");
+	check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("table \"migrate.state\" must hold exactly one row"),
 				 errhint("INSERT INTO migrate.state DEFAULT VALUES as the extension owner.")));
+	generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
 	catalog_leave(&ca);
+	return generation;
 }
 
 /* text[] datum -> palloc'd C strings in the current memory context */
@@ -171,16 +180,13 @@ cmp_seq(const void *a, const void *b)
 }
 
 /*
- * The whole graph and the applied state; the returned graph is linked and
- * checked.  Two plain scans under one snapshot, taken now: in READ
- * COMMITTED a caller that waited for the state lock sees what the other
- * transaction committed.  Sorting by registration order happens here rather
+ * The whole graph and the applied state, read under the active snapshot and
+ * linked and checked.  Sorting by registration order happens here rather
  * than in SQL, where 100,000 rows would spill to disk.
  */
-Graph *
-catalog_load_graph(MemoryContext cxt)
+static Graph *
+load_graph(MemoryContext cxt)
 {
-	CatalogAccess ca;
 	Graph	   *g;
 	MemoryContext old;
 	SPITupleTable *revisions;
@@ -189,8 +195,6 @@ catalog_load_graph(MemoryContext cxt)
 				i;
 	int			rc;
 
-	catalog_enter(&ca);
-	PushActiveSnapshot(GetTransactionSnapshot());
 	rc = SPI_execute("SELECT revision, down_revision, depends_on, branch_labels, "
 					 "message, seq FROM migrate.revision",
 					 true, 0);
@@ -234,8 +238,6 @@ catalog_load_graph(MemoryContext cxt)
 
 	rc = SPI_execute("SELECT revision, applied_at FROM migrate.applied", true, 0);
 	check_spi(rc, SPI_OK_SELECT, "reading migrate.applied");
-	PopActiveSnapshot();
-	catalog_leave(&ca);
 
 	graph_link(g);
 	for (i = 0; i < SPI_processed; i++)
@@ -257,6 +259,126 @@ catalog_load_graph(MemoryContext cxt)
 																	 SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
+	return g;
+}
+
+/*
+ * The graph of the last call, kept across calls and transactions.
+ *
+ * Every change to migrate.revision or migrate.applied bumps
+ * migrate.state.generation in the same transaction (migrate's own calls take
+ * the state lock; statement triggers catch every other write), so two
+ * snapshots that see the same generation of the same state table see the
+ * same graph.  A graph read inside a transaction that later aborts (or a
+ * subtransaction that rolls back) may hold changes that never committed,
+ * and is dropped then.  This turns a no-op upgrade or migrate_current() on
+ * a large graph from a full catalog read into one single-row read.
+ */
+static MemoryContext cache_cxt = NULL;
+static Graph *cached_graph = NULL;
+static Oid	cached_state_relid = InvalidOid;
+static int64 cached_generation = -1;
+
+static void
+cache_drop(void)
+{
+	if (cache_cxt)
+		MemoryContextDelete(cache_cxt);
+	cache_cxt = NULL;
+	cached_graph = NULL;
+	cached_generation = -1;
+}
+
+static void
+cache_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		cache_drop();
+}
+
+static void
+cache_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		cache_drop();
+}
+
+void
+catalog_init(void)
+{
+	RegisterXactCallback(cache_xact_callback, NULL);
+	RegisterSubXactCallback(cache_subxact_callback, NULL);
+}
+
+/*
+ * Forget the cached graph: the caller is changing it in memory.  It stays
+ * usable until the end of the call, whose memory context takes it over.
+ */
+void
+catalog_graph_changed(void)
+{
+	if (cache_cxt)
+		MemoryContextSetParent(cache_cxt, CurrentMemoryContext);
+	cache_cxt = NULL;
+	cached_graph = NULL;
+	cached_generation = -1;
+}
+
+/*
+ * The graph and the applied state.  locked_generation is what
+ * catalog_lock_state() returned, or CATALOG_UNLOCKED for a reader.  The
+ * graph is shared with later calls: callers must not change it, or must call
+ * catalog_graph_changed() first.
+ */
+Graph *
+catalog_graph(int64 locked_generation)
+{
+	CatalogAccess ca;
+	Oid			relid = get_relname_relid("state", get_namespace_oid("migrate", false));
+	int64		generation;
+	Graph	   *g;
+
+	catalog_enter(&ca);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (locked_generation != CATALOG_UNLOCKED)
+		generation = locked_generation - 1; /* before our own bump */
+	else
+	{
+		bool		isnull;
+		int			rc = SPI_execute("SELECT generation FROM migrate.state", true, 0);
+
+		check_spi(rc, SPI_OK_SELECT, "reading migrate.state");
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("table \"migrate.state\" must hold exactly one row"),
+					 errhint("INSERT INTO migrate.state DEFAULT VALUES as the extension owner.")));
+		generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+												 1, &isnull));
+		SPI_freetuptable(SPI_tuptable);
+	}
+
+	if (cached_graph && relid == cached_state_relid && generation == cached_generation)
+		g = cached_graph;
+	else
+	{
+		/* built under the call's context, kept only once it is complete */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate graph",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		cache_drop();
+		g = load_graph(cxt);
+		MemoryContextSetParent(cxt, CacheMemoryContext);
+		cache_cxt = cxt;
+		cached_graph = g;
+		cached_state_relid = relid;
+	}
+	PopActiveSnapshot();
+	catalog_leave(&ca);
+
+	/* our own bump changes no content: the graph stays valid for it */
+	cached_generation = (locked_generation != CATALOG_UNLOCKED) ? locked_generation : generation;
 	return g;
 }
 

@@ -35,8 +35,13 @@ typedef struct StepRecord
 	int64		usecs;
 } StepRecord;
 
-extern void catalog_lock_state(void);
-extern Graph *catalog_load_graph(MemoryContext cxt);
+/* catalog_graph() for a caller that does not hold the state lock */
+#define CATALOG_UNLOCKED (-1)
+
+extern void catalog_init(void);
+extern int64 catalog_lock_state(void);
+extern Graph *catalog_graph(int64 locked_generation);
+extern void catalog_graph_changed(void);
 extern char **catalog_load_bodies(Graph *g, List *steps, bool upgrade);
 extern void catalog_record_steps(Graph *g, StepRecord *records, int n,
 								 bool upgrade, bool stamped, const char *role);

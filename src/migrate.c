@@ -28,6 +28,8 @@
 
 PG_MODULE_MAGIC;
 
+void		_PG_init(void);
+
 PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_forget);
 PG_FUNCTION_INFO_V1(migrate_upgrade);
@@ -37,6 +39,12 @@ PG_FUNCTION_INFO_V1(migrate_current);
 PG_FUNCTION_INFO_V1(migrate_heads);
 PG_FUNCTION_INFO_V1(migrate_resolve);
 PG_FUNCTION_INFO_V1(migrate_history);
+
+void
+_PG_init(void)
+{
+	catalog_init();
+}
 
 /* State shared by one call: its memory context and its result set. */
 typedef struct CallState
@@ -200,9 +208,7 @@ move(FunctionCallInfo fcinfo, bool upgrade)
 
 	call_begin(fcinfo, &cs, true);
 	/* a dry run changes nothing, so it neither waits nor blocks */
-	if (!dry_run)
-		catalog_lock_state();
-	g = catalog_load_graph(cs.cxt);
+	g = catalog_graph(dry_run ? CATALOG_UNLOCKED : catalog_lock_state());
 	steps = upgrade ? plan_upgrade(g, &spec) : plan_downgrade(g, &spec);
 	if (!dry_run)
 		apply_steps(g, steps, upgrade);
@@ -263,13 +269,14 @@ migrate_stamp(PG_FUNCTION_ARGS)
 	}
 
 	call_begin(fcinfo, &cs, true);
-	catalog_lock_state();
-	g = catalog_load_graph(cs.cxt);
+	g = catalog_graph(catalog_lock_state());
 	for (i = 0; i < n; i++)
 		targets = list_concat_unique_int(targets, target_resolve(g, &specs[i]));
 	plan_stamp(g, targets, &removed, &added);
 	apply_stamp(g, removed, added);
 
+	/* the new current heads, from the graph changed in place */
+	catalog_graph_changed();
 	foreach(lc, removed)
 		g->revs[lfirst_int(lc)].applied = false;
 	foreach(lc, added)
@@ -286,7 +293,7 @@ migrate_current(PG_FUNCTION_ARGS)
 	Graph	   *g;
 
 	call_begin(fcinfo, &cs, true);
-	g = catalog_load_graph(cs.cxt);
+	g = catalog_graph(CATALOG_UNLOCKED);
 	put_revisions(&cs, g, graph_sorted_by_id(g, graph_current_heads(g)));
 	call_end(&cs);
 	return (Datum) 0;
@@ -299,7 +306,7 @@ migrate_heads(PG_FUNCTION_ARGS)
 	Graph	   *g;
 
 	call_begin(fcinfo, &cs, true);
-	g = catalog_load_graph(cs.cxt);
+	g = catalog_graph(CATALOG_UNLOCKED);
 	put_revisions(&cs, g, graph_sorted_by_id(g, graph_heads(g)));
 	call_end(&cs);
 	return (Datum) 0;
@@ -315,7 +322,7 @@ migrate_resolve(PG_FUNCTION_ARGS)
 
 	target_parse(target, &spec);
 	call_begin(fcinfo, &cs, true);
-	g = catalog_load_graph(cs.cxt);
+	g = catalog_graph(CATALOG_UNLOCKED);
 	put_revisions(&cs, g, graph_sorted_by_id(g, target_resolve(g, &spec)));
 	call_end(&cs);
 	return (Datum) 0;
@@ -340,7 +347,7 @@ migrate_history(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	call_begin(fcinfo, &cs, true);
-	g = catalog_load_graph(cs.cxt);
+	g = catalog_graph(CATALOG_UNLOCKED);
 	foreach(lc, plan_history(g))
 	{
 		Revision   *r = &g->revs[lfirst_int(lc)];

@@ -1,0 +1,56 @@
+-- Backends keep the graph of their last call while the generation in
+-- migrate.state is unchanged.  Every way the graph or the state can change
+-- must show in the next call: writes by hand, rolled back transactions and
+-- savepoints, and a re-created extension.
+SET client_min_messages = warning;
+
+CREATE FUNCTION cur() RETURNS text LANGUAGE sql AS $$
+    SELECT coalesce(string_agg(r, ' '), '(base)') FROM migrate_current() r
+$$;
+
+SELECT migrate_revision('ca', '{}', message => 'a');
+SELECT migrate_revision('cb', '{ca}', message => 'b');
+SELECT count(*) FROM migrate_upgrade('ca');
+SELECT cur();
+
+-- writes by hand bump the generation through the triggers
+INSERT INTO migrate.applied VALUES ('cb', now());
+SELECT cur();
+DELETE FROM migrate.applied WHERE revision = 'cb';
+SELECT cur();
+UPDATE migrate.revision SET message = 'renamed by hand' WHERE revision = 'cb';
+SELECT message FROM migrate_history() WHERE revision = 'cb';
+TRUNCATE migrate.applied;
+SELECT cur();
+SELECT count(*) FROM migrate_upgrade('ca');
+
+-- a graph read inside a transaction that rolls back is not reused
+BEGIN;
+SELECT migrate_revision('cc', '{ca}', message => 'c');
+SELECT count(*) FROM migrate_upgrade('cc');
+SELECT cur();
+ROLLBACK;
+SELECT cur();
+SELECT string_agg(h, ' ') FROM migrate_heads() h;
+
+-- nor one read inside a savepoint that rolls back, even when the same
+-- number of changes follows
+BEGIN;
+SAVEPOINT s;
+SELECT migrate_revision('cd', '{cb}', message => 'd');
+SELECT count(*) FROM migrate_upgrade('cd');
+SELECT cur();
+ROLLBACK TO SAVEPOINT s;
+SELECT migrate_revision('ce', '{cb}', message => 'e');
+SELECT count(*) FROM migrate_upgrade('ce');
+SELECT cur();
+COMMIT;
+SELECT cur();
+
+-- a re-created extension starts over, even though its generation does too
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT cur();
+SELECT count(*) FROM migrate_history();
+
+DROP FUNCTION cur();
