@@ -90,6 +90,24 @@ check_spi(int rc, int expected, const char *what)
 		elog(ERROR, "%s failed: %s", what, SPI_result_code_string(rc));
 }
 
+/* The generation from the single-row result of a query on migrate.state. */
+static int64
+state_generation(void)
+{
+	bool		isnull;
+	int64		generation;
+
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("table \"migrate.state\" must hold exactly one row"),
+				 errhint("INSERT INTO migrate.state DEFAULT VALUES as the extension owner.")));
+	generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return generation;
+}
+
 /*
  * A REPEATABLE READ or SERIALIZABLE caller whose snapshot predates another
  * deploy's commit fails on the state row; say what happened and what to do.
@@ -115,7 +133,6 @@ catalog_lock_state(void)
 	CatalogAccess ca;
 	ErrorContextCallback cb;
 	int			rc;
-	bool		isnull;
 	int64		generation;
 
 	catalog_enter(&ca);
@@ -129,14 +146,7 @@ catalog_lock_state(void)
 					 false, 0);
 	error_context_stack = cb.previous;
 	check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
-	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("table \"migrate.state\" must hold exactly one row"),
-				 errhint("INSERT INTO migrate.state DEFAULT VALUES as the extension owner.")));
-	generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											 1, &isnull));
-	SPI_freetuptable(SPI_tuptable);
+	generation = state_generation();
 	catalog_leave(&ca);
 	return generation;
 }
@@ -345,18 +355,9 @@ catalog_graph(int64 locked_generation)
 		generation = locked_generation - 1; /* before our own bump */
 	else
 	{
-		bool		isnull;
-		int			rc = SPI_execute("SELECT generation FROM migrate.state", true, 0);
-
-		check_spi(rc, SPI_OK_SELECT, "reading migrate.state");
-		if (SPI_processed != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("table \"migrate.state\" must hold exactly one row"),
-					 errhint("INSERT INTO migrate.state DEFAULT VALUES as the extension owner.")));
-		generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-												 1, &isnull));
-		SPI_freetuptable(SPI_tuptable);
+		check_spi(SPI_execute("SELECT generation FROM migrate.state", true, 0),
+				  SPI_OK_SELECT, "reading migrate.state");
+		generation = state_generation();
 	}
 
 	if (cached_graph && relid == cached_state_relid && generation == cached_generation)
