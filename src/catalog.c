@@ -299,11 +299,25 @@ cache_drop(void)
 	cached_generation = -1;
 }
 
+/*
+ * A prepared transaction is as uncertain as an aborted one: ROLLBACK
+ * PREPARED, possibly from another session, can undo it after this backend
+ * has moved on, and another writer can then bring the state table back to
+ * the generation we cached.
+ */
 static void
 cache_xact_callback(XactEvent event, void *arg)
 {
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		cache_drop();
+	switch (event)
+	{
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			cache_drop();
+			break;
+		default:
+			break;
+	}
 }
 
 static void

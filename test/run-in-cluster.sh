@@ -5,7 +5,9 @@ set -uo pipefail
 PG_CONFIG=$1
 status=0
 
-make -s installcheck PG_CONFIG="$PG_CONFIG" || { status=1; head -200 regression.diffs 2>/dev/null; }
+# one make call each, so that a failing regression test does not skip the specs
+make -s installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" || { status=1; head -200 regression.diffs 2>/dev/null; }
+make -s installcheck REGRESS= PG_CONFIG="$PG_CONFIG" || { status=1; head -200 regression.diffs 2>/dev/null; }
 bash test/dump_restore.sh || status=1
 /usr/bin/python3 test/alembic_compare.py || status=1
 /usr/bin/python3 test/hardening/fuzz.py || status=1

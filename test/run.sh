@@ -26,7 +26,7 @@ echo "== testing in a throw-away cluster"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-pg_virtualenv -t -v "$PGVERSION" bash test/run-in-cluster.sh "$PG_CONFIG" 2>&1 | tee "$log" || status=$?
+pg_virtualenv -t -v "$PGVERSION" -o max_prepared_transactions=10 bash test/run-in-cluster.sh "$PG_CONFIG" 2>&1 | tee "$log" || status=$?
 
 # pg_regress and isolation print "... ok" / "... FAILED" per test; the shell
 # tests print "PASS name" / "FAIL name"; the workflow suite sums itself up.

@@ -50,6 +50,16 @@ SELECT cur();
 COMMIT;
 SELECT cur();
 
+-- writes made under session_replication_role = replica (as logical
+-- replication's apply worker does) bump it as well
+SET session_replication_role = replica;
+DELETE FROM migrate.applied WHERE revision = 'ce';
+RESET session_replication_role;
+SELECT cur();
+SELECT tgname, tgenabled FROM pg_trigger
+WHERE tgrelid IN ('migrate.revision'::regclass, 'migrate.applied'::regclass)
+  AND NOT tgisinternal ORDER BY tgrelid::regclass::text;
+
 -- a re-created extension starts over, even though its generation does too
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
