@@ -8,7 +8,9 @@ set -euo pipefail
 PGVERSION=15
 missing=()
 [ -x "/usr/lib/postgresql/$PGVERSION/bin/postgres" ] || missing+=("postgresql-$PGVERSION")
-[ -e "/usr/lib/postgresql/$PGVERSION/lib/pgxs/src/makefiles/pgxs.mk" ] || missing+=("postgresql-server-dev-$PGVERSION")
+# pgxs.mk alone is not enough: Debian ships it with the client package, the
+# server headers come only with postgresql-server-dev
+[ -e "/usr/include/postgresql/$PGVERSION/server/postgres.h" ] || missing+=("postgresql-server-dev-$PGVERSION")
 command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 command -v make >/dev/null || missing+=(make)
 command -v gcc >/dev/null || missing+=(gcc)
