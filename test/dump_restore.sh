@@ -1,86 +1,228 @@
 #!/usr/bin/env bash
-# pg_dump / pg_restore round trip: the graph, the bodies, the applied state,
-# the log and the user's schema come back identical, and the restored
-# database keeps working (lock row, registration order, sequences).
-# Runs against the server in PGHOST/PGPORT/PGUSER (a throw-away cluster).
+# pg_dump / pg_restore round trip: the graph (every column), the bodies, the
+# applied state, the log and the user's schema and data come back identical,
+# from a custom-format dump through pg_restore and from a plain SQL dump
+# through psql; and the restored database keeps working: the lock row exists,
+# the registration order is kept, the sequences continue, and every restored
+# upgrade and downgrade body runs.
+#
+# Runs from the repository root against the server in PGHOST/PGPORT/PGUSER
+# (a throw-away superuser cluster with the extension installed):
+#     pg_virtualenv -t bash test/dump_restore.sh
+# Prints "PASS name" or "FAIL name" (with a diff) per check; exits non-zero
+# if any check failed.
 set -euo pipefail
 
 src=migrate_dump_src
+dst=migrate_dump_dst            # pg_dump -Fc | pg_restore
+dst_plain=migrate_dump_dst_plain  # pg_dump | psql
 work=$(mktemp -d)
 failed=0
-trap 'rm -rf "$work"; for db in $src migrate_dump_custom migrate_dump_plain; do dropdb --if-exists $db 2>/dev/null; done' EXIT
 
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+cleanup() {
+	for db in "$src" "$dst" "$dst_plain"; do
+		dropdb --if-exists "$db" >/dev/null 2>&1 || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
-check() {   # name, expected file, actual file
-	if diff -u "$2" "$3" >"$work/diff"; then
-		echo "PASS $1"
+# deterministic output: no step NOTICEs, one time zone, UTF-8 both ways
+export PGOPTIONS='-c client_min_messages=warning'
+export PGTZ=UTC PGDATESTYLE=ISO PGCLIENTENCODING=UTF8
+
+q() {  # database, sql: unaligned tuples only
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+}
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1"; failed=1; }
+
+check_same() {  # name, expected file, actual file
+	if diff -u "$2" "$3" >"$work/diff" 2>&1; then
+		pass "$1"
 	else
-		echo "FAIL $1"
+		fail "$1"
 		cat "$work/diff"
-		failed=1
 	fi
 }
 
-capture() {  # database -> directory of outputs
-	mkdir -p "$2"
-	q "$1" "SELECT * FROM migrate_history()" >"$2/history"
-	q "$1" "SELECT * FROM migrate_current()" >"$2/current"
-	q "$1" "SELECT * FROM migrate_heads()" >"$2/heads"
-	q "$1" "SELECT * FROM migrate_log()" >"$2/log"
-	q "$1" "SELECT revision, upgrade, downgrade, message, seq FROM migrate.revision ORDER BY seq" >"$2/bodies"
-	pg_dump --schema-only --schema=public -d "$1" | grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' >"$2/schema"
-	q "$1" "SELECT * FROM shop_users ORDER BY id" >"$2/data"
+check_sql() {  # name, database, sql that must return exactly "t"
+	local out
+	if out=$(q "$2" "$3" 2>&1) && [ "$out" = t ]; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "    query: $3"
+		echo "    got:   $out"
+	fi
 }
 
-dropdb --if-exists $src 2>/dev/null
-createdb $src
-psql -X -q -v ON_ERROR_STOP=1 -d $src >/dev/null <<'EOF'
+# pg_dump output without comments (they name the database) nor the random
+# \restrict key of newer minor releases
+dump_filter() {
+	grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict'
+}
+
+CAPTURES="history current heads resolve log revision applied plan schema data"
+
+capture() {  # database, directory
+	local db=$1 dir=$2
+	mkdir -p "$dir"
+	q "$db" "SELECT * FROM migrate_history()" >"$dir/history"
+	q "$db" "SELECT * FROM migrate_current()" >"$dir/current"
+	q "$db" "SELECT * FROM migrate_heads()" >"$dir/heads"
+	for t in left right lib library heads head right@head lib@heads m1@base a m; do
+		echo "$t: $(q "$db" "SELECT string_agg(r, ',') FROM migrate_resolve('$t') r" 2>&1)"
+	done >"$dir/resolve"
+	q "$db" "SELECT * FROM migrate_log()" >"$dir/log"
+	# every column of the catalog, byte for byte (COPY escapes newlines and backslashes)
+	q "$db" "COPY (SELECT * FROM migrate.revision ORDER BY seq) TO STDOUT" >"$dir/revision"
+	q "$db" "COPY (SELECT * FROM migrate.applied ORDER BY revision) TO STDOUT" >"$dir/applied"
+	# what the graph would do next: same order, same steps
+	{
+		q "$db" "SELECT 'up', * FROM migrate_upgrade('heads', dry_run => true)"
+		q "$db" "SELECT 'down', * FROM migrate_downgrade('base', dry_run => true)"
+	} >"$dir/plan"
+	pg_dump --schema-only --schema=public -d "$db" | dump_filter >"$dir/schema"
+	{
+		q "$db" "COPY (SELECT * FROM shop_users ORDER BY id) TO STDOUT"
+		q "$db" "COPY (SELECT * FROM shop_lib ORDER BY x) TO STDOUT"
+		q "$db" "SELECT shop_greet()"
+	} >"$dir/data"
+}
+
+createdb -T template0 -E UTF8 --locale=C "$src"
+psql -X -q -v ON_ERROR_STOP=1 -d "$src" >/dev/null <<'EOF'
 CREATE EXTENSION migrate;
-SET client_min_messages = warning;
--- two bases, a branch point with labels, a merge, depends_on by label, and
--- bodies and messages with quotes, dollar signs, backslashes and non-ASCII
-SELECT migrate_revision('a0', '{}', $q$CREATE TABLE shop_users (id int PRIMARY KEY, name text)$q$,
-                        'DROP TABLE shop_users', 'users: l''initial $1 \n');
-SELECT migrate_revision('a1', '{a0}', $q$INSERT INTO shop_users VALUES (1, 'Zoë O''Brien $$ \x')$q$,
-                        $q$DELETE FROM shop_users WHERE id = 1$q$, 'données', branch_labels => '{left}');
-SELECT migrate_revision('b1', '{a0}', 'ALTER TABLE shop_users ADD COLUMN email text',
-                        'ALTER TABLE shop_users DROP COLUMN email', 'email', branch_labels => '{right}');
-SELECT migrate_revision('m1', '{a1,b1}', 'CREATE INDEX ON shop_users (name)', 'DROP INDEX shop_users_name_idx', 'merge');
-SELECT migrate_revision('lib0', '{}', 'CREATE TABLE shop_lib (x int)', 'DROP TABLE shop_lib', 'library',
-                        branch_labels => '{lib}');
-SELECT migrate_revision('m2', '{m1}', 'ALTER TABLE shop_users ADD COLUMN lib int', 'ALTER TABLE shop_users DROP COLUMN lib',
-                        'uses lib', depends_on => '{lib}');
+-- Two bases (a0, lib0), a branch point (a0) whose branches carry labels, a
+-- merge (m1), depends_on by label (m2 -> lib) and by id (lib1 -> a0), two
+-- labels on one revision, and messages and bodies with quotes, dollar signs,
+-- dollar-quoted strings, backslashes, newlines, tabs and non-ASCII text.
+SELECT migrate_revision('a0', '{}',
+    $body$CREATE TABLE shop_users (id int PRIMARY KEY, name text NOT NULL);
+COMMENT ON TABLE shop_users IS 'l''équipe $1 \n';$body$,
+    'DROP TABLE shop_users',
+    E'users: l''initial $1 \\n\nsecond line\tend');
+SELECT migrate_revision('a1', '{a0}',
+    $q$INSERT INTO shop_users VALUES (1, 'Zoë O''Brien $$ \x'), (2, E'tab\there \\ back');$q$,
+    $q$DELETE FROM shop_users WHERE id IN (1, 2)$q$,
+    'données « ünïcödé » ✓ 日本語', branch_labels => '{left}');
+SELECT migrate_revision('b1', '{a0}',
+    $body$ALTER TABLE shop_users ADD COLUMN email text DEFAULT $d$o'brien@example.org$d$;
+CREATE FUNCTION shop_greet() RETURNS text LANGUAGE sql
+AS $f$ SELECT 'Grüße, \ $$ ''quoted'' $1 日本' $f$;$body$,
+    $body$DROP FUNCTION shop_greet();
+ALTER TABLE shop_users DROP COLUMN email;$body$,
+    $m$email and a "greeting" with $f$ inside$m$, branch_labels => '{right}');
+SELECT migrate_revision('m1', '{a1,b1}', 'CREATE INDEX shop_users_name_idx ON shop_users (name)',
+    'DROP INDEX shop_users_name_idx', 'merge left and right');
+SELECT migrate_revision('lib0', '{}', 'CREATE TABLE shop_lib (x int); INSERT INTO shop_lib VALUES (42)',
+    'DROP TABLE shop_lib', 'library', branch_labels => '{lib,library}');
+SELECT migrate_revision('m2', '{m1}', 'ALTER TABLE shop_users ADD COLUMN lib int',
+    'ALTER TABLE shop_users DROP COLUMN lib', 'uses lib', depends_on => '{lib}');
+SELECT migrate_revision('lib1', '{lib0}', 'ALTER TABLE shop_lib ADD COLUMN owner int',
+    'ALTER TABLE shop_lib DROP COLUMN owner', 'needs a0', depends_on => '{a0}');
+
+-- a history with upgrades, downgrades and stamps
 SELECT count(*) FROM migrate_upgrade('m1');
 SELECT count(*) FROM migrate_downgrade('right@a0');
 SELECT count(*) FROM migrate_upgrade('m1');
+SELECT count(*) FROM migrate_upgrade('lib');
+SELECT count(*) FROM migrate_stamp('m1');          -- forgets lib0 without running anything
+SELECT count(*) FROM migrate_stamp('m1', 'lib0');  -- and takes it back
 EOF
-capture $src "$work/before"
+capture "$src" "$work/src"
 
-# custom format through pg_restore, and plain SQL through psql
-pg_dump -Fc -d $src -f "$work/dump.custom"
-pg_dump -d $src -f "$work/dump.sql"
-createdb migrate_dump_custom
-pg_restore --exit-on-error -d migrate_dump_custom "$work/dump.custom"
-createdb migrate_dump_plain
-psql -X -q -v ON_ERROR_STOP=1 -d migrate_dump_plain -f "$work/dump.sql" >/dev/null
+# sanity: the source is what this test means it to be
+check_sql "source: applied state is non-trivial" "$src" \
+	"SELECT array_agg(r ORDER BY r) = '{lib0,m1}' FROM migrate_current() r"
+check_sql "source: log has upgrades, downgrades and stamps" "$src" \
+	"SELECT bool_or(direction = 'downgrade') AND bool_or(stamped) AND bool_or(NOT stamped) FROM migrate.log"
+check_sql "source: something is left to upgrade" "$src" \
+	"SELECT count(*) = 2 FROM migrate_upgrade('heads', dry_run => true)"
 
-for db in migrate_dump_custom migrate_dump_plain; do
-	capture $db "$work/$db"
-	for what in history current heads log bodies schema data; do
-		check "$db: $what" "$work/before/$what" "$work/$db/$what"
+pg_dump -Fc -d "$src" -f "$work/dump.custom"
+pg_dump -d "$src" -f "$work/dump.sql"
+pg_dump -d "$src" | dump_filter >"$work/src.dump"
+
+createdb -T template0 -E UTF8 --locale=C "$dst"
+if pg_restore --exit-on-error -d "$dst" "$work/dump.custom" >"$work/restore.log" 2>&1; then
+	pass "$dst: pg_restore --exit-on-error"
+else
+	fail "$dst: pg_restore --exit-on-error"
+	cat "$work/restore.log"
+fi
+createdb -T template0 -E UTF8 --locale=C "$dst_plain"
+if psql -X -q -v ON_ERROR_STOP=1 -d "$dst_plain" -f "$work/dump.sql" >"$work/restore.log" 2>&1; then
+	pass "$dst_plain: psql -v ON_ERROR_STOP=1 -f plain dump"
+else
+	fail "$dst_plain: psql -v ON_ERROR_STOP=1 -f plain dump"
+	cat "$work/restore.log"
+fi
+
+for db in "$dst" "$dst_plain"; do
+	# identical before anything runs in it
+	capture "$db" "$work/$db"
+	for what in $CAPTURES; do
+		check_same "$db: $what" "$work/src/$what" "$work/$db/$what"
 	done
+	pg_dump -d "$db" | dump_filter >"$work/$db.dump"
+	check_same "$db: dumps again to the same dump" "$work/src.dump" "$work/$db.dump"
 
-	# still working: the lock row exists, the rest of the graph applies
-	maxseq=$(q $db "SELECT max(seq) FROM migrate.revision")
-	maxlog=$(q $db "SELECT max(id) FROM migrate.log")
-	steps=$(q $db "SET client_min_messages = warning; SELECT string_agg(revision, ' ') FROM migrate_upgrade('heads')")
-	check "$db: upgrade after restore" <(echo "lib0 m2") <(echo "$steps")
-	q $db "SELECT migrate_revision('n1', '{m2}')" >/dev/null
-	newseq=$(q $db "SELECT seq FROM migrate.revision WHERE revision = 'n1'")
-	newlog=$(q $db "SELECT min(id) FROM migrate.log WHERE id > $maxlog")
-	check "$db: registration order continues" <(echo t) <(q $db "SELECT $newseq > $maxseq")
-	check "$db: log ids continue" <(echo t) <(q $db "SELECT ${newlog:-0} > $maxlog")
+	# still working
+	check_sql "$db: the lock row exists" "$db" "SELECT count(*) = 1 FROM migrate.state"
+	check_sql "$db: extension version kept" "$db" \
+		"SELECT extversion = '$(q "$src" "SELECT extversion FROM pg_extension WHERE extname = 'migrate'")'
+		 FROM pg_extension WHERE extname = 'migrate'"
+	maxseq=$(q "$db" "SELECT max(seq) FROM migrate.revision")
+	maxlog=$(q "$db" "SELECT max(id) FROM migrate.log")
+
+	q "$db" "SELECT revision FROM migrate_upgrade('heads', dry_run => true)" >"$work/planned"
+	if q "$db" "SELECT revision FROM migrate_upgrade('heads')" >"$work/steps" 2>&1; then
+		check_same "$db: upgrade heads runs the planned steps" "$work/planned" "$work/steps"
+	else
+		fail "$db: upgrade heads"
+		cat "$work/steps"
+	fi
+	check_sql "$db: everything applied after upgrade heads" "$db" \
+		"SELECT array_agg(r ORDER BY r) = '{lib1,m2}' FROM migrate_current() r"
+	check_sql "$db: restored bodies ran" "$db" \
+		"SELECT to_regclass('shop_users') IS NOT NULL
+		    AND (SELECT count(*) = 2 FROM pg_attribute WHERE attrelid IN ('shop_users'::regclass, 'shop_lib'::regclass)
+		                                                  AND attname IN ('lib', 'owner'))"
+	check_sql "$db: log ids continue after the restored ones" "$db" \
+		"SELECT count(*) = 2 AND min(id) > $maxlog FROM migrate.log WHERE revision IN ('lib1', 'm2')"
+
+	q "$db" "SELECT migrate_revision('n1', '{m2}', 'CREATE TABLE shop_new ()', 'DROP TABLE shop_new', 'new')" >/dev/null
+	check_sql "$db: a new registration gets a larger seq than every restored one" "$db" \
+		"SELECT seq > $maxseq FROM migrate.revision WHERE revision = 'n1'"
+	check_sql "$db: registration order kept" "$db" \
+		"SELECT array_agg(revision ORDER BY seq) = '{a0,a1,b1,m1,lib0,m2,lib1,n1}' FROM migrate.revision"
+	check_sql "$db: the new revision is the head" "$db" \
+		"SELECT array_agg(r ORDER BY r) = '{lib1,n1}' FROM migrate_heads() r"
+
+	# every restored downgrade body runs, and the upgrade bodies run again from base
+	if q "$db" "SELECT count(*) FROM migrate_downgrade('base')" >"$work/out" 2>&1 &&
+	   [ "$(q "$db" "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	                 WHERE n.nspname = 'public'") $(q "$db" "SELECT count(*) FROM pg_proc
+	                 WHERE pronamespace = 'public'::regnamespace")" = "0 0" ]; then
+		pass "$db: downgrade base runs every restored downgrade body"
+	else
+		fail "$db: downgrade base runs every restored downgrade body"
+		cat "$work/out"
+	fi
+	if q "$db" "SELECT count(*) FROM migrate_upgrade('heads')" >"$work/out" 2>&1; then
+		check_same "$db: upgrade heads from base restores the data" "$work/src/data" \
+			<(q "$db" "COPY (SELECT id, name, email FROM shop_users ORDER BY id) TO STDOUT"
+			  q "$db" "COPY (SELECT x FROM shop_lib) TO STDOUT"
+			  q "$db" "SELECT shop_greet()")
+	else
+		fail "$db: upgrade heads from base"
+		cat "$work/out"
+	fi
+	check_sql "$db: log ids still increase" "$db" \
+		"SELECT bool_and(id > $maxlog) AND count(*) = 2 + 7 + 8 FROM migrate.log WHERE id > $maxlog"
 done
 
 exit $failed
