@@ -40,3 +40,8 @@ include mk/workflow.mk
 .PHONY: test-valgrind
 test-valgrind:
 	bash test/hardening/valgrind.sh
+
+# migrate against psql -1 -f, Alembic and Sqitch; figures, not a test
+.PHONY: bench
+bench:
+	bash bench/run.sh
