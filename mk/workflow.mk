@@ -4,6 +4,7 @@
 MIGRATE_SH = bash $(CURDIR)/scripts/migrate.sh
 .PHONY: demo migrate-create migrate-merge migrate-upgrade migrate-downgrade \
         migrate-current migrate-history migrate-heads migrate-stamp migrate-check \
+        migrate-status migrate-drift \
         db-backup db-start db-stop db-reset hooks
 
 # Quick start: installs what is missing, brings up the local database with the
@@ -24,7 +25,7 @@ migrate-upgrade:
 migrate-downgrade:
 	@$(MIGRATE_SH) downgrade "$(REVISION)"
 
-migrate-current migrate-history migrate-heads:
+migrate-current migrate-history migrate-heads migrate-status migrate-drift:
 	@$(MIGRATE_SH) $(patsubst migrate-%,%,$@)
 
 migrate-stamp:

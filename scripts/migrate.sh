@@ -6,7 +6,7 @@
 #   scripts/migrate.sh upgrade [target]     register every file and upgrade, one transaction
 #   scripts/migrate.sh downgrade target     downgrade (e.g. -1)
 #   scripts/migrate.sh stamp target...      register every file and stamp
-#   scripts/migrate.sh current|history|heads
+#   scripts/migrate.sh current|history|heads|status|drift
 #   scripts/migrate.sh check                files and database agree?
 #   scripts/migrate.sh db-backup            pg_dump into backups/
 #   scripts/migrate.sh db-start|db-stop|db-reset
@@ -221,6 +221,10 @@ cmd_show() {
 		heads) psql_db -q -c "SELECT * FROM migrate_heads() AS heads" ;;
 		history) psql_db -q -c "SELECT revision, down_revision, message, branch_labels, depends_on,
 		                               is_head, is_applied, applied_at FROM migrate_history()" ;;
+		status) psql_db -q -x -c "SELECT * FROM migrate_status()" ;;
+		drift) psql_db -q -c "SELECT at, role, application_name, client_addr, command_tag,
+		                             object_identity, guard, guard_set_by_session AS by_session,
+		                             statement FROM migrate_drift()" ;;
 	esac
 }
 
@@ -276,6 +280,17 @@ cmd_check() {
 			"changed, not applied: "*) echo "note: $line (make migrate-upgrade registers the new content)" ;;
 		esac
 	done <<<"$out"
+	# the schema must be what the migrations made it
+	local drift matches
+	IFS='|' read -r drift matches < <(psql_db -q -At -c "SELECT drift, schema_matches FROM migrate_status()")
+	if [ "${drift:-0}" -gt 0 ]; then
+		echo "schema changed outside migrations: $drift change(s) since the last migration (make migrate-drift lists them; write a migration)"
+		problems=1
+	fi
+	if [ "$matches" = f ]; then
+		echo "schema drifted: it no longer matches the fingerprint taken after the last migration (make migrate-status)"
+		problems=1
+	fi
 	if [ $problems -ne 0 ]; then
 		echo "migrate: files and database disagree" >&2
 		exit 1
@@ -305,7 +320,7 @@ case $cmd in
 	upgrade) cmd_upgrade "$@" ;;
 	downgrade) cmd_downgrade "$@" ;;
 	stamp) cmd_stamp "$@" ;;
-	current|history|heads) cmd_show "$cmd" ;;
+	current|history|heads|status|drift) cmd_show "$cmd" ;;
 	check) cmd_check ;;
 	db-backup) cmd_backup ;;
 	db-start) db_start; echo "development database running: psql -h $devdb -p $devdb_port -U $(dev_user) $devdb_name" ;;

@@ -76,10 +76,6 @@ CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON migrate.revision FOR EACH STATEMENT EXECUTE FUNCTION migrate.bump_generation();
 CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON migrate.applied FOR EACH STATEMENT EXECUTE FUNCTION migrate.bump_generation();
--- and fire them under session_replication_role = replica too (logical
--- replication apply, some restore tools), or caches would go stale
-ALTER TABLE migrate.revision ENABLE ALWAYS TRIGGER bump_generation;
-ALTER TABLE migrate.applied ENABLE ALWAYS TRIGGER bump_generation;
 
 GRANT SELECT ON migrate.revision, migrate.applied, migrate.log TO PUBLIC;
 

@@ -20,6 +20,7 @@
 
 #include "apply.h"
 #include "catalog.h"
+#include "drift.h"
 
 /* true while a body runs: migrate must not be re-entered from one */
 static bool running_body = false;
@@ -29,6 +30,13 @@ typedef struct StepContext
 	const Revision *rev;
 	bool		upgrade;
 } StepContext;
+
+/* Is a revision body running?  The guard counts its DDL as in band. */
+bool
+apply_in_body(void)
+{
+	return running_body;
+}
 
 void
 apply_check_not_in_body(const char *function)
@@ -143,6 +151,7 @@ apply_steps(Graph *g, List *steps, bool upgrade)
 	PG_END_TRY();
 
 	catalog_record_steps(g, records, n, upgrade, false, role);
+	drift_record_fingerprint();
 }
 
 static StepRecord *
@@ -173,4 +182,7 @@ apply_stamp(Graph *g, List *removed, List *added)
 						 false, true, role);
 	catalog_record_steps(g, stamp_records(added, now), list_length(added),
 						 true, true, role);
+	/* a stamp says "the schema is at this revision": take it at its word */
+	if (removed != NIL || added != NIL)
+		drift_record_fingerprint();
 }

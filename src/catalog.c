@@ -32,12 +32,6 @@
 
 #include "catalog.h"
 
-typedef struct CatalogAccess
-{
-	Oid			saved_userid;
-	int			saved_sec_context;
-	int			guc_nestlevel;
-} CatalogAccess;
 
 static Oid
 catalog_owner(void)
@@ -61,7 +55,7 @@ catalog_owner(void)
 }
 
 /* Same dance as PostgreSQL's own index builds and matview refreshes. */
-static void
+void
 catalog_enter(CatalogAccess *ca)
 {
 	Oid			owner = catalog_owner();
@@ -76,15 +70,15 @@ catalog_enter(CatalogAccess *ca)
 							 true, 0, false);
 }
 
-static void
+void
 catalog_leave(CatalogAccess *ca)
 {
 	AtEOXact_GUC(false, ca->guc_nestlevel);
 	SetUserIdAndSecContext(ca->saved_userid, ca->saved_sec_context);
 }
 
-static void
-check_spi(int rc, int expected, const char *what)
+void
+catalog_check_spi(int rc, int expected, const char *what)
 {
 	if (rc != expected)
 		elog(ERROR, "%s failed: %s", what, SPI_result_code_string(rc));
@@ -145,7 +139,7 @@ catalog_lock_state(void)
 					 "RETURNING generation",
 					 false, 0);
 	error_context_stack = cb.previous;
-	check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
+	catalog_check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
 	generation = state_generation();
 	catalog_leave(&ca);
 	return generation;
@@ -208,7 +202,7 @@ load_graph(MemoryContext cxt)
 	rc = SPI_execute("SELECT revision, down_revision, depends_on, branch_labels, "
 					 "message, seq FROM migrate.revision",
 					 true, 0);
-	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
+	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
 	revisions = SPI_tuptable;
 	n = SPI_processed;
 
@@ -247,7 +241,7 @@ load_graph(MemoryContext cxt)
 	pfree(order);
 
 	rc = SPI_execute("SELECT revision, applied_at FROM migrate.applied", true, 0);
-	check_spi(rc, SPI_OK_SELECT, "reading migrate.applied");
+	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.applied");
 
 	graph_link(g);
 	for (i = 0; i < SPI_processed; i++)
@@ -369,7 +363,7 @@ catalog_graph(int64 locked_generation)
 		generation = locked_generation - 1; /* before our own bump */
 	else
 	{
-		check_spi(SPI_execute("SELECT generation FROM migrate.state", true, 0),
+		catalog_check_spi(SPI_execute("SELECT generation FROM migrate.state", true, 0),
 				  SPI_OK_SELECT, "reading migrate.state");
 		generation = state_generation();
 	}
@@ -434,7 +428,7 @@ catalog_load_bodies(Graph *g, List *steps, bool upgrade)
 							   "SELECT revision, downgrade FROM migrate.revision "
 							   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)",
 							   1, argtypes, values, NULL, false, 0);
-	check_spi(rc, SPI_OK_SELECT, "reading revision bodies");
+	catalog_check_spi(rc, SPI_OK_SELECT, "reading revision bodies");
 	catalog_leave(&ca);
 
 	for (i = 0; i < SPI_processed; i++)
@@ -500,7 +494,7 @@ catalog_record_steps(Graph *g, StepRecord *records, int n, bool upgrade,
 								   "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), "
 								   "pg_catalog.unnest($2))",
 								   2, argtypes, values, NULL, false, 0);
-		check_spi(rc, SPI_OK_INSERT, "recording applied revisions");
+		catalog_check_spi(rc, SPI_OK_INSERT, "recording applied revisions");
 	}
 	else
 	{
@@ -510,7 +504,7 @@ catalog_record_steps(Graph *g, StepRecord *records, int n, bool upgrade,
 		rc = SPI_execute_with_args("DELETE FROM migrate.applied "
 								   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)",
 								   1, argtypes, values, NULL, false, 0);
-		check_spi(rc, SPI_OK_DELETE, "recording unapplied revisions");
+		catalog_check_spi(rc, SPI_OK_DELETE, "recording unapplied revisions");
 	}
 	{
 		Oid			argtypes[6] = {TEXTARRAYOID, TEXTOID, BOOLOID, TEXTOID,
@@ -532,7 +526,7 @@ catalog_record_steps(Graph *g, StepRecord *records, int n, bool upgrade,
 								   "pg_catalog.unnest($6)) WITH ORDINALITY AS u(r, t, d, o) "
 								   "ORDER BY u.o",
 								   6, argtypes, values, NULL, false, 0);
-		check_spi(rc, SPI_OK_INSERT, "writing migrate.log");
+		catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.log");
 	}
 	catalog_leave(&ca);
 }
@@ -599,7 +593,7 @@ catalog_register(const RevisionDef *def)
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, values, NULL, false, 0);
-	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
+	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
 	if (SPI_processed == 1)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
@@ -646,7 +640,7 @@ catalog_register(const RevisionDef *def)
 								   "registered_by = CURRENT_USER "
 								   "WHERE revision OPERATOR(pg_catalog.=) $1",
 								   7, argtypes, values, NULL, false, 0);
-		check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
+		catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
 	}
 	else
 	{
@@ -654,7 +648,7 @@ catalog_register(const RevisionDef *def)
 								   "depends_on, branch_labels, message, upgrade, downgrade) "
 								   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
 								   7, argtypes, values, NULL, false, 0);
-		check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
+		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}
 	catalog_leave(&ca);
 	return true;
@@ -687,7 +681,7 @@ catalog_forget(const char *revision)
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, values, NULL, false, 0);
-	check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
+	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -715,6 +709,15 @@ catalog_forget(const char *revision)
 	rc = SPI_execute_with_args("DELETE FROM migrate.revision "
 							   "WHERE revision OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, values, NULL, false, 0);
-	check_spi(rc, SPI_OK_DELETE, "deleting from migrate.revision");
+	catalog_check_spi(rc, SPI_OK_DELETE, "deleting from migrate.revision");
 	catalog_leave(&ca);
+}
+
+/* Does migrate's schema hold this table?  False mid-DROP EXTENSION. */
+bool
+catalog_has_table(const char *name)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
 }

@@ -47,5 +47,21 @@ extern void catalog_record_steps(Graph *g, StepRecord *records, int n,
 								 bool upgrade, bool stamped, const char *role);
 extern bool catalog_register(const RevisionDef *def);
 extern void catalog_forget(const char *revision);
+extern bool catalog_has_table(const char *name);
+
+/*
+ * Running catalog queries as the owner of the tables, with search_path
+ * pinned: for the other files that read or write migrate's tables.
+ */
+typedef struct CatalogAccess
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+	int			guc_nestlevel;
+} CatalogAccess;
+
+extern void catalog_enter(CatalogAccess *ca);
+extern void catalog_leave(CatalogAccess *ca);
+extern void catalog_check_spi(int rc, int expected, const char *what);
 
 #endif							/* MIGRATE_CATALOG_H */

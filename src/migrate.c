@@ -14,6 +14,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "access/htup_details.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -23,7 +24,9 @@
 
 #include "apply.h"
 #include "catalog.h"
+#include "drift.h"
 #include "graph.h"
+#include "guard.h"
 #include "register.h"
 
 PG_MODULE_MAGIC;
@@ -39,11 +42,16 @@ PG_FUNCTION_INFO_V1(migrate_current);
 PG_FUNCTION_INFO_V1(migrate_heads);
 PG_FUNCTION_INFO_V1(migrate_resolve);
 PG_FUNCTION_INFO_V1(migrate_history);
+PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_end);
+PG_FUNCTION_INFO_V1(migrate_guard_sql_drop);
+PG_FUNCTION_INFO_V1(migrate_guard_table_rewrite);
 
 void
 _PG_init(void)
 {
 	catalog_init();
+	guard_init();
 }
 
 /* State shared by one call: its memory context and its result set. */
@@ -367,4 +375,78 @@ migrate_history(PG_FUNCTION_ARGS)
 	}
 	call_end(&cs);
 	return (Datum) 0;
+}
+
+static Datum
+ids_array(Graph *g, List *revs)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(revs), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, revs)
+		elems[n++] = CStringGetTextDatum(g->revs[lfirst_int(lc)].id);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * One row: where the database stands (current heads, heads, what is
+ * pending) and whether its schema is still what the last migration left.
+ */
+Datum
+migrate_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	CallState	cs;
+	Graph	   *g;
+	TargetSpec	spec;
+	DriftStatus st;
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+	HeapTuple	tuple;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	target_parse("heads", &spec);
+
+	call_begin(fcinfo, &cs, false);
+	g = catalog_graph(CATALOG_UNLOCKED);
+	drift_status(&st);
+	/* the result outlives the call's memory context */
+	MemoryContextSwitchTo(cs.oldcxt);
+	values[0] = ids_array(g, graph_sorted_by_id(g, graph_current_heads(g)));
+	values[1] = ids_array(g, graph_sorted_by_id(g, graph_heads(g)));
+	values[2] = ids_array(g, plan_upgrade(g, &spec));
+	values[3] = TimestampTzGetDatum(st.last_migration_at);
+	nulls[3] = !st.has_migration;
+	values[4] = Int64GetDatum(st.drift);
+	values[5] = BoolGetDatum(st.schema_matches);
+	nulls[5] = !st.has_fingerprint;
+	values[6] = CStringGetTextDatum(guard_mode_name());
+	tuple = heap_form_tuple(tupdesc, values, nulls);
+	MemoryContextSwitchTo(cs.cxt);
+	call_end(&cs);
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/* the guard's event triggers: see guard.c */
+Datum
+migrate_guard_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	guard_ddl_command_end(fcinfo);
+	PG_RETURN_VOID();
+}
+
+Datum
+migrate_guard_sql_drop(PG_FUNCTION_ARGS)
+{
+	guard_sql_drop(fcinfo);
+	PG_RETURN_VOID();
+}
+
+Datum
+migrate_guard_table_rewrite(PG_FUNCTION_ARGS)
+{
+	guard_table_rewrite(fcinfo);
+	PG_RETURN_VOID();
 }

@@ -4,7 +4,9 @@
 # from a custom-format dump through pg_restore and from a plain SQL dump
 # through psql; and the restored database keeps working: the lock row exists,
 # the registration order is kept, the sequences continue, and every restored
-# upgrade and downgrade body runs.
+# upgrade and downgrade body runs.  The guard is set to "error" in every
+# database: restores must pass it, bring back its record (migrate.drift) and
+# the fingerprints, and the restored schema must match the last fingerprint.
 #
 # Runs from the repository root against the server in PGHOST/PGPORT/PGUSER
 # (a throw-away superuser cluster with the extension installed):
@@ -64,7 +66,7 @@ dump_filter() {
 	grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict'
 }
 
-CAPTURES="history current heads resolve log revision applied plan schema data"
+CAPTURES="history current heads resolve log revision applied plan schema data drift fingerprint status"
 
 capture() {  # database, directory
 	local db=$1 dir=$2
@@ -85,6 +87,9 @@ capture() {  # database, directory
 		q "$db" "SELECT 'down', * FROM migrate_downgrade('base', dry_run => true)"
 	} >"$dir/plan"
 	pg_dump --schema-only --schema=public -d "$db" | dump_filter >"$dir/schema"
+	q "$db" "COPY (SELECT * FROM migrate.drift ORDER BY id) TO STDOUT" >"$dir/drift"
+	q "$db" "COPY (SELECT * FROM migrate.fingerprint ORDER BY log_id) TO STDOUT" >"$dir/fingerprint"
+	q "$db" "SELECT * FROM migrate_status()" >"$dir/status"
 	{
 		q "$db" "COPY (SELECT * FROM shop_users ORDER BY id) TO STDOUT"
 		q "$db" "COPY (SELECT * FROM shop_lib ORDER BY x) TO STDOUT"
@@ -131,7 +136,11 @@ SELECT count(*) FROM migrate_upgrade('m1');
 SELECT count(*) FROM migrate_upgrade('lib');
 SELECT count(*) FROM migrate_stamp('m1');          -- forgets lib0 without running anything
 SELECT count(*) FROM migrate_stamp('m1', 'lib0');  -- and takes it back
+-- changes by hand, recorded by the guard (log, the default)
+CREATE TABLE shop_scratch (id int);
+DROP TABLE shop_scratch;
 EOF
+q "$src" "ALTER DATABASE $src SET migrate.guard = error" >/dev/null
 capture "$src" "$work/src"
 
 # sanity: the source is what this test means it to be
@@ -141,12 +150,17 @@ check_sql "source: log has upgrades, downgrades and stamps" "$src" \
 	"SELECT bool_or(direction = 'downgrade') AND bool_or(stamped) AND bool_or(NOT stamped) FROM migrate.log"
 check_sql "source: something is left to upgrade" "$src" \
 	"SELECT count(*) = 2 FROM migrate_upgrade('heads', dry_run => true)"
+check_sql "source: the guard recorded the changes by hand" "$src" \
+	"SELECT count(*) = 2 FROM migrate.drift WHERE object_identity = 'public.shop_scratch'"
+check_sql "source: the schema matches its last fingerprint" "$src" \
+	"SELECT schema_matches FROM migrate_status()"
 
 pg_dump -Fc -d "$src" -f "$work/dump.custom"
 pg_dump -d "$src" -f "$work/dump.sql"
 pg_dump -d "$src" | dump_filter >"$work/src.dump"
 
 createdb -T template0 -E UTF8 --locale=C "$dst"
+q "$dst" "ALTER DATABASE $dst SET migrate.guard = error" >/dev/null
 if pg_restore --exit-on-error -d "$dst" "$work/dump.custom" >"$work/restore.log" 2>&1; then
 	pass "$dst: pg_restore --exit-on-error"
 else
@@ -154,6 +168,7 @@ else
 	cat "$work/restore.log"
 fi
 createdb -T template0 -E UTF8 --locale=C "$dst_plain"
+q "$dst_plain" "ALTER DATABASE $dst_plain SET migrate.guard = error" >/dev/null
 if psql -X -q -v ON_ERROR_STOP=1 -d "$dst_plain" -f "$work/dump.sql" >"$work/restore.log" 2>&1; then
 	pass "$dst_plain: psql -v ON_ERROR_STOP=1 -f plain dump"
 else
@@ -172,6 +187,12 @@ for db in "$dst" "$dst_plain"; do
 
 	# still working
 	check_sql "$db: the lock row exists" "$db" "SELECT count(*) = 1 FROM migrate.state"
+	check_sql "$db: the restored schema matches the last fingerprint" "$db" \
+		"SELECT schema_matches FROM migrate_status()"
+	check_sql "$db: the guard refuses a change by hand after the restore" "$db" \
+		"DO \$\$ BEGIN CREATE TABLE shop_by_hand (id int);
+		 EXCEPTION WHEN insufficient_privilege THEN NULL; END \$\$;
+		 SELECT to_regclass('shop_by_hand') IS NULL AND current_setting('migrate.guard') = 'error'"
 	check_sql "$db: extension version kept" "$db" \
 		"SELECT extversion = '$(q "$src" "SELECT extversion FROM pg_extension WHERE extname = 'migrate'")'
 		 FROM pg_extension WHERE extname = 'migrate'"

@@ -115,6 +115,32 @@ test_check_failures() {
 	mk "$p" migrate-upgrade >/dev/null && mk "$p" migrate-check >/dev/null
 }
 
+# a change made by hand: migrate-check fails and names the make targets that
+# show it; a change the event triggers missed fails the fingerprint check
+test_check_drift() {
+	local p out
+	p=$(new_project drift)
+	mk "$p" migrate-upgrade >/dev/null
+	mk "$p" migrate-status | grep -E >/dev/null "schema_matches +\| t" || { mk "$p" migrate-status; return 1; }
+	devpsql "$p" "CREATE INDEX users_by_hand ON users (name)" || return 1
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q "schema changed outside migrations: 1 change" <<<"$out" || { echo "$out"; return 1; }
+	grep -q "schema drifted" <<<"$out" || { echo "$out"; return 1; }
+	mk "$p" migrate-drift | grep -q "CREATE INDEX.*public.users_by_hand" || { mk "$p" migrate-drift; return 1; }
+	# undone and acknowledged: clean again
+	devpsql "$p" "DROP INDEX users_by_hand" || return 1
+	devpsql "$p" "SELECT migrate_drift_clear(now())" >/dev/null || return 1
+	mk "$p" migrate-check >/dev/null || { mk "$p" migrate-check; return 1; }
+	# unseen by the event triggers: only the fingerprint catches it
+	devpsql "$p" "ALTER EVENT TRIGGER migrate_guard_ddl_command_end DISABLE;
+	              ALTER TABLE users ADD COLUMN unseen int;
+	              ALTER EVENT TRIGGER migrate_guard_ddl_command_end ENABLE ALWAYS" || return 1
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q "schema drifted" <<<"$out" || { echo "$out"; return 1; }
+	grep -q "schema changed outside" <<<"$out" && { echo "$out"; return 1; }
+	return 0
+}
+
 # two branches, create refuses, merge joins them
 test_merge_flow() {
 	local p a b m out
@@ -265,6 +291,7 @@ SQL
 
 t "daily flow: create, fill, upgrade, current, downgrade, check" test_daily_flow
 t "check: unregistered file, missing file, edited applied file" test_check_failures
+t "check: changes by hand, seen by the guard or only by the fingerprint" test_check_drift
 t "merge flow: create refuses two heads, merge joins them" test_merge_flow
 t "a failing upgrade changes nothing" test_upgrade_failure_changes_nothing
 t "stamp, db-backup, db-stop, db-reset, socket only" test_stamp_backup_and_cluster

@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ *
+ * drift.c
+ *	  Recording and detecting drift.
+ *
+ * Two independent records: migrate.drift holds the out-of-band changes the
+ * guard's event triggers saw, and migrate.fingerprint the schema's
+ * fingerprint after every call that migrated or stamped.  The fingerprint
+ * catches what event triggers cannot see (triggers disabled, a session in
+ * restore mode, changes made before migrate was installed); the drift rows
+ * say who did what.  Tables that an extension at version 1.0 does not have
+ * are skipped, so a 1.0 install keeps working with this library.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+#include "drift.h"
+
+void
+drift_record(const char *role, const char *session_role, const char *command_tag,
+			 const char *object_type, const char *object_identity,
+			 Datum heads, bool heads_null, const char *guard, bool guard_set_by_session)
+{
+	CatalogAccess ca;
+	Oid			argtypes[8] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTARRAYOID, TEXTOID, BOOLOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int			rc;
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(role));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(session_role));
+	values[2] = CStringGetTextDatum(command_tag);
+	if (object_type)
+		values[3] = CStringGetTextDatum(object_type);
+	else
+		nulls[3] = 'n';
+	if (object_identity)
+		values[4] = CStringGetTextDatum(object_identity);
+	else
+		nulls[4] = 'n';
+	values[5] = heads;
+	if (heads_null)
+		nulls[5] = 'n';
+	values[6] = CStringGetTextDatum(guard);
+	values[7] = BoolGetDatum(guard_set_by_session);
+
+	catalog_enter(&ca);
+	rc = SPI_execute_with_args("INSERT INTO migrate.drift (at, role, session_role, "
+							   "application_name, client_addr, command_tag, object_type, "
+							   "object_identity, statement, heads, guard, guard_set_by_session) "
+							   "VALUES (pg_catalog.clock_timestamp(), $1, $2, "
+							   "pg_catalog.current_setting('application_name'), "
+							   "pg_catalog.inet_client_addr(), $3, $4, $5, "
+							   "pg_catalog.current_query(), $6, $7, $8)",
+							   8, argtypes, values, nulls, false, 0);
+	catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.drift");
+	catalog_leave(&ca);
+}
+
+/*
+ * Called once per call that changed the applied set, after its last step:
+ * the steps of one call run in one transaction, so no one can see the
+ * schema between them, and a fingerprint per step would cost a catalog
+ * scan per revision of a long deploy.
+ */
+void
+drift_record_fingerprint(void)
+{
+	CatalogAccess ca;
+	int			rc;
+
+	if (!catalog_has_table("fingerprint"))
+		return;
+	catalog_enter(&ca);
+	rc = SPI_execute("INSERT INTO migrate.fingerprint (log_id, at, fingerprint) "
+					 "SELECT max(id), pg_catalog.now(), migrate.schema_fingerprint() "
+					 "FROM migrate.log "
+					 "ON CONFLICT (log_id) DO UPDATE SET at = excluded.at, "
+					 "fingerprint = excluded.fingerprint",
+					 false, 0);
+	catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.fingerprint");
+	catalog_leave(&ca);
+}
+
+void
+drift_status(DriftStatus *st)
+{
+	CatalogAccess ca;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	bool		isnull;
+	Datum		d;
+	int			rc;
+
+	catalog_enter(&ca);
+	rc = SPI_execute("WITH last AS (SELECT max(at) AS at FROM migrate.log), "
+					 "fp AS (SELECT fingerprint FROM migrate.fingerprint "
+					 "       ORDER BY log_id DESC LIMIT 1) "
+					 "SELECT last.at, "
+					 "(SELECT count(*) FROM migrate.drift d "
+					 " WHERE d.at OPERATOR(pg_catalog.>) "
+					 "       COALESCE(last.at, '-infinity')), "
+					 "(SELECT fp.fingerprint OPERATOR(pg_catalog.=) migrate.schema_fingerprint() "
+					 " FROM fp) "
+					 "FROM last",
+					 true, 0);
+	catalog_check_spi(rc, SPI_OK_SELECT, "reading the drift status");
+	desc = SPI_tuptable->tupdesc;
+	tup = SPI_tuptable->vals[0];
+
+	d = SPI_getbinval(tup, desc, 1, &isnull);
+	st->has_migration = !isnull;
+	st->last_migration_at = isnull ? 0 : DatumGetTimestampTz(d);
+	st->drift = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+	d = SPI_getbinval(tup, desc, 3, &isnull);
+	st->has_fingerprint = !isnull;
+	st->schema_matches = isnull ? false : DatumGetBool(d);
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&ca);
+}
