@@ -19,6 +19,10 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 EXTRA_CLEAN = results output_iso regression.diffs regression.out
 
+# PGXS tracks no header dependencies without --enable-depend: a changed
+# struct in a header must rebuild every file, or the objects disagree
+$(OBJS): $(wildcard src/*.h)
+
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)

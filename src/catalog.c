@@ -15,6 +15,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -145,9 +148,21 @@ catalog_lock_state(void)
 	return generation;
 }
 
-/* text[] datum -> palloc'd C strings in the current memory context */
+/*
+ * A text datum as a string in the graph's arena.  Detoasting, when needed,
+ * happens in the caller's (per-row) memory context.
+ */
+static char *
+graph_text(Graph *g, Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+
+	return graph_strdup(g, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* A text[] datum as strings in the graph's arena. */
 static char **
-text_array_strings(Datum d, int *n, const char *what, const char *rev)
+graph_text_array(Graph *g, Datum d, int *n, const char *what, const char *rev)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(d);
 	Datum	   *elems;
@@ -155,114 +170,198 @@ text_array_strings(Datum d, int *n, const char *what, const char *rev)
 	char	  **out;
 	int			i;
 
+	/* most depends_on and branch_labels are empty */
+	if (ARR_NDIM(arr) == 0)
+	{
+		*n = 0;
+		return NULL;
+	}
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
-	out = palloc(sizeof(char *) * Max(*n, 1));
+	out = graph_alloc(g, sizeof(char *) * Max(*n, 1));
 	for (i = 0; i < *n; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("%s of revision \"%s\" holds a null", what, rev)));
-		out[i] = TextDatumGetCString(elems[i]);
+		out[i] = graph_text(g, elems[i]);
 	}
 	return out;
 }
 
-typedef struct SeqRow
-{
-	int64		seq;
-	uint64		row;
-} SeqRow;
-
 static int
 cmp_seq(const void *a, const void *b)
 {
-	int64		x = ((const SeqRow *) a)->seq;
-	int64		y = ((const SeqRow *) b)->seq;
+	int64		x = ((const Revision *) a)->seq;
+	int64		y = ((const Revision *) b)->seq;
 
 	return (x > y) - (x < y);
 }
 
 /*
+ * Attribute numbers of the named columns of rel, so that reading by heap
+ * scan does not depend on column order (a dropped column, say).
+ */
+static void
+column_numbers(Relation rel, const char *const *names, int n, int *attnums)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i,
+				j;
+
+	for (j = 0; j < n; j++)
+	{
+		attnums[j] = -1;
+		for (i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), names[j]) == 0)
+				attnums[j] = i;
+		}
+		if (attnums[j] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of table \"migrate.%s\" does not exist",
+							names[j], RelationGetRelationName(rel)),
+					 errhint("Run DROP EXTENSION migrate and CREATE EXTENSION migrate to repair the installation.")));
+	}
+}
+
+static Relation
+open_catalog_table(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid("migrate", false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"migrate.%s\" does not exist", name),
+				 errhint("Run DROP EXTENSION migrate and CREATE EXTENSION migrate to repair the installation.")));
+	return table_open(relid, AccessShareLock);
+}
+
+/*
  * The whole graph and the applied state, read under the active snapshot and
- * linked and checked.  Sorting by registration order happens here rather
- * than in SQL, where 100,000 rows would spill to disk.
+ * linked and checked.  This is the cost of a backend's first call, so it
+ * avoids what adds up at 100,000 rows: the two tables are read by table scan
+ * (what SELECT would do, minus the executor and a copy of every row), one
+ * deform per row, names carved from the graph's arena, per-row
+ * scratch in a context reset each row.  Rows come in heap order, which is
+ * registration order unless rows were updated; they are sorted by seq only
+ * when they are not.
  */
 static Graph *
 load_graph(MemoryContext cxt)
 {
+	static const char *const rev_columns[] = {
+		"revision", "down_revision", "depends_on", "branch_labels", "message", "seq"
+	};
+	static const char *const applied_columns[] = {"revision", "applied_at"};
+	int			rc[6],
+				ac[2];
 	Graph	   *g;
-	MemoryContext old;
-	SPITupleTable *revisions;
-	SeqRow	   *order;
-	uint64		n,
-				i;
-	int			rc;
+	MemoryContext rowcxt,
+				old;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	int			capacity;
+	int			n = 0;
+	int			next = 0;
+	bool		sorted = true;
 
-	rc = SPI_execute("SELECT revision, down_revision, depends_on, branch_labels, "
-					 "message, seq FROM migrate.revision",
-					 true, 0);
-	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
-	revisions = SPI_tuptable;
-	n = SPI_processed;
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate graph row",
+								   ALLOCSET_SMALL_SIZES);
 
-	order = palloc(sizeof(SeqRow) * Max(n, 1));
-	for (i = 0; i < n; i++)
+	rel = open_catalog_table("revision");
+	column_numbers(rel, rev_columns, 6, rc);
+	g = graph_create(cxt);
+	/* the planner's row estimate saves regrowing the array most times */
+	capacity = Max(1024, (int) Min(rel->rd_rel->reltuples * 1.05, (double) MaxAllocSize / sizeof(Revision) / 2));
+	g->revs = MemoryContextAllocZero(cxt, sizeof(Revision) * capacity);
+
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	old = MemoryContextSwitchTo(rowcxt);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		bool		isnull;
+		Datum	   *values = slot->tts_values;
+		Revision   *r;
 
-		order[i].seq = DatumGetInt64(SPI_getbinval(revisions->vals[i],
-												   revisions->tupdesc, 6, &isnull));
-		order[i].row = i;
-	}
-	qsort(order, n, sizeof(SeqRow), cmp_seq);
-
-	g = graph_create((int) n, cxt);
-	old = MemoryContextSwitchTo(cxt);
-	for (i = 0; i < n; i++)
-	{
-		HeapTuple	tup = revisions->vals[order[i].row];
-		TupleDesc	desc = revisions->tupdesc;
-		Revision   *r = &g->revs[i];
-		bool		isnull;
-
-		r->id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-		r->down_names = text_array_strings(SPI_getbinval(tup, desc, 2, &isnull),
-										   &r->ndown_names, "down_revision", r->id);
-		r->dep_names = text_array_strings(SPI_getbinval(tup, desc, 3, &isnull),
-										  &r->ndep_names, "depends_on", r->id);
-		r->labels = text_array_strings(SPI_getbinval(tup, desc, 4, &isnull),
-									   &r->nlabels, "branch_labels", r->id);
-		r->message = TextDatumGetCString(SPI_getbinval(tup, desc, 5, &isnull));
-		r->seq = order[i].seq;
+		if (n == capacity)
+		{
+			g->revs = repalloc(g->revs, sizeof(Revision) * capacity * 2);
+			memset(&g->revs[capacity], 0, sizeof(Revision) * capacity);
+			capacity *= 2;
+		}
+		r = &g->revs[n];
+		MemoryContextReset(rowcxt);
+		slot_getallattrs(slot);
+		r->id = graph_text(g, values[rc[0]]);
+		r->down_names = graph_text_array(g, values[rc[1]], &r->ndown_names, "down_revision", r->id);
+		r->dep_names = graph_text_array(g, values[rc[2]], &r->ndep_names, "depends_on", r->id);
+		r->labels = graph_text_array(g, values[rc[3]], &r->nlabels, "branch_labels", r->id);
+		r->message = graph_text(g, values[rc[4]]);
+		r->seq = DatumGetInt64(values[rc[5]]);
+		if (n > 0 && r->seq < r[-1].seq)
+			sorted = false;
+		n++;
 	}
 	MemoryContextSwitchTo(old);
-	SPI_freetuptable(revisions);
-	pfree(order);
-
-	rc = SPI_execute("SELECT revision, applied_at FROM migrate.applied", true, 0);
-	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.applied");
-
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	if (!sorted)
+		qsort(g->revs, n, sizeof(Revision), cmp_seq);
+	graph_set_size(g, n);
 	graph_link(g);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc, 1, &isnull));
-		bool		is_label;
-		int			rev = graph_find(g, id, &is_label);
 
+	rel = open_catalog_table("applied");
+	column_numbers(rel, applied_columns, 2, ac);
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	old = MemoryContextSwitchTo(rowcxt);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		Datum	   *values = slot->tts_values;
+		text	   *t;
+		char		id[MIGRATE_NAME_MAXLEN + 1];
+		bool		is_label = false;
+		int			rev = -1;
+
+		MemoryContextReset(rowcxt);
+		slot_getallattrs(slot);
+		t = DatumGetTextPP(values[ac[0]]);
+		if (VARSIZE_ANY_EXHDR(t) <= MIGRATE_NAME_MAXLEN)
+		{
+			memcpy(id, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			id[VARSIZE_ANY_EXHDR(t)] = '\0';
+			/* applied in registration order, mostly: try the next one first */
+			if (next < g->n && strcmp(g->revs[next].id, id) == 0)
+				rev = next;
+			else
+				rev = graph_find(g, id, &is_label);
+		}
 		if (rev < 0 || is_label)
+		{
+			char	   *name = text_to_cstring(t);
+
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("applied revision \"%s\" is not registered", id),
+					 errmsg("applied revision \"%s\" is not registered", name),
 					 errhint("Register revision \"%s\" again, or delete it from migrate.applied as the extension owner.",
-							 id)));
+							 name)));
+		}
 		g->revs[rev].applied = true;
-		g->revs[rev].applied_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
-																	 SPI_tuptable->tupdesc, 2, &isnull));
+		g->revs[rev].applied_at = DatumGetTimestampTz(values[ac[1]]);
+		next = rev + 1;
 	}
-	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(old);
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	MemoryContextDelete(rowcxt);
 	return g;
 }
 

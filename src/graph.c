@@ -51,18 +51,62 @@ static void link_edges(Graph *g);
 static void link_children(Graph *g);
 static void check_cycles(Graph *g);
 
+/* An empty graph; the caller fills revs and then calls graph_set_size. */
 Graph *
-graph_create(int n, MemoryContext cxt)
+graph_create(MemoryContext cxt)
 {
 	Graph	   *g = MemoryContextAllocZero(cxt, sizeof(Graph));
 
-	g->n = n;
 	g->cxt = cxt;
-	g->revs = MemoryContextAllocZero(cxt, sizeof(Revision) * Max(n, 1));
-	g->stack = MemoryContextAlloc(cxt, sizeof(int) * Max(n, 1));
-
-	g->names = names_create(cxt, Max(n, 16), NULL);
 	return g;
+}
+
+/* Once revs holds n revisions: room for traversals and the name table. */
+void
+graph_set_size(Graph *g, int n)
+{
+	g->n = n;
+	g->stack = MemoryContextAlloc(g->cxt, sizeof(int) * Max(n, 1));
+	g->names = names_create(g->cxt, Max(n, 16), NULL);
+}
+
+/*
+ * Memory for the graph's many small pieces (names, edge arrays), carved out
+ * of large blocks: at 100,000 revisions a palloc per piece costs more in
+ * chunk headers, power-of-two rounding and page faults than the pieces
+ * themselves, and scatters the names that lookups then have to chase.
+ * Nothing carved is freed before the whole graph is.
+ */
+#define GRAPH_ARENA_BLOCK (256 * 1024)
+
+void *
+graph_alloc(Graph *g, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > g->arena_left)
+	{
+		Size		block = Max(size, GRAPH_ARENA_BLOCK);
+
+		g->arena = MemoryContextAlloc(g->cxt, block);
+		g->arena_left = block;
+	}
+	p = g->arena;
+	g->arena += size;
+	g->arena_left -= size;
+	return p;
+}
+
+/* A NUL-terminated copy of len bytes of s. */
+char *
+graph_strdup(Graph *g, const char *s, int len)
+{
+	char	   *copy = graph_alloc(g, len + 1);
+
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
 }
 
 /*
@@ -164,13 +208,25 @@ link_edges(Graph *g)
 	{
 		Revision   *r = &g->revs[i];
 
-		r->down = MemoryContextAlloc(g->cxt, sizeof(int) * Max(r->ndown_names, 1));
+		r->down = graph_alloc(g, sizeof(int) * Max(r->ndown_names, 1));
 		r->ndown = 0;
 		for (j = 0; j < r->ndown_names; j++)
 		{
 			const char *name = r->down_names[j];
-			bool		is_label;
-			int			p = graph_find(g, name, &is_label);
+			bool		is_label = false;
+			int			p;
+
+			/*
+			 * Revisions are mostly registered right after their parents
+			 * (make migrate-create writes one on the head), so look there
+			 * before hashing: it spares most lookups on large graphs.
+			 */
+			if (i > 0 && strcmp(g->revs[i - 1].id, name) == 0)
+				p = i - 1;
+			else if (i > 1 && strcmp(g->revs[i - 2].id, name) == 0)
+				p = i - 2;
+			else
+				p = graph_find(g, name, &is_label);
 
 			if (strcmp(name, r->id) == 0)
 				ereport(ERROR,
@@ -192,7 +248,7 @@ link_edges(Graph *g)
 			r->down[r->ndown++] = p;
 		}
 
-		r->deps = MemoryContextAlloc(g->cxt, sizeof(int) * Max(r->ndep_names, 1));
+		r->deps = graph_alloc(g, sizeof(int) * Max(r->ndep_names, 1));
 		r->ndeps = 0;
 		for (j = 0; j < r->ndep_names; j++)
 		{
@@ -248,8 +304,8 @@ link_children(Graph *g)
 	{
 		Revision   *r = &g->revs[i];
 
-		r->children = MemoryContextAlloc(g->cxt, sizeof(int) * Max(r->nchildren, 1));
-		r->allchildren = MemoryContextAlloc(g->cxt, sizeof(int) * Max(nall[i], 1));
+		r->children = graph_alloc(g, sizeof(int) * Max(r->nchildren, 1));
+		r->allchildren = graph_alloc(g, sizeof(int) * Max(nall[i], 1));
 		r->nchildren = 0;
 		r->nallchildren = 0;
 	}

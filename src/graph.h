@@ -31,35 +31,39 @@
 #define REV_NONE	(-1)
 #define REV_BASE	(-2)
 
+/*
+ * Fields are grouped by size, without padding holes: a graph of 100,000
+ * revisions is an array of 100,000 of these.
+ */
 typedef struct Revision
 {
 	char	   *id;
 	char	   *message;
 	int64		seq;			/* registration order */
-	bool		applied;
 	TimestampTz applied_at;
 
 	/* as stored: names, for display and for linking */
-	int			ndown_names;
 	char	  **down_names;
-	int			ndep_names;
 	char	  **dep_names;		/* ids or branch labels */
-	int			nlabels;
 	char	  **labels;
 
 	/* linked by graph_link(): indexes into Graph.revs */
-	int			ndown;
 	int		   *down;			/* down_revisions (versioned parents) */
-	int			ndeps;
 	int		   *deps;			/* depends_on, resolved, without repeats */
-	int			nchildren;
 	int		   *children;		/* revisions naming this as down_revision */
-	int			nallchildren;
 	int		   *allchildren;	/* ... or naming it in depends_on */
-
 	/* depends_on minus those an ancestor already depends on; see plan.c */
-	int			nnormdeps;		/* -1 until computed */
 	int		   *normdeps;
+
+	int			ndown_names;
+	int			ndep_names;
+	int			nlabels;
+	int			ndown;
+	int			ndeps;
+	int			nchildren;
+	int			nallchildren;
+	int			nnormdeps;		/* -1 until computed */
+	bool		applied;
 } Revision;
 
 typedef struct Graph
@@ -70,10 +74,16 @@ typedef struct Graph
 	MemoryContext cxt;			/* everything above lives here */
 	/* scratch for traversals, n entries each */
 	int		   *stack;
+	/* graph_alloc()'s current block */
+	char	   *arena;
+	Size		arena_left;
 } Graph;
 
 /* graph.c */
-extern Graph *graph_create(int n, MemoryContext cxt);
+extern Graph *graph_create(MemoryContext cxt);
+extern void graph_set_size(Graph *g, int n);
+extern void *graph_alloc(Graph *g, Size size);
+extern char *graph_strdup(Graph *g, const char *s, int len);
 extern void graph_link(Graph *g);
 extern int	graph_find(Graph *g, const char *name, bool *is_label);
 extern int	graph_lookup(Graph *g, const char *name);

@@ -35,7 +35,7 @@ normalize_deps(Graph *g, int rev)
 
 	if (r->nnormdeps >= 0)
 		return;
-	r->normdeps = MemoryContextAlloc(g->cxt, sizeof(int) * Max(r->ndeps, 1));
+	r->normdeps = graph_alloc(g, sizeof(int) * Max(r->ndeps, 1));
 	r->nnormdeps = 0;
 	if (r->ndeps == 0)
 		return;
