@@ -7,7 +7,9 @@
 #    main: applied migrations are history; write a new one instead;
 #  - adds a migration whose down_revision is not a current head of the other
 #    migration files (two branches that each added a migration on the same
-#    head leave two heads once merged: run make migrate-merge).
+#    head leave two heads once merged: run make migrate-merge);
+#  - changes models/ while the models and the development database at head
+#    differ (make migrate-check): a model change needs its migration.
 set -euo pipefail
 
 dir=${MIGRATIONS_DIR:-migrations}
@@ -69,6 +71,17 @@ if [ ${#added[@]} -gt 0 ]; then
 		END { for (id in ids) if (!(id in named)) print id }' | sort)
 	if [ "$(echo "$all_heads" | grep -c .)" -gt 1 ]; then
 		refuse "this commit leaves $dir/ with several heads ($(echo $all_heads | tr ' ' ',')): run make migrate-merge MESSAGE=\"merge\" and commit the merge too"
+	fi
+fi
+
+# a change to the models comes with its migration: the same check as make
+# migrate-check, against the development database (or DATABASE_URL)
+models_dir=${MODELS_DIR:-models}
+top=$(git rev-parse --show-toplevel)
+if git diff --cached --name-only | grep -q "^$models_dir/.*\.sql$" && [ -f "$top/scripts/migrate.sh" ]; then
+	if ! out=$(MODELS_DIR="$top/$models_dir" MIGRATIONS_DIR="$top/$dir" bash "$top/scripts/migrate.sh" check 2>&1); then
+		refuse "models/ changed but the database at head does not match it: write the migration (make migrate-create) and apply it (make migrate-upgrade)"
+		echo "$out" | sed 's/^/    /' >&2
 	fi
 fi
 

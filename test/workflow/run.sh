@@ -31,7 +31,7 @@ new_project() {
 # make in the repo, against a project's migrations and development cluster
 mk() {
 	local p=$1; shift
-	make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" MIGRATE_DEVDB="$p/devdb" \
+	make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" MODELS_DIR="$p/models" MIGRATE_DEVDB="$p/devdb" \
 		BACKUP_DIR="$p/backups" "$@"
 }
 
@@ -139,6 +139,46 @@ test_check_drift() {
 	grep -q "schema drifted" <<<"$out" || { echo "$out"; return 1; }
 	grep -q "schema changed outside" <<<"$out" && { echo "$out"; return 1; }
 	return 0
+}
+
+# models/: the check compares them with the database, create writes the
+# migration from them (warnings on top), and without a change refuses
+test_autogenerate() {
+	local p f out
+	p=$(new_project autogen)
+	cp -r "$repo/models" "$p/models"
+	mk "$p" migrate-upgrade >/dev/null
+	mk "$p" migrate-check | grep -q "models too" || { mk "$p" migrate-check; return 1; }
+	out=$(expect_fail mk "$p" migrate-create MESSAGE="nothing") || return 1
+	grep -q "nothing to autogenerate" <<<"$out" || { echo "$out"; return 1; }
+	# a model change: the check lists it
+	sed -i 's/^    email      text$/    email      text,\n    "Nick Name" varchar(40)/; /^    phone      text,$/d' "$p/models/schema.sql"
+	echo 'CREATE INDEX users_created_idx ON users (created_at);' >>"$p/models/schema.sql"
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q 'add column public.users.Nick Name' <<<"$out" || { echo "$out"; return 1; }
+	grep -q 'drop column public.users.phone  (drops the column and its data)' <<<"$out" || { echo "$out"; return 1; }
+	# create writes it, warnings on top
+	f=$(mk "$p" migrate-create MESSAGE="nick name, no phone") || return 1
+	grep -q '^-- WARNING (step [0-9], drop column public.users.phone): drops the column and its data$' "$f" || { cat "$f"; return 1; }
+	grep -q 'ALTER TABLE public.users ADD COLUMN "Nick Name" character varying(40);' "$f" || { cat "$f"; return 1; }
+	grep -q 'CREATE INDEX users_created_idx ON public.users USING btree (created_at);' "$f" || { cat "$f"; return 1; }
+	grep -q 'ALTER TABLE public.users ADD COLUMN phone text;' "$f" || { cat "$f"; return 1; }
+	# review, apply, clean; and the way back works
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	mk "$p" migrate-check >/dev/null || { mk "$p" migrate-check; return 1; }
+	devpsql "$p" 'SELECT "Nick Name" FROM users' >/dev/null || return 1
+	mk "$p" migrate-downgrade REVISION=-1 >/dev/null || return 1
+	devpsql "$p" "SELECT phone FROM users" >/dev/null || return 1
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	# AUTOGENERATE=0: an empty revision
+	f=$(mk "$p" migrate-create MESSAGE="by hand" AUTOGENERATE=0) || return 1
+	grep -q "^-- the SQL that applies this revision$" "$f" || { cat "$f"; return 1; }
+	# a broken model file: one line that names the error
+	echo 'CREATE TABLE broken (' >"$p/models/zz_broken.sql"
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q "loading models/ failed: .*ERROR" <<<"$out" || { echo "$out"; return 1; }
+	[ "$(devpsql "$p" "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_shadow%'")" = 0 ] ||
+		{ echo "shadow database left behind"; return 1; }
 }
 
 # two branches, create refuses, merge joins them
@@ -260,7 +300,7 @@ test_hook() {
 	expect_fail git -C "$g" commit -q -m "delete" >/dev/null || return 1
 	git -C "$g" reset -q --hard
 	# a migration on the head is accepted
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" create "on head") >/dev/null || return 1
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" bash "$repo/scripts/migrate.sh" create "on head") >/dev/null || return 1
 	git -C "$g" add migrations && git -C "$g" commit -q -m "new on head" || return 1
 	# one whose down_revision is not a head is refused
 	cat >"$g/migrations/00000000beef_stale.sql" <<'SQL'
@@ -276,22 +316,34 @@ SQL
 	git -C "$g" rm -q --cached migrations/00000000beef_stale.sql && rm "$g/migrations/00000000beef_stale.sql"
 	# two branches merged by git: the second migration on the same head is refused
 	git -C "$g" checkout -q -b feature
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" create "feature work") >/dev/null
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" bash "$repo/scripts/migrate.sh" create "feature work") >/dev/null
 	git -C "$g" add migrations && git -C "$g" commit -q -m "feature" || return 1
 	git -C "$g" checkout -q main
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" create "main work") >/dev/null
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" bash "$repo/scripts/migrate.sh" create "main work") >/dev/null
 	git -C "$g" add migrations && git -C "$g" commit -q -m "main work" || return 1
 	out=$(expect_fail git -C "$g" merge -q --no-ff feature -m "merge feature") || return 1
 	out=$(expect_fail git -C "$g" commit -q -m "merge feature") || return 1
 	grep -q "several heads" <<<"$out" || { echo "$out"; return 1; }
 	# joining the heads with a merge migration makes the commit acceptable
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" bash "$repo/scripts/migrate.sh" merge "join") >/dev/null || return 1
+	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" bash "$repo/scripts/migrate.sh" merge "join") >/dev/null || return 1
 	git -C "$g" add migrations && git -C "$g" commit -q -m "merge feature" || return 1
+	# models: a change is accepted only with the database at head matching it
+	mkdir -p "$g/scripts" && cp "$repo/scripts/migrate.sh" "$g/scripts/" && cp -r "$repo/models" "$g/"
+	export MIGRATE_DEVDB="$g/devdb"
+	(cd "$g" && bash scripts/migrate.sh upgrade) >/dev/null 2>&1 || return 1
+	git -C "$g" add scripts models && git -C "$g" commit -q -m "models" || return 1
+	echo 'CREATE TABLE audit (id int);' >>"$g/models/schema.sql"
+	git -C "$g" add models
+	out=$(expect_fail git -C "$g" commit -q -m "model without migration") || return 1
+	grep -q "models/ changed but the database at head does not match it" <<<"$out" || { echo "$out"; return 1; }
+	grep -q "create table public.audit" <<<"$out" || { echo "$out"; return 1; }
+	unset MIGRATE_DEVDB
 }
 
 t "daily flow: create, fill, upgrade, current, downgrade, check" test_daily_flow
 t "check: unregistered file, missing file, edited applied file" test_check_failures
 t "check: changes by hand, seen by the guard or only by the fingerprint" test_check_drift
+t "autogenerate: check against models/, create from them" test_autogenerate
 t "merge flow: create refuses two heads, merge joins them" test_merge_flow
 t "a failing upgrade changes nothing" test_upgrade_failure_changes_nothing
 t "stamp, db-backup, db-stop, db-reset, socket only" test_stamp_backup_and_cluster

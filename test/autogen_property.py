@@ -1,0 +1,379 @@
+#!/usr/bin/python3
+"""Property test of migrate_describe() and migrate_diff().
+
+Random pairs of schemas A and B over the covered objects (tables, columns
+with types, nullability, defaults, identity and collations, primary keys,
+unique, check and foreign key constraints, plain, partial, expression and
+unique indexes, standalone sequences, enum types, views, comments).  B is A
+after random edits, so the pairs differ the way successive versions of a
+schema do.  For each pair, in one database: A is loaded and described, B is
+loaded and described, A is loaded again and the generated upgrade run: the
+description must equal B's.  Then the generated downgrade is run in reverse
+order: the description must equal A's again, unless a step says it cannot
+be undone (enum values, which PostgreSQL cannot drop).  Column order is not
+compared: PostgreSQL cannot reorder columns, so migrate_diff does not try.
+
+    test/autogen_property.py [--seed S] [--pairs N]
+
+Runs against the server in PGHOST/PGPORT/PGUSER; prints "PASS autogen
+property (...)" or "FAIL ..." with the seed and the two schemas.
+"""
+import argparse
+import copy
+import random
+import subprocess
+import sys
+
+DB = "migrate_autogen_property"
+
+INTS = ["smallint", "integer", "bigint", "numeric(12,2)"]
+TEXTS = ["text", "character varying(20)", "character varying(40)"]
+
+HELPER = r"""
+CREATE EXTENSION migrate;
+ALTER DATABASE migrate_autogen_property SET migrate.guard = off;
+-- column order is not part of the comparison
+CREATE FUNCTION norm(d jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_set(d, '{tables}', coalesce((
+        SELECT jsonb_object_agg(k, jsonb_set(v, '{columns}', coalesce((
+            SELECT jsonb_agg(c ORDER BY c->>'name') FROM jsonb_array_elements(v->'columns') c), '[]')))
+        FROM jsonb_each(d->'tables') t(k, v)), '{}'))
+$$;
+CREATE FUNCTION check_pair(a_sql text, b_sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    da jsonb;
+    db jsonb;
+    s record;
+    n int := 0;
+    irreversible boolean;
+BEGIN
+    DROP SCHEMA IF EXISTS prop CASCADE;
+    DROP TYPE IF EXISTS public.prop_dummy;
+    EXECUTE b_sql;
+    db := migrate_describe(ARRAY['prop']);
+    DROP SCHEMA prop CASCADE;
+    EXECUTE a_sql;
+    da := migrate_describe(ARRAY['prop']);
+    BEGIN
+        FOR s IN SELECT * FROM migrate_diff(da, db) ORDER BY step LOOP
+            n := n + 1;
+            EXECUTE s.upgrade;
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN format('upgrade step %s failed: %s', n, SQLERRM);
+    END;
+    IF norm(migrate_describe(ARRAY['prop'])) <> norm(db) THEN
+        RETURN 'upgrade mismatch: ' || (SELECT string_agg(operation || ' ' || object, ', ')
+                                        FROM migrate_diff(migrate_describe(ARRAY['prop']), db));
+    END IF;
+    SELECT bool_or(downgrade LIKE '--%') INTO irreversible FROM migrate_diff(da, db);
+    IF irreversible THEN
+        DROP SCHEMA prop CASCADE;
+        RETURN 'ok, irreversible';
+    END IF;
+    n := 0;
+    BEGIN
+        FOR s IN SELECT * FROM migrate_diff(da, db) ORDER BY step DESC LOOP
+            n := n + 1;
+            EXECUTE s.downgrade;
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN format('downgrade step %s (from the end) failed: %s', n, SQLERRM);
+    END;
+    IF norm(migrate_describe(ARRAY['prop'])) <> norm(da) THEN
+        RETURN 'downgrade mismatch: ' || (SELECT string_agg(operation || ' ' || object, ', ')
+                                          FROM migrate_diff(migrate_describe(ARRAY['prop']), da));
+    END IF;
+    DROP SCHEMA prop CASCADE;
+    RETURN 'ok';
+END $$;
+"""
+
+
+def psql(db, sql):
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db],
+                          input=sql, text=True, capture_output=True, check=True).stdout
+
+
+def q(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+# ------------------------------------------------------------------ model
+
+def new_column(rng, name, enums):
+    kind = rng.choice(["int", "int", "text", "text", "bool", "time", "enum"])
+    if kind == "enum" and not enums:
+        kind = "int"
+    col = {"name": name, "not_null": rng.random() < 0.3, "default": None, "comment": None, "collation": None}
+    if kind == "int":
+        col["type"] = rng.choice(INTS)
+        col["default"] = rng.choice([None, None, "0", "42"])
+    elif kind == "text":
+        col["type"] = rng.choice(TEXTS)
+        col["default"] = rng.choice([None, None, "'x'", "'it''s'"])
+        col["collation"] = rng.choice([None, None, None, '"C"'])
+    elif kind == "bool":
+        col["type"] = "boolean"
+        col["default"] = rng.choice([None, "true"])
+    elif kind == "time":
+        col["type"] = "timestamp with time zone"
+        col["default"] = rng.choice([None, "now()"])
+    else:
+        enum = rng.choice(sorted(enums))
+        col["type"] = "prop." + q(enum)
+        col["default"] = None
+    if rng.random() < 0.1:
+        col["comment"] = rng.choice(["a note", "l'autre"])
+    return col
+
+
+def new_table(rng, name, enums):
+    t = {"name": name, "id": rng.choice(["identity", "serial", "plain"]), "comment": None,
+         "columns": [], "checks": {}, "uniques": {}, "fks": {}, "indexes": {}}
+    for i in range(rng.randint(1, 4)):
+        t["columns"].append(new_column(rng, f"c{i}", enums))
+    if rng.random() < 0.2:
+        t["comment"] = "table of " + name
+    return t
+
+
+def fresh_name(t, prefix):
+    """A column name the table does not use yet."""
+    used = {c["name"] for c in t["columns"]}
+    return next(f"{prefix}{i}" for i in range(1000) if f"{prefix}{i}" not in used)
+
+
+def col_by_name(t, name):
+    return next((c for c in t["columns"] if c["name"] == name), None)
+
+
+def add_random_constraint(rng, schema, t):
+    cols = t["columns"]
+    ints = [c for c in cols if c["type"] in INTS]
+    texts = [c for c in cols if c["type"] in TEXTS]
+    roll = rng.random()
+    if roll < 0.25 and ints:
+        c = rng.choice(ints)
+        t["checks"][f"{t['name']}_{c['name']}_pos"] = c["name"]
+    elif roll < 0.45 and cols:
+        c = rng.choice(cols)
+        t["uniques"][f"{t['name']}_{c['name']}_uq"] = c["name"]
+    elif roll < 0.65:
+        others = [o for o in schema["tables"].values() if o["name"] != t["name"]]
+        if others:
+            o = rng.choice(others)
+            fkcol = f"{o['name']}_id"
+            if not col_by_name(t, fkcol):
+                t["columns"].append({"name": fkcol, "type": "bigint" if o["id"] != "serial" else "integer",
+                                     "not_null": False, "default": None, "comment": None, "collation": None})
+            t["fks"][f"{t['name']}_{fkcol}_fk"] = (fkcol, o["name"], rng.choice(["", " ON DELETE CASCADE"]))
+    elif cols:
+        c = rng.choice(cols)
+        kind = rng.choice(["plain", "partial", "unique", "expr"])
+        if kind == "expr" and c not in texts:
+            kind = "plain"
+        t["indexes"][f"{t['name']}_{c['name']}_{kind}"] = (kind, c["name"])
+
+
+def random_schema(rng):
+    s = {"enums": {}, "sequences": {}, "tables": {}, "views": {}}
+    for i in range(rng.randint(0, 2)):
+        s["enums"][f"e{i}"] = rng.sample(["red", "green", "blue", "gold"], rng.randint(1, 3))
+    for i in range(rng.randint(0, 2)):
+        s["sequences"][f"s{i}"] = (rng.choice([1, 100]), rng.choice([1, 5]))
+    for i in range(rng.randint(1, 4)):
+        t = new_table(rng, f"t{i}", s["enums"])
+        s["tables"][t["name"]] = t
+    for t in s["tables"].values():
+        for _ in range(rng.randint(0, 3)):
+            add_random_constraint(rng, s, t)
+    for i in range(rng.randint(0, 2)):
+        add_view(rng, s, f"v{i}")
+    return s
+
+
+def add_view(rng, s, name):
+    t = rng.choice(sorted(s["tables"]))
+    cols = [c["name"] for c in s["tables"][t]["columns"]]
+    s["views"][name] = (t, sorted(rng.sample(cols, rng.randint(1, len(cols)))), rng.random() < 0.3)
+
+
+def drop_column_refs(s, t, cname):
+    t["checks"] = {k: v for k, v in t["checks"].items() if v != cname}
+    t["uniques"] = {k: v for k, v in t["uniques"].items() if v != cname}
+    t["fks"] = {k: v for k, v in t["fks"].items() if v[0] != cname}
+    t["indexes"] = {k: v for k, v in t["indexes"].items() if v[1] != cname}
+    s["views"] = {k: v for k, v in s["views"].items() if not (v[0] == t["name"] and cname in v[1])}
+
+
+def mutate(rng, s):
+    s = copy.deepcopy(s)
+    for _ in range(rng.randint(1, 5)):
+        roll = rng.random()
+        tables = sorted(s["tables"])
+        t = s["tables"][rng.choice(tables)] if tables else None
+        if roll < 0.10:
+            name = f"t{len(tables) + rng.randint(10, 99)}"
+            s["tables"][name] = new_table(rng, name, s["enums"])
+        elif roll < 0.16 and len(tables) > 1:
+            gone = t["name"]
+            del s["tables"][gone]
+            for o in s["tables"].values():
+                for k, v in list(o["fks"].items()):
+                    if v[1] == gone:
+                        del o["fks"][k]
+            s["views"] = {k: v for k, v in s["views"].items() if v[0] != gone}
+        elif roll < 0.30 and t:
+            t["columns"].append(new_column(rng, fresh_name(t, f"n{rng.randint(0, 9)}_"), s["enums"]))
+        elif roll < 0.38 and t and len(t["columns"]) > 1:
+            c = rng.choice(t["columns"])
+            t["columns"].remove(c)
+            drop_column_refs(s, t, c["name"])
+        elif roll < 0.50 and t:
+            c = rng.choice(t["columns"])
+            fk_cols = {v[0] for v in t["fks"].values()}
+            if c["type"] in INTS and c["name"] not in fk_cols:
+                c["type"] = rng.choice(INTS)
+            elif c["type"] in TEXTS:
+                c["type"] = rng.choice(TEXTS)
+                c["collation"] = rng.choice([None, '"C"'])
+        elif roll < 0.58 and t:
+            c = rng.choice(t["columns"])
+            c["not_null"] = not c["not_null"]
+        elif roll < 0.66 and t:
+            c = rng.choice(t["columns"])
+            if c["type"] in INTS:
+                c["default"] = rng.choice([None, "0", "7"])
+            elif c["type"] in TEXTS:
+                c["default"] = rng.choice([None, "'y'"])
+        elif roll < 0.72 and t:
+            c = rng.choice(t["columns"])
+            c["comment"] = rng.choice([None, "changed note"])
+            t["comment"] = rng.choice([None, t["comment"], "new table note"])
+        elif roll < 0.82 and t:
+            if rng.random() < 0.5 and (t["checks"] or t["uniques"] or t["indexes"]):
+                which = rng.choice([d for d in ("checks", "uniques", "indexes") if t[d]])
+                del t[which][rng.choice(sorted(t[which]))]
+            else:
+                add_random_constraint(rng, s, t)
+        elif roll < 0.86 and t:
+            t["id"] = rng.choice(["identity", "serial", "plain", "identity_always"])
+        elif roll < 0.90 and s["enums"]:
+            e = rng.choice(sorted(s["enums"]))
+            new = rng.choice(["pink", "teal", "black"])
+            if new not in s["enums"][e]:
+                s["enums"][e].insert(rng.randint(0, len(s["enums"][e])), new)
+        elif roll < 0.94:
+            if s["sequences"] and rng.random() < 0.5:
+                k = rng.choice(sorted(s["sequences"]))
+                if rng.random() < 0.5:
+                    del s["sequences"][k]
+                else:
+                    s["sequences"][k] = (s["sequences"][k][0], rng.choice([1, 2, 9]))
+            else:
+                s["sequences"][f"s{rng.randint(5, 9)}"] = (1, 1)
+        elif tables:
+            if s["views"] and rng.random() < 0.4:
+                del s["views"][rng.choice(sorted(s["views"]))]
+            else:
+                add_view(rng, s, f"v{rng.randint(0, 4)}")
+    # referencing tables need the referenced ids to keep their type
+    for o in s["tables"].values():
+        for k, (col, ref, _) in o["fks"].items():
+            c = col_by_name(o, col)
+            c["type"] = "integer" if s["tables"][ref]["id"] == "serial" else "bigint"
+    return s
+
+
+def render(s):
+    out = ["CREATE SCHEMA prop;"]
+    for e, values in sorted(s["enums"].items()):
+        out.append(f"CREATE TYPE prop.{q(e)} AS ENUM ({', '.join(repr(v) for v in values)});")
+    for name, (start, inc) in sorted(s["sequences"].items()):
+        out.append(f"CREATE SEQUENCE prop.{q(name)} START {start} INCREMENT {inc};")
+    for t in s["tables"].values():
+        cols = []
+        idcol = {"identity": "id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                 "identity_always": "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+                 "serial": "id serial PRIMARY KEY",
+                 "plain": "id bigint PRIMARY KEY"}[t["id"]]
+        cols.append(idcol)
+        for c in t["columns"]:
+            d = f"{q(c['name'])} {c['type']}"
+            if c["collation"]:
+                d += f" COLLATE {c['collation']}"
+            if c["default"]:
+                d += f" DEFAULT {c['default']}"
+            if c["not_null"]:
+                d += " NOT NULL"
+            cols.append(d)
+        out.append(f"CREATE TABLE prop.{q(t['name'])} ({', '.join(cols)});")
+    for t in s["tables"].values():
+        tn = f"prop.{q(t['name'])}"
+        for k, col in sorted(t["checks"].items()):
+            out.append(f"ALTER TABLE {tn} ADD CONSTRAINT {q(k)} CHECK ({q(col)} > 0);")
+        for k, col in sorted(t["uniques"].items()):
+            out.append(f"ALTER TABLE {tn} ADD CONSTRAINT {q(k)} UNIQUE ({q(col)});")
+        for k, (col, ref, action) in sorted(t["fks"].items()):
+            out.append(f"ALTER TABLE {tn} ADD CONSTRAINT {q(k)} FOREIGN KEY ({q(col)}) "
+                       f"REFERENCES prop.{q(ref)} (id){action};")
+        for k, (kind, col) in sorted(t["indexes"].items()):
+            if kind == "plain":
+                out.append(f"CREATE INDEX {q(k)} ON {tn} ({q(col)});")
+            elif kind == "partial":
+                out.append(f"CREATE INDEX {q(k)} ON {tn} ({q(col)}) WHERE {q(col)} IS NOT NULL;")
+            elif kind == "unique":
+                out.append(f"CREATE UNIQUE INDEX {q(k)} ON {tn} ({q(col)});")
+            else:
+                out.append(f"CREATE INDEX {q(k)} ON {tn} (lower({q(col)}));")
+        if t["comment"]:
+            out.append(f"COMMENT ON TABLE {tn} IS '{t['comment']}';")
+        for c in t["columns"]:
+            if c["comment"]:
+                out.append(f"COMMENT ON COLUMN {tn}.{q(c['name'])} IS '{c['comment'].replace(chr(39), chr(39) * 2)}';")
+    for name, (t, cols, materialized) in sorted(s["views"].items()):
+        kind = "MATERIALIZED VIEW" if materialized else "VIEW"
+        out.append(f"CREATE {kind} prop.{q(name)} AS SELECT {', '.join(q(c) for c in cols)} FROM prop.{q(t)};")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pairs", type=int, default=300)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+
+    subprocess.run(["psql", "-X", "-q", "-d", "postgres", "-c", "SET client_min_messages = warning",
+                    "-c", f"DROP DATABASE IF EXISTS {DB}"], check=True)
+    subprocess.run(["psql", "-X", "-q", "-d", "postgres", "-c", f"CREATE DATABASE {DB}"], check=True)
+    try:
+        psql(DB, HELPER)
+        pairs = []
+        for _ in range(args.pairs):
+            a = random_schema(rng)
+            b = mutate(rng, a)
+            pairs.append((render(a), render(b)))
+        script = ["SET client_min_messages = warning;"]
+        for a, b in pairs:
+            script.append(f"SELECT check_pair($A${a}$A$, $B${b}$B$);")
+        results = psql(DB, "\n".join(script)).splitlines()
+    finally:
+        subprocess.run(["psql", "-X", "-q", "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB}"])
+
+    bad = [(i, r) for i, r in enumerate(results) if not r.startswith("ok")]
+    irreversible = sum(1 for r in results if r == "ok, irreversible")
+    for i, r in bad:
+        print(f"  pair {i}: {r}")
+    if len(results) != len(pairs) or bad:
+        print(f"FAIL autogen property (seed {args.seed}): {len(bad)} of {len(pairs)} pairs failed")
+        for i, r in bad[:1]:
+            print(f"  pair {i}: {r}\n--- A:\n{pairs[i][0]}\n--- B:\n{pairs[i][1]}")
+        sys.exit(1)
+    print(f"PASS autogen property ({len(pairs)} pairs checked, {len(pairs) - irreversible} of them "
+          f"both ways, seed {args.seed})")
+
+
+if __name__ == "__main__":
+    main()
