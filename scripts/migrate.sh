@@ -136,6 +136,8 @@ new_notes=''
 new_file() {   # message, down revisions
 	local message=$1; shift
 	[ -n "$message" ] || die "give a message: make migrate-create MESSAGE=\"add phone\""
+	# it goes into a -- comment line and a string literal
+	[[ $message != *$'\n'* ]] || die "the message must be one line"
 	local id slug down path created
 	id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 	slug=$(echo "$message" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/_/g; s/^_+|_+$//g' | cut -c1-40)
@@ -180,14 +182,14 @@ describe_models() {
 		echo "SET client_min_messages = warning;"
 		echo "CREATE EXTENSION migrate;"
 		echo "SET migrate.guard = off;"
-		for f in $(model_files); do printf '\\echo @@model %s\n\\i %s\n' "${f#$root/}" "$f"; done
+		for f in $(model_files); do printf '\\echo @@model %s\n\\i '"'%s'"'\n' "${f#$root/}" "$f"; done
 		echo "\\o $out"
 		echo "SELECT migrate_describe();"
 	} | psql_db -q -At >/dev/null 2>"$out.err" || status=$?
 	psql_db -q -c "DROP DATABASE IF EXISTS $shadow" >/dev/null 2>&1 || true
 	if [ $status -ne 0 ]; then
 		rm -f "$out"
-		die "loading models/ failed: $(grep -m1 -E 'ERROR|FATAL' "$out.err" || head -1 "$out.err") (the shadow database needs CREATEDB)"
+		die "loading models/ failed: $(grep -m1 -E 'ERROR|FATAL' "$out.err" || head -1 "$out.err") (the shadow database is created on the same server, with the migrate extension: that takes a superuser)"
 	fi
 	rm -f "$out.err"
 	cat "$out"
@@ -262,7 +264,7 @@ with_files() {
 	{
 		echo 'BEGIN;'
 		echo '\o /dev/null'
-		for f in $(files); do printf '\\i %s\n' "$f"; done
+		for f in $(files); do printf '\\i '"'%s'"'\n' "$f"; done
 		echo '\o'
 		cat
 		echo 'COMMIT;'
@@ -345,7 +347,7 @@ cmd_check() {
 		for id in "${!file_ids[@]}"; do
 			echo "SAVEPOINT one_file;"
 			echo "\\echo @@file ${file_ids[$id]#$root/}"
-			echo "\\i ${file_ids[$id]}"
+			echo "\\i '${file_ids[$id]}'"
 			echo "SELECT 'changed, not applied: ${file_ids[$id]#$root/}' FROM migrate.revision r JOIN migrate_check_before b USING (revision) WHERE r.revision = '$id' AND md5(ROW(r.down_revision, r.depends_on, r.branch_labels, r.message, r.upgrade, r.downgrade)::text) <> b.h;"
 			echo "ROLLBACK TO SAVEPOINT one_file;"
 		done

@@ -139,8 +139,9 @@ WHERE NOT tg.tgisinternal
 UNION ALL
 SELECT 'policy ' || rel.name || ' ' || quote_ident(p.polname) || ' ' || p.polcmd::text
        || CASE WHEN p.polpermissive THEN ' permissive' ELSE ' restrictive' END
-       || ' to ' || (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END, ',' ORDER BY 1)
-                     FROM unnest(p.polroles) r)
+       || ' to ' || (SELECT string_agg(x, ',' ORDER BY x COLLATE "C")
+                     FROM unnest(p.polroles) r,
+                          LATERAL (SELECT CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END) AS n(x))
        || coalesce(' using ' || pg_get_expr(p.polqual, p.polrelid), '')
        || coalesce(' check ' || pg_get_expr(p.polwithcheck, p.polrelid), '')
 FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
@@ -285,6 +286,7 @@ WITH member AS (
     SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
+      AND NOT c.relispartition      -- partitions are not covered
       AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
 ), owned_seq AS (
     -- sequences that belong to a column (serial, identity)
@@ -309,7 +311,9 @@ WITH member AS (
            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
            CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
            CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END AS collation,
-           col_description(r.oid, a.attnum) AS comment
+           col_description(r.oid, a.attnum) AS comment,
+           -- a serial column's sequence, to follow its type
+           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence
     FROM rel r
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
@@ -342,11 +346,12 @@ SELECT jsonb_build_object(
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'comment', obj_description(r.oid, 'pg_class'),
+                    'partition_by', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
                     'columns', coalesce((SELECT jsonb_agg(jsonb_build_object(
                                     'name', c.attname, 'type', c.type, 'not_null', c.not_null,
                                     'default', c."default", 'identity', c.identity,
                                     'generated', c.generated, 'collation', c.collation,
-                                    'comment', c.comment) ORDER BY c.attnum)
+                                    'comment', c.comment, 'sequence', c.sequence) ORDER BY c.attnum)
                                 FROM col c WHERE c.rel = r.oid), '[]'),
                     'constraints', coalesce((SELECT jsonb_object_agg(con.conname, jsonb_build_object(
                                     'type', con.contype,
@@ -416,7 +421,7 @@ AS $$
 SELECT format('CREATE TABLE %I.%I (', t->>'schema', t->>'name')
     || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
                  FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
-    || ')'
+    || ')' || coalesce(' PARTITION BY ' || (t->>'partition_by'), '')
 $$;
 
 CREATE FUNCTION migrate.view_ddl(v jsonb)
@@ -446,6 +451,14 @@ SELECT format('CREATE SEQUENCE %I.%I AS %s INCREMENT %s MINVALUE %s MAXVALUE %s 
               s->>'schema', s->>'name', s->>'type', s->>'increment', s->>'min', s->>'max',
               s->>'start', s->>'cache', CASE WHEN (s->>'cycle')::boolean THEN 'CYCLE' ELSE 'NO CYCLE' END)
 $$;
+
+-- the type a serial column really has, for ALTER COLUMN ... TYPE
+CREATE FUNCTION migrate.base_type(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE t WHEN 'smallserial' THEN 'smallint' WHEN 'serial' THEN 'integer'
+                    WHEN 'bigserial' THEN 'bigint' ELSE t END $$;
 
 CREATE FUNCTION migrate.comment_ddl(kind text, target text, comment text)
 RETURNS text
@@ -523,6 +536,7 @@ DECLARE
     changed_tables text[] := '{}';
     replaced text[] := '{}';         -- table.column made again (no ALTER for the change)
     early_fks text[] := '{}';        -- table.constraint of tables that go, dropped before them
+    key_tables text[] := '{}';       -- tables that stay whose keys go or change
     drop_views text[] := '{}';
     ordered text[];
     remaining text[];
@@ -635,6 +649,20 @@ BEGIN
     WHERE (old_c->>'generated') IS DISTINCT FROM (nc->>'generated')
        OR ((old_c->>'type' ~ 'serial$') <> (nc->>'type' ~ 'serial$'));
 
+    -- tables whose keys (primary, unique, exclusion, unique indexes) go or
+    -- change: the foreign keys to them go first and come back after
+    SELECT coalesce(array_agg(t.k), '{}') INTO key_tables
+    FROM jsonb_each(a->'tables') t(k, v)
+    WHERE (b->'tables') ? t.k
+      AND (EXISTS (SELECT 1 FROM jsonb_each(t.v->'constraints') con(n, d)
+                   WHERE d->>'type' IN ('p', 'u', 'x')
+                     AND ((b->'tables'->t.k->'constraints'->n) IS DISTINCT FROM d
+                          OR migrate.touches_replaced(t.k, d, replaced)))
+           OR EXISTS (SELECT 1 FROM jsonb_each(t.v->'indexes') ix(n, d)
+                      WHERE d->>'definition' LIKE 'CREATE UNIQUE INDEX %'
+                        AND ((b->'tables'->t.k->'indexes'->n) IS DISTINCT FROM d
+                             OR migrate.touches_replaced(t.k, d, replaced))));
+
     -- tables whose existing columns change or go: the views over them are recreated
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) LOOP
         w := b->'tables'->k;
@@ -676,7 +704,11 @@ BEGIN
     drop_views := ordered;
     FOREACH k IN ARRAY drop_views LOOP
         v := a->'views'->k;
-        steps := steps || ROW('drop view', k, migrate.view_drop(v), migrate.view_ddl(v),
+        steps := steps || ROW('drop view', k, migrate.view_drop(v),
+            concat_ws(E';\n', migrate.view_ddl(v),
+                      CASE WHEN v->>'comment' IS NOT NULL
+                           THEN migrate.comment_ddl(CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                                                    format('%I.%I', v->>'schema', v->>'name'), v->>'comment') END),
             CASE WHEN (v->>'materialized')::boolean THEN 'the materialized view is refilled when it is created again' END)::migrate.diff_step;
     END LOOP;
 
@@ -689,9 +721,10 @@ BEGIN
             w := b->'tables'->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
-                            WHERE CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
-                                       ELSE (w->'constraints'->x) IS DISTINCT FROM y
-                                            OR migrate.touches_replaced(k, y, replaced) END
+                            WHERE (CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
+                                        ELSE (w->'constraints'->x) IS DISTINCT FROM y
+                                             OR migrate.touches_replaced(k, y, replaced) END
+                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
                               AND ((y->>'type' = 'f') = (i = 1))
                             ORDER BY x LOOP
                 IF w IS NULL THEN
@@ -729,6 +762,12 @@ BEGIN
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) WHERE (a->'tables') ? x ORDER BY 1 LOOP
         w := a->'tables'->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
+        IF (w->>'partition_by') IS DISTINCT FROM (v->>'partition_by') THEN
+            steps := steps || ROW('alter table', k,
+                format('-- partitioning of %s changed: not generated; recreate the table by hand', qt), NULL,
+                format('partitioning of %s changes from %s to %s: not generated', qt,
+                       coalesce(w->>'partition_by', 'none'), coalesce(v->>'partition_by', 'none')))::migrate.diff_step;
+        END IF;
         added_cols := ARRAY(SELECT nc->>'name' FROM jsonb_array_elements(v->'columns') nc
                             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') old_c
                                               WHERE old_c->>'name' = nc->>'name'));
@@ -781,12 +820,19 @@ BEGIN
                     NULL)::migrate.diff_step;
             END IF;
             IF oc->>'type' <> c->>'type' OR (oc->>'collation') IS DISTINCT FROM (c->>'collation') THEN
+                -- serial to bigserial: the column's type, and its sequence's
+                prev := migrate.base_type(oc->>'type');
+                nxt := migrate.base_type(c->>'type');
                 steps := steps || ROW('alter column type', k || '.' || cname,
-                    format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, c->>'type',
-                           coalesce(' COLLATE ' || (c->>'collation'), ''), qc, c->>'type'),
-                    format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, oc->>'type',
-                           coalesce(' COLLATE ' || (oc->>'collation'), ''), qc, oc->>'type'),
-                    CASE WHEN NOT migrate.type_widens(oc->>'type', c->>'type')
+                    concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, nxt,
+                                             coalesce(' COLLATE ' || (c->>'collation'), ''), qc, nxt),
+                              CASE WHEN c->>'sequence' IS NOT NULL AND prev <> nxt
+                                   THEN format('ALTER SEQUENCE %s AS %s', c->>'sequence', nxt) END),
+                    concat_ws(E';\n', CASE WHEN oc->>'sequence' IS NOT NULL AND prev <> nxt
+                                            THEN format('ALTER SEQUENCE %s AS %s', oc->>'sequence', prev) END,
+                              format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, prev,
+                                     coalesce(' COLLATE ' || (oc->>'collation'), ''), qc, prev)),
+                    CASE WHEN NOT migrate.type_widens(prev, nxt)
                          THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type') END)::migrate.diff_step;
             END IF;
             IF (c->>'default') IS DISTINCT FROM (oc->>'default') AND c->>'default' IS NOT NULL THEN
@@ -827,7 +873,8 @@ BEGIN
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE ((w->'constraints'->x) IS DISTINCT FROM y
-                                   OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced)))
+                                   OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
+                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,

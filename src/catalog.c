@@ -382,11 +382,24 @@ static Graph *cached_graph = NULL;
 static Oid	cached_state_relid = InvalidOid;
 static int64 cached_generation = -1;
 
+/*
+ * Stop caching the graph.  While the transaction goes on (a new generation,
+ * a subtransaction that aborts) the graph may still be in use by a call in
+ * progress: a body that rolls back to a savepoint of its own, or one that
+ * writes the catalog by hand and then reads migrate's state.  It then lives
+ * until the end of the transaction.  When the transaction itself ends
+ * nothing can use it any more.
+ */
 static void
-cache_drop(void)
+cache_drop(bool in_use)
 {
 	if (cache_cxt)
-		MemoryContextDelete(cache_cxt);
+	{
+		if (in_use)
+			MemoryContextSetParent(cache_cxt, TopTransactionContext);
+		else
+			MemoryContextDelete(cache_cxt);
+	}
 	cache_cxt = NULL;
 	cached_graph = NULL;
 	cached_generation = -1;
@@ -406,7 +419,7 @@ cache_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			cache_drop();
+			cache_drop(false);
 			break;
 		default:
 			break;
@@ -418,7 +431,7 @@ cache_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		cache_drop();
+		cache_drop(true);
 }
 
 void
@@ -475,7 +488,7 @@ catalog_graph(int64 locked_generation)
 		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate graph",
 												  ALLOCSET_DEFAULT_SIZES);
 
-		cache_drop();
+		cache_drop(true);
 		g = load_graph(cxt);
 		MemoryContextSetParent(cxt, CacheMemoryContext);
 		cache_cxt = cxt;

@@ -213,11 +213,18 @@ current_heads_or_null(bool *isnull)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		/* a cancel is the user's, not the graph's: let it through */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		FreeErrorData(edata);
 		*isnull = true;
 	}
 	PG_END_TRY();
@@ -287,7 +294,8 @@ collect_items(const char *query)
 	uint64		i;
 	int			rc;
 
-	rc = SPI_execute(query, true, 0);
+	/* not read-only: the query must see what the command itself just wrote */
+	rc = SPI_execute(query, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading event trigger data failed: %s", SPI_result_code_string(rc));
 	for (i = 0; i < SPI_processed; i++)
@@ -317,8 +325,9 @@ event_tag(FunctionCallInfo fcinfo)
 
 /*
  * ddl_command_end: every object a command created or altered.  Temporary
- * objects are reported in schema "pg_temp"; objects made by an extension's
- * script have in_extension set.  CREATE and ALTER EXTENSION themselves are
+ * objects are reported in schema "pg_temp", except those without a schema
+ * of their own (triggers, rules, policies), looked up through their table;
+ * objects made by an extension's script have in_extension set.  CREATE and ALTER EXTENSION themselves are
  * changes like any other (installing an extension in production is one),
  * except for migrate's own install and updates.
  */
@@ -337,14 +346,23 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 		"WHERE NOT in_extension "
 		"AND (schema_name IS NULL OR schema_name OPERATOR(pg_catalog.<>) 'pg_temp') "
 		"AND NOT (object_type OPERATOR(pg_catalog.=) 'extension' "
-		"AND object_identity OPERATOR(pg_catalog.=) 'migrate')"));
+		"AND object_identity OPERATOR(pg_catalog.=) 'migrate') "
+		"AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c "
+		"  WHERE c.relpersistence OPERATOR(pg_catalog.=) 't' AND c.oid OPERATOR(pg_catalog.=) "
+		"  CASE classid WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass "
+		"    THEN (SELECT tgrelid FROM pg_catalog.pg_trigger WHERE oid OPERATOR(pg_catalog.=) objid) "
+		"  WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+		"    THEN (SELECT ev_class FROM pg_catalog.pg_rewrite WHERE oid OPERATOR(pg_catalog.=) objid) "
+		"  WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass "
+		"    THEN (SELECT polrelid FROM pg_catalog.pg_policy WHERE oid OPERATOR(pg_catalog.=) objid) END)"));
 	SPI_finish();
 }
 
 /*
  * sql_drop: what a DROP (or an ALTER TABLE ... DROP) removed.  Only the
  * objects the command named are recorded; what went with them (indexes,
- * defaults, types of a table) is implied.
+ * defaults, types of a table) is implied.  A rule is not "temporary" by
+ * itself: its identity names its table, in pg_temp (or pg_temp_N).
  */
 void
 guard_sql_drop(FunctionCallInfo fcinfo)
@@ -358,7 +376,8 @@ guard_sql_drop(FunctionCallInfo fcinfo)
 	guard_handle(tag, collect_items(
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_dropped_objects() "
-		"WHERE original AND NOT is_temporary"));
+		"WHERE original AND NOT is_temporary "
+		"AND object_identity OPERATOR(pg_catalog.!~) ' on pg_temp(_[0-9]+)?\\.'"));
 	SPI_finish();
 }
 

@@ -86,7 +86,7 @@ call_begin(FunctionCallInfo fcinfo, CallState *cs, bool srf)
 	{
 		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-#if PG_VERSION_NUM >= 150000
+#if PG_VERSION_NUM >= 150001	/* 15.0 named it SetSingleFuncCall */
 		InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 #else
 		MemoryContext old;
@@ -397,6 +397,7 @@ Datum
 migrate_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
+	MemoryContext callercxt = CurrentMemoryContext;
 	CallState	cs;
 	Graph	   *g;
 	TargetSpec	spec;
@@ -412,8 +413,8 @@ migrate_status(PG_FUNCTION_ARGS)
 	call_begin(fcinfo, &cs, false);
 	g = catalog_graph(CATALOG_UNLOCKED);
 	drift_status(&st);
-	/* the result outlives the call's memory context */
-	MemoryContextSwitchTo(cs.oldcxt);
+	/* the result outlives the call's memory context and SPI's */
+	MemoryContextSwitchTo(callercxt);
 	values[0] = ids_array(g, graph_sorted_by_id(g, graph_current_heads(g)));
 	values[1] = ids_array(g, graph_sorted_by_id(g, graph_heads(g)));
 	values[2] = ids_array(g, plan_upgrade(g, &spec));

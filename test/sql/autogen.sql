@@ -176,6 +176,29 @@ CREATE TABLE ag.p (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text);
 COMMENT ON COLUMN ag.p.id IS 'the key';
 CREATE TABLE ag.c (p_id int REFERENCES ag.p);$$);
 
+-- serial to bigserial: the column's type and its sequence's
+SELECT * FROM diff($$CREATE SCHEMA ag; CREATE TABLE ag.t (id serial PRIMARY KEY);$$,
+                   $$CREATE SCHEMA ag; CREATE TABLE ag.t (id bigserial PRIMARY KEY);$$);
+
+-- a key that changes while a foreign key of another table uses it
+SELECT operation, object FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.p (id int, code int, CONSTRAINT p_code_key UNIQUE (code));
+CREATE TABLE ag.c (code int REFERENCES ag.p (code));$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.p (id int, code int, CONSTRAINT p_code_key UNIQUE (code) INCLUDE (id));
+CREATE TABLE ag.c (code int REFERENCES ag.p (code));$$);
+
+-- a view made again keeps its comment, both ways
+SELECT operation, object FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (v int); CREATE VIEW ag.w AS SELECT v FROM ag.t;
+COMMENT ON VIEW ag.w IS 'kept';$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (v bigint); CREATE VIEW ag.w AS SELECT v FROM ag.t;
+COMMENT ON VIEW ag.w IS 'kept';$$);
+
+-- a partitioned table comes with its key; partitions are left out
+SELECT operation, object, upgrade FROM diff('CREATE SCHEMA ag',
+$$CREATE SCHEMA ag; CREATE TABLE ag.m (at date NOT NULL, v int) PARTITION BY RANGE (at);
+CREATE TABLE ag.m_2024 PARTITION OF ag.m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');$$);
+
 -- tables that go and reference each other: their foreign keys go first
 SELECT operation, object, upgrade FROM diff(
 $$CREATE SCHEMA ag;

@@ -60,6 +60,15 @@ SELECT tgname, tgenabled FROM pg_trigger
 WHERE tgrelid IN ('migrate.revision'::regclass, 'migrate.applied'::regclass)
   AND NOT tgisinternal ORDER BY tgrelid::regclass::text;
 
+-- a body that rolls back to a savepoint of its own (an EXCEPTION block)
+-- drops the cache, while the graph is still in use by the later steps
+SELECT migrate_revision('cf', '{ce}',
+    $body$DO $b$ BEGIN PERFORM 1 / 0; EXCEPTION WHEN division_by_zero THEN NULL; END $b$$body$, '', 'f');
+SELECT migrate_revision('cg', '{cf}', '', '', 'g');
+SELECT revision, message FROM migrate_upgrade('cg');
+SELECT revision, direction FROM migrate_log() WHERE revision IN ('ce', 'cf', 'cg') ORDER BY id;
+SELECT cur();
+
 -- a re-created extension starts over, even though its generation does too
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;

@@ -49,6 +49,15 @@ ALTER TABLE g_tmp ADD COLUMN x int;
 CREATE INDEX ON g_tmp (x);
 ALTER TABLE g_tmp ALTER COLUMN x TYPE bigint;
 CREATE TEMP VIEW g_tmp_v AS SELECT * FROM g_tmp;
+-- nor are triggers, rules and policies on temporary tables, which have no
+-- schema of their own
+CREATE FUNCTION pg_temp.g_trg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER g_tmp_trg BEFORE INSERT ON g_tmp FOR EACH ROW EXECUTE FUNCTION pg_temp.g_trg();
+CREATE RULE g_tmp_rule AS ON UPDATE TO g_tmp DO INSTEAD NOTHING;
+CREATE POLICY g_tmp_pol ON g_tmp USING (true);
+DROP TRIGGER g_tmp_trg ON g_tmp;
+DROP RULE g_tmp_rule ON g_tmp;
+DROP POLICY g_tmp_pol ON g_tmp;
 DROP TABLE g_tmp CASCADE;
 SELECT count(*) AS recorded FROM migrate_drift();
 
