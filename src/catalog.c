@@ -160,17 +160,39 @@ graph_text(Graph *g, Datum d)
 	return graph_strdup(g, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
+/*
+ * Is this text[] datum '{}'?  Most depends_on and branch_labels are, and
+ * answering from the stored bytes spares a detoasted copy: an inline array
+ * (short header or not) starts with its number of dimensions.
+ */
+static bool
+text_array_is_empty(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	int32		ndim;
+
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		return false;			/* let detoasting decide */
+	memcpy(&ndim, VARDATA_ANY(v), sizeof(int32));
+	return ndim == 0;
+}
+
 /* A text[] datum as strings in the graph's arena. */
 static char **
 graph_text_array(Graph *g, Datum d, int *n, const char *what, const char *rev)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(d);
+	ArrayType  *arr;
 	Datum	   *elems;
 	bool	   *nulls;
 	char	  **out;
 	int			i;
 
-	/* most depends_on and branch_labels are empty */
+	if (text_array_is_empty(d))
+	{
+		*n = 0;
+		return NULL;
+	}
+	arr = DatumGetArrayTypeP(d);
 	if (ARR_NDIM(arr) == 0)
 	{
 		*n = 0;
@@ -267,6 +289,8 @@ load_graph(MemoryContext cxt)
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	int			capacity;
+	int			rev_natts,
+				i;
 	int			n = 0;
 	int			next = 0;
 	bool		sorted = true;
@@ -276,6 +300,9 @@ load_graph(MemoryContext cxt)
 
 	rel = open_catalog_table("revision");
 	column_numbers(rel, rev_columns, 6, rc);
+	/* deform up to the last column read, not the bodies' neighbours after it */
+	for (rev_natts = 0, i = 0; i < 6; i++)
+		rev_natts = Max(rev_natts, rc[i] + 1);
 	g = graph_create(cxt);
 	/* the planner's row estimate saves regrowing the array most times */
 	capacity = Max(1024, (int) Min(rel->rd_rel->reltuples * 1.05, (double) MaxAllocSize / sizeof(Revision) / 2));
@@ -297,7 +324,7 @@ load_graph(MemoryContext cxt)
 		}
 		r = &g->revs[n];
 		MemoryContextReset(rowcxt);
-		slot_getallattrs(slot);
+		slot_getsomeattrs(slot, rev_natts);
 		r->id = graph_text(g, values[rc[0]]);
 		r->down_names = graph_text_array(g, values[rc[1]], &r->ndown_names, "down_revision", r->id);
 		r->dep_names = graph_text_array(g, values[rc[2]], &r->ndep_names, "depends_on", r->id);
