@@ -53,6 +53,24 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.drift_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.fingerprint', '');
 
 /*
+ * The user's schemas (all of them, or those named): not the system ones,
+ * not migrate's, not one an extension made.  Both descriptions below start
+ * from here.
+ */
+CREATE FUNCTION migrate.user_schemas(schemas text[])
+RETURNS TABLE (oid oid, nspname name)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.oid, n.nspname FROM pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND NOT EXISTS (SELECT FROM pg_depend d
+                  WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+  AND (schemas IS NULL OR n.nspname = ANY (schemas))
+$$;
+
+/*
  * A deterministic description of the user's schema, one line per fact, from
  * the server's own canonical forms.  Two databases with the same schema give
  * the same lines: no OIDs, owners, privileges or physical positions (a
@@ -74,10 +92,7 @@ AS $$
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
-    SELECT n.oid, n.nspname FROM pg_namespace n
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')
-      AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-      AND (n.tableoid, n.oid) NOT IN (SELECT classid, objid FROM member)
+    SELECT * FROM migrate.user_schemas(NULL)
 ), rel AS (
     SELECT c.oid, c.relkind, c.relpersistence, c.relrowsecurity, c.oid::regclass::text AS name
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
@@ -277,11 +292,7 @@ AS $$
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
-    SELECT n.oid, n.nspname FROM pg_namespace n
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')
-      AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-      AND (n.tableoid, n.oid) NOT IN (SELECT classid, objid FROM member)
-      AND (schemas IS NULL OR n.nspname = ANY (schemas))
+    SELECT * FROM migrate.user_schemas(schemas)
 ), rel AS (
     SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace

@@ -323,16 +323,9 @@ event_tag(FunctionCallInfo fcinfo)
 	return GetCommandTagName(trigdata->tag);
 }
 
-/*
- * ddl_command_end: every object a command created or altered.  Temporary
- * objects are reported in schema "pg_temp", except those without a schema
- * of their own (triggers, rules, policies), looked up through their table;
- * objects made by an extension's script have in_extension set.  CREATE and ALTER EXTENSION themselves are
- * changes like any other (installing an extension in production is one),
- * except for migrate's own install and updates.
- */
-void
-guard_ddl_command_end(FunctionCallInfo fcinfo)
+/* The out-of-band objects the query finds, recorded, warned about or refused. */
+static void
+guard_event(FunctionCallInfo fcinfo, const char *query)
 {
 	const char *tag = event_tag(fcinfo);
 
@@ -340,7 +333,23 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	guard_handle(tag, collect_items(
+	guard_handle(tag, collect_items(query));
+	SPI_finish();
+}
+
+/*
+ * ddl_command_end: every object a command created or altered.  Temporary
+ * objects are reported in schema "pg_temp", except those without a schema
+ * of their own (triggers, rules, policies), looked up through their table;
+ * objects made by an extension's script have in_extension set.  CREATE and
+ * ALTER EXTENSION themselves are changes like any other (installing an
+ * extension in production is one), except for migrate's own install and
+ * updates.
+ */
+void
+guard_ddl_command_end(FunctionCallInfo fcinfo)
+{
+	guard_event(fcinfo,
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_ddl_commands() "
 		"WHERE NOT in_extension "
@@ -354,8 +363,7 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 		"  WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
 		"    THEN (SELECT ev_class FROM pg_catalog.pg_rewrite WHERE oid OPERATOR(pg_catalog.=) objid) "
 		"  WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass "
-		"    THEN (SELECT polrelid FROM pg_catalog.pg_policy WHERE oid OPERATOR(pg_catalog.=) objid) END)"));
-	SPI_finish();
+		"    THEN (SELECT polrelid FROM pg_catalog.pg_policy WHERE oid OPERATOR(pg_catalog.=) objid) END)");
 }
 
 /*
@@ -367,18 +375,11 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 void
 guard_sql_drop(FunctionCallInfo fcinfo)
 {
-	const char *tag = event_tag(fcinfo);
-
-	if (!guard_active())
-		return;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	guard_handle(tag, collect_items(
+	guard_event(fcinfo,
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_dropped_objects() "
 		"WHERE original AND NOT is_temporary "
-		"AND object_identity OPERATOR(pg_catalog.!~) ' on pg_temp(_[0-9]+)?\\.'"));
-	SPI_finish();
+		"AND object_identity OPERATOR(pg_catalog.!~) ' on pg_temp(_[0-9]+)?\\.'");
 }
 
 /*
