@@ -18,8 +18,8 @@
  *			refused ALTER TABLE does not first rewrite a large table.
  *
  * A refused command rolls back with its transaction, and so would any row
- * recording it: the attempt is kept in the server log only (the ERROR and,
- * with the default log_min_error_statement, its statement).
+ * recording it: the attempt is kept in the server log only, as a LOG line
+ * naming the command, the object and the roles.
  *
  * migrate.guard is PGC_SUSET: superusers set it, and from PostgreSQL 15 any
  * role granted SET ON PARAMETER migrate.guard.
@@ -29,7 +29,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -37,15 +36,13 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
 #include "utils/resowner.h"
 
 #include "apply.h"
 #include "catalog.h"
-#include "graph.h"
 #include "drift.h"
+#include "graph.h"
 #include "guard.h"
 
 typedef enum GuardMode
@@ -234,11 +231,22 @@ current_heads_or_null(bool *isnull)
 static void
 guard_refuse(const char *tag, DriftItem *item)
 {
+	const char *what = item && item->object_identity ? item->object_identity : "";
+	const char *sep = what[0] ? " " : "";
+
+	/*
+	 * The refusal rolls back any row that would record it: the server log
+	 * keeps the attempt instead, with who made it (and, at the default
+	 * log_min_error_statement, the statement), whatever the client sees.
+	 */
+	ereport(LOG,
+			(errmsg("migrate.guard refused %s%s%s by role \"%s\" (session role \"%s\")",
+					tag, sep, what,
+					GetUserNameFromId(GetUserId(), false),
+					GetUserNameFromId(GetSessionUserId(), false))));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("%s%s%s is not part of a migration", tag,
-					item && item->object_identity ? " " : "",
-					item && item->object_identity ? item->object_identity : ""),
+			 errmsg("%s%s%s is not part of a migration", tag, sep, what),
 			 errdetail("migrate.guard is \"error\", so schema changes outside migrate_upgrade() and migrate_downgrade() are refused."),
 			 errhint("Write a migration for the change and apply it with migrate_upgrade().")));
 }

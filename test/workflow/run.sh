@@ -138,7 +138,13 @@ test_check_drift() {
 	out=$(expect_fail mk "$p" migrate-check) || return 1
 	grep -q "schema drifted" <<<"$out" || { echo "$out"; return 1; }
 	grep -q "schema changed outside" <<<"$out" && { echo "$out"; return 1; }
-	return 0
+	# with the guard at error a change by hand is refused; the server log keeps the attempt
+	devpsql "$p" "ALTER DATABASE migrate_dev SET migrate.guard = error" || return 1
+	out=$(devpsql "$p" "CREATE TABLE refused_by_guard (id int)" 2>&1) && { echo "not refused"; return 1; }
+	grep -q "is not part of a migration" <<<"$out" || { echo "$out"; return 1; }
+	grep -q 'migrate.guard refused CREATE TABLE public.refused_by_guard by role' "$p/devdb/server.log" ||
+		{ tail -5 "$p/devdb/server.log"; return 1; }
+	devpsql "$p" "ALTER DATABASE migrate_dev RESET migrate.guard"
 }
 
 # models/: the check compares them with the database, create writes the
