@@ -530,18 +530,6 @@ catalog_graph(int64 locked_generation)
 	return g;
 }
 
-static Datum
-step_ids_array(Graph *g, List *revs)
-{
-	Datum	   *ids = palloc(sizeof(Datum) * Max(list_length(revs), 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, revs)
-		ids[n++] = CStringGetTextDatum(g->revs[lfirst_int(lc)].id);
-	return PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /* The upgrade (or downgrade) bodies of the steps, in step order. */
 char **
 catalog_load_bodies(Graph *g, List *steps, bool upgrade)
@@ -558,7 +546,7 @@ catalog_load_bodies(Graph *g, List *steps, bool upgrade)
 
 	foreach(lc, steps)
 		pos[lfirst_int(lc)] = n++;
-	values[0] = step_ids_array(g, steps);
+	values[0] = graph_ids_array(g, steps);
 
 	catalog_enter(&ca);
 	rc = SPI_execute_with_args(upgrade ?

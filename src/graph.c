@@ -13,8 +13,11 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "graph.h"
@@ -585,4 +588,17 @@ graph_format_list(Graph *g, List *revs)
 		appendStringInfo(&buf, "%s\"%s\"", buf.len ? ", " : "",
 						 g->revs[lfirst_int(lc)].id);
 	return buf.data;
+}
+
+/* The ids of the revisions, in list order, as a text[] datum. */
+Datum
+graph_ids_array(Graph *g, List *revs)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(list_length(revs), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, revs)
+		ids[n++] = CStringGetTextDatum(g->revs[lfirst_int(lc)].id);
+	return PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -377,18 +377,6 @@ migrate_history(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-static Datum
-ids_array(Graph *g, List *revs)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(revs), 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, revs)
-		elems[n++] = CStringGetTextDatum(g->revs[lfirst_int(lc)].id);
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /*
  * One row: where the database stands (current heads, heads, what is
  * pending) and whether its schema is still what the last migration left.
@@ -415,9 +403,9 @@ migrate_status(PG_FUNCTION_ARGS)
 	drift_status(&st);
 	/* the result outlives the call's memory context and SPI's */
 	MemoryContextSwitchTo(callercxt);
-	values[0] = ids_array(g, graph_sorted_by_id(g, graph_current_heads(g)));
-	values[1] = ids_array(g, graph_sorted_by_id(g, graph_heads(g)));
-	values[2] = ids_array(g, plan_upgrade(g, &spec));
+	values[0] = graph_ids_array(g, graph_sorted_by_id(g, graph_current_heads(g)));
+	values[1] = graph_ids_array(g, graph_sorted_by_id(g, graph_heads(g)));
+	values[2] = graph_ids_array(g, plan_upgrade(g, &spec));
 	values[3] = TimestampTzGetDatum(st.last_migration_at);
 	nulls[3] = !st.has_migration;
 	values[4] = Int64GetDatum(st.drift);
