@@ -1,12 +1,38 @@
 # migrate: PGXS build.  `make test` is the one command that installs what is
 # missing, builds with warnings as errors, installs, and runs every test
-# against a throw-away cluster (see test/run.sh).
+# against throw-away clusters (see test/run.sh).
 
 EXTENSION  = migrate
+# the version lives in migrate.control only
+EXTVERSION = $(shell sed -n "s/^default_version = '\([^']*\)'.*/\1/p" $(EXTENSION).control)
+# the version the newest update script starts from
+PREVVERSION = 1.1
+
+# pgvector's rule: a rule before `include $(PGXS)` becomes the default
+# target, so `all` comes first
+all:
 
 MODULE_big = $(EXTENSION)
 OBJS       = $(patsubst %.c,%.o,$(wildcard src/*.c))
-DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
+
+# The install script of the current version and the newest update script are
+# built from the SQL sources, one file per concern (pgvector's DATA_built);
+# released scripts (migrate--1.0.sql, migrate--1.0--1.1.sql) are frozen.
+SQL_FUNCTIONS = sql/parts/api.sql sql/parts/describe.sql sql/parts/guard.sql sql/parts/diff.sql
+SQL_INSTALL   = sql/parts/catalog.sql $(SQL_FUNCTIONS) sql/parts/guard_triggers.sql
+SQL_UPDATE    = sql/updates/$(EXTENSION)--$(PREVVERSION)--$(EXTVERSION).sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--$(PREVVERSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_INSTALL) $(EXTENSION).control
+	{ echo '/* migrate $(EXTVERSION): built from $(SQL_INSTALL); edit those */'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION migrate" to load this file. \quit'; \
+	  cat $(SQL_INSTALL); } > $@
+
+sql/$(EXTENSION)--$(PREVVERSION)--$(EXTVERSION).sql: $(SQL_UPDATE) $(SQL_FUNCTIONS) $(EXTENSION).control
+	{ echo '/* migrate $(PREVVERSION) -> $(EXTVERSION): built from $(SQL_UPDATE) $(SQL_FUNCTIONS); edit those */'; \
+	  printf '%s\n' '\echo Use "ALTER EXTENSION migrate UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
+	  cat $(SQL_UPDATE) $(SQL_FUNCTIONS); } > $@
 
 REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
@@ -19,10 +45,6 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 EXTRA_CLEAN = results output_iso regression.diffs regression.out
 
-# PGXS tracks no header dependencies without --enable-depend: a changed
-# struct in a header must rebuild every file, or the objects disagree
-$(OBJS): $(wildcard src/*.h)
-
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
@@ -30,8 +52,12 @@ include $(PGXS)
 else
 # A fresh machine: `make test` and `make demo` install PostgreSQL first.
 all install installcheck:
-	@echo "migrate: PostgreSQL 15 server headers are missing: run make test or make demo, which install them" >&2; exit 1
+	@echo "migrate: PostgreSQL server headers are missing: run make test or make demo, which install them" >&2; exit 1
 endif
+
+# PGXS tracks no header dependencies without --enable-depend: a changed
+# struct in a header must rebuild every file, or the objects disagree
+$(OBJS): $(wildcard src/*.h)
 
 .PHONY: test
 test:

@@ -1,5 +1,7 @@
--- Installing version 1.0 and updating to 1.1 gives the same objects as
--- installing 1.1, keeps the graph, and 1.0 works with the 1.1 library.
+-- Installing version 1.0 and walking every update gives the same objects
+-- (and the same function definitions and table columns) as a fresh install
+-- of the current version, keeps the graph, and 1.0 works with the current
+-- library.
 SET client_min_messages = warning;
 
 CREATE FUNCTION members() RETURNS SETOF text LANGUAGE sql AS $$
@@ -12,6 +14,16 @@ CREATE FUNCTION members() RETURNS SETOF text LANGUAGE sql AS $$
     FROM pg_trigger WHERE tgrelid::regclass::text LIKE 'migrate.%' AND NOT tgisinternal
     UNION ALL
     SELECT 'event trigger ' || evtname || ' ' || evtevent || ' ' || evtenabled::text FROM pg_event_trigger
+    UNION ALL
+    SELECT 'definition of ' || p.oid::regprocedure::text || ' ' || md5(pg_get_functiondef(p.oid))
+    FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+    WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'migrate') AND p.prokind <> 'a'
+    UNION ALL
+    SELECT 'column ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+           || ' ' || a.attnotnull::text || ' ' || coalesce(pg_get_expr(ad.adbin, ad.adrelid), '')
+    FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+    WHERE a.attrelid IN (SELECT c.oid FROM pg_class c WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind IN ('r', 'c'))
+      AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
 DROP EXTENSION migrate;
@@ -21,6 +33,8 @@ SELECT migrate_revision('u1', '{}', 'CREATE TABLE u_t (id int)', 'DROP TABLE u_t
 SELECT revision FROM migrate_upgrade('head');
 
 ALTER EXTENSION migrate UPDATE TO '1.1';
+SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+ALTER EXTENSION migrate UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
 CREATE TEMP TABLE updated AS SELECT * FROM members() m;
 SELECT * FROM migrate_current();

@@ -1,0 +1,78 @@
+/*
+ * migrate: the SQL interface of the revision graph (C entry points, src/migrate.c).
+ * Built into the install script and re-run by the update script of the
+ * current version, so everything here is CREATE OR REPLACE.
+ */
+
+-- Registering revisions.  Not STRICT: NULL arguments get a clear error.
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_revision(
+    revision      text,
+    down_revision text[] DEFAULT '{}',
+    upgrade       text   DEFAULT '',
+    downgrade     text   DEFAULT '',
+    message       text   DEFAULT '',
+    branch_labels text[] DEFAULT '{}',
+    depends_on    text[] DEFAULT '{}')
+RETURNS text
+AS 'MODULE_PATHNAME', 'migrate_revision'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_forget(revision text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'migrate_forget'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_forget(text) FROM PUBLIC;
+
+-- Moving
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade(target text, dry_run boolean DEFAULT false)
+RETURNS TABLE (revision text, message text)
+AS 'MODULE_PATHNAME', 'migrate_upgrade'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade(text, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_downgrade(target text, dry_run boolean DEFAULT false)
+RETURNS TABLE (revision text, message text)
+AS 'MODULE_PATHNAME', 'migrate_downgrade'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_downgrade(text, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_stamp(VARIADIC target text[])
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'migrate_stamp'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_stamp(text[]) FROM PUBLIC;
+
+-- Looking: open to everyone
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_current()
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'migrate_current'
+LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_heads()
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'migrate_heads'
+LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_resolve(target text)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'migrate_resolve'
+LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_history()
+RETURNS TABLE (revision text, down_revision text[], message text,
+               branch_labels text[], depends_on text[],
+               is_head boolean, is_applied boolean, applied_at timestamptz)
+AS 'MODULE_PATHNAME', 'migrate_history'
+LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_log()
+RETURNS TABLE (id bigint, revision text, direction text, stamped boolean,
+               role name, at timestamptz, duration interval)
+AS $$ SELECT id, revision, direction, stamped, role, at, duration
+      FROM migrate.log ORDER BY id $$
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp;

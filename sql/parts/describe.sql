@@ -1,0 +1,279 @@
+/*
+ * migrate: describing the user's schema, for autogenerate and the fingerprint.
+ * Built into the install script and re-run by the update script of the
+ * current version, so everything here is CREATE OR REPLACE.
+ */
+
+/*
+ * The user's schemas (all of them, or those named): not the system ones,
+ * not migrate's, not one an extension made.  Both descriptions below start
+ * from here.
+ */
+CREATE OR REPLACE FUNCTION migrate.user_schemas(schemas text[])
+RETURNS TABLE (oid oid, nspname name)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.oid, n.nspname FROM pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND NOT EXISTS (SELECT FROM pg_depend d
+                  WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+  AND (schemas IS NULL OR n.nspname = ANY (schemas))
+$$;
+
+/*
+ * A deterministic description of the user's schema, one line per fact, from
+ * the server's own canonical forms.  Two databases with the same schema give
+ * the same lines: no OIDs, owners, privileges or physical positions (a
+ * column's position counts among the live columns only), and the settings
+ * that change how values print are pinned.  System schemas, temporary
+ * objects, migrate's own schema and the members of extensions are left out;
+ * an installed extension is one line with its version.
+ */
+CREATE OR REPLACE FUNCTION migrate.schema_description()
+RETURNS SETOF text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = postgres
+SET TimeZone = 'UTC'
+SET extra_float_digits = 1
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT * FROM migrate.user_schemas(NULL)
+), rel AS (
+    SELECT c.oid, c.relkind, c.relpersistence, c.relrowsecurity, c.oid::regclass::text AS name
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+      AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+), line(line) AS (
+SELECT 'schema ' || quote_ident(nspname) FROM ns
+UNION ALL
+SELECT 'relation ' || rel.name || ' kind ' || rel.relkind::text || ' persistence ' || rel.relpersistence::text
+       || CASE WHEN rel.relrowsecurity THEN ' row security' ELSE '' END
+       || coalesce(' partition of ' || (SELECT string_agg(i.inhparent::regclass::text, ',' ORDER BY i.inhseqno)
+                                        FROM pg_inherits i WHERE i.inhrelid = rel.oid), '')
+       || coalesce(' ' || pg_get_expr(c.relpartbound, c.oid), '')
+       || coalesce(' partition by ' || pg_get_partkeydef(c.oid), '')
+FROM rel JOIN pg_class c ON c.oid = rel.oid
+UNION ALL
+SELECT 'column ' || rel.name || ' ' || quote_ident(a.attname)
+       || ' #' || row_number() OVER (PARTITION BY rel.oid ORDER BY a.attnum)
+       || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || CASE a.attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END
+       || CASE a.attgenerated WHEN 's' THEN ' generated' ELSE '' END
+       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+       || CASE WHEN a.attcollation <> t.typcollation THEN ' collate ' || a.attcollation::regcollation::text ELSE '' END
+FROM rel
+JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE rel.relkind <> 'S'            -- a sequence's columns are its fixed layout
+UNION ALL
+SELECT 'constraint ' || coalesce(rel.name, format_type(con.contypid, NULL)) || ' ' || quote_ident(con.conname)
+       || ' ' || pg_get_constraintdef(con.oid)
+FROM pg_constraint con
+JOIN ns ON ns.oid = con.connamespace
+LEFT JOIN rel ON rel.oid = con.conrelid
+WHERE con.conrelid = 0 OR rel.oid IS NOT NULL
+UNION ALL
+SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+       || CASE WHEN i.indisclustered THEN ' clustered' ELSE '' END
+FROM pg_index i JOIN rel ON rel.oid = i.indrelid
+UNION ALL
+SELECT 'view ' || name || ' ' || pg_get_viewdef(oid) FROM rel WHERE relkind IN ('v', 'm')
+UNION ALL
+SELECT 'sequence ' || rel.name || ' ' || format_type(s.seqtypid, NULL)
+       || ' start ' || s.seqstart || ' increment ' || s.seqincrement
+       || ' min ' || s.seqmin || ' max ' || s.seqmax || ' cache ' || s.seqcache
+       || CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END
+       || coalesce(' owned by ' || (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname)
+                                    FROM pg_depend d
+                                    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                                    WHERE d.classid = 'pg_class'::regclass AND d.objid = rel.oid
+                                      AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                                    LIMIT 1), '')
+FROM rel JOIN pg_sequence s ON s.seqrelid = rel.oid
+UNION ALL
+SELECT 'trigger ' || pg_get_triggerdef(tg.oid) || ' enabled ' || tg.tgenabled::text
+FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
+WHERE NOT tg.tgisinternal
+UNION ALL
+SELECT 'policy ' || rel.name || ' ' || quote_ident(p.polname) || ' ' || p.polcmd::text
+       || CASE WHEN p.polpermissive THEN ' permissive' ELSE ' restrictive' END
+       || ' to ' || (SELECT string_agg(x, ',' ORDER BY x COLLATE "C")
+                     FROM unnest(p.polroles) r,
+                          LATERAL (SELECT CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END) AS n(x))
+       || coalesce(' using ' || pg_get_expr(p.polqual, p.polrelid), '')
+       || coalesce(' check ' || pg_get_expr(p.polwithcheck, p.polrelid), '')
+FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure::text || ' ' || p.prokind::text || ' '
+       || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc ELSE pg_get_functiondef(p.oid) END)
+FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+WHERE (p.tableoid, p.oid) NOT IN (SELECT classid, objid FROM member)
+UNION ALL
+SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
+       || coalesce(' values ' || (SELECT string_agg(quote_literal(e.enumlabel), ',' ORDER BY e.enumsortorder)
+                                  FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+       || CASE WHEN t.typtype = 'd' THEN ' over ' || format_type(t.typbasetype, t.typtypmod)
+               || CASE WHEN t.typnotnull THEN ' not null' ELSE '' END
+               || coalesce(' default ' || t.typdefault, '') ELSE '' END
+       || coalesce(' range of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r
+                                     WHERE r.rngtypid = t.oid), '')
+FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+WHERE t.typtype IN ('e', 'd', 'r', 'm') AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)
+UNION ALL
+SELECT 'comment ' || pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' ' || quote_literal(d.description)
+FROM pg_description d
+WHERE (d.classoid = 'pg_class'::regclass AND d.objoid IN (SELECT oid FROM rel))
+   OR (d.classoid = 'pg_namespace'::regclass AND d.objoid IN (SELECT oid FROM ns))
+UNION ALL
+SELECT 'extension ' || quote_ident(e.extname) || ' ' || e.extversion || ' in ' || quote_ident(n.nspname)
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname <> 'migrate'
+)
+SELECT line FROM line ORDER BY line COLLATE "C"
+$$;
+
+-- Autogenerate: describing a schema, and the steps from one description to another
+
+/*
+ * A normalized description of the user's schema objects, for migrate_diff.
+ * Deterministic (jsonb orders object keys) and built from the server's own
+ * canonical forms; no OIDs, owners or privileges.  schemas limits it to the
+ * named schemas; NULL means every schema but the system ones and migrate's.
+ * Objects that belong to an extension are left out: the extension stands for
+ * them.
+ */
+CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = postgres
+SET TimeZone = 'UTC'
+SET extra_float_digits = 1
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT * FROM migrate.user_schemas(schemas)
+), rel AS (
+    SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
+      AND NOT c.relispartition      -- partitions are not covered
+      AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+), owned_seq AS (
+    -- sequences that belong to a column (serial, identity)
+    SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS col, d.deptype
+    FROM pg_depend d JOIN pg_class sc ON sc.oid = d.objid AND sc.relkind = 'S'
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+      AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+), col AS (
+    SELECT r.oid AS rel, a.attnum, a.attname,
+           -- a serial column: the type name it was written with, no default
+           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
+                     AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.seq::regclass::text)
+                THEN CASE a.atttypid WHEN 'int2'::regtype THEN 'smallserial'
+                                     WHEN 'int4'::regtype THEN 'serial'
+                                     ELSE 'bigserial' END
+                ELSE format_type(a.atttypid, a.atttypmod) END AS type,
+           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
+                     AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.seq::regclass::text)
+                THEN NULL
+                WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS "default",
+           a.attnotnull AS not_null,
+           CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
+           CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
+           CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END AS collation,
+           col_description(r.oid, a.attnum) AS comment,
+           -- a serial column's sequence, to follow its type
+           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence
+    FROM rel r
+    JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_type t ON t.oid = a.atttypid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    LEFT JOIN owned_seq s ON s.rel = r.oid AND s.col = a.attnum
+    WHERE r.relkind IN ('r', 'p')
+)
+SELECT jsonb_build_object(
+    'schemas', coalesce((SELECT jsonb_object_agg(nspname, jsonb_build_object(
+                    'comment', obj_description(oid, 'pg_namespace'))) FROM ns), '{}'),
+    'extensions', coalesce((SELECT jsonb_object_agg(e.extname, jsonb_build_object(
+                    'schema', n.nspname, 'version', e.extversion))
+                FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                WHERE e.extname NOT IN ('plpgsql', 'migrate')
+                  AND (schemas IS NULL OR n.nspname = ANY (schemas))), '{}'),
+    'enums', coalesce((SELECT jsonb_object_agg(ns.nspname || '.' || t.typname, jsonb_build_object(
+                    'schema', ns.nspname, 'name', t.typname,
+                    'values', (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)
+                               FROM pg_enum e WHERE e.enumtypid = t.oid)))
+                FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+                WHERE t.typtype = 'e'
+                  AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)), '{}'),
+    'sequences', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
+                    'schema', r.nspname, 'name', r.relname,
+                    'type', format_type(s.seqtypid, NULL), 'start', s.seqstart,
+                    'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
+                    'cache', s.seqcache, 'cycle', s.seqcycle))
+                FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
+                WHERE r.oid NOT IN (SELECT seq FROM owned_seq)), '{}'),
+    'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
+                    'schema', r.nspname, 'name', r.relname,
+                    'comment', obj_description(r.oid, 'pg_class'),
+                    'partition_by', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
+                    'columns', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                    'name', c.attname, 'type', c.type, 'not_null', c.not_null,
+                                    'default', c."default", 'identity', c.identity,
+                                    'generated', c.generated, 'collation', c.collation,
+                                    'comment', c.comment, 'sequence', c.sequence) ORDER BY c.attnum)
+                                FROM col c WHERE c.rel = r.oid), '[]'),
+                    'constraints', coalesce((SELECT jsonb_object_agg(con.conname, jsonb_build_object(
+                                    'type', con.contype,
+                                    'definition', pg_get_constraintdef(con.oid),
+                                    'columns', (SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]')
+                                                FROM pg_attribute a
+                                                WHERE a.attrelid = r.oid AND a.attnum = ANY (con.conkey)),
+                                    'references', CASE WHEN con.contype = 'f'
+                                                       THEN (SELECT n.nspname || '.' || c.relname
+                                                             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                                             WHERE c.oid = con.confrelid) END))
+                                FROM pg_constraint con
+                                WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')), '{}'),
+                    'indexes', coalesce((SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
+                                    'definition', pg_get_indexdef(i.indexrelid),
+                                    -- key, expression and predicate columns alike
+                                    'columns', (SELECT coalesce(jsonb_agg(DISTINCT a.attname), '[]')
+                                                FROM pg_depend d
+                                                JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                                                WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+                                                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid = r.oid
+                                                  AND d.refobjsubid > 0)))
+                                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                WHERE i.indrelid = r.oid
+                                  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                                                  WHERE con.conindid = i.indexrelid
+                                                    AND con.conrelid = r.oid)), '{}')))
+                FROM rel r WHERE r.relkind IN ('r', 'p')), '{}'),
+    'views', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
+                    'schema', r.nspname, 'name', r.relname,
+                    'materialized', r.relkind = 'm',
+                    'definition', pg_get_viewdef(r.oid),
+                    'comment', obj_description(r.oid, 'pg_class'),
+                    'uses', coalesce((SELECT jsonb_agg(DISTINCT n.nspname || '.' || c.relname)
+                                      FROM pg_rewrite rw
+                                      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                                      JOIN pg_class c ON c.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+                                      JOIN pg_namespace n ON n.oid = c.relnamespace
+                                      WHERE rw.ev_class = r.oid AND c.oid <> r.oid), '[]')))
+                FROM rel r WHERE r.relkind IN ('v', 'm')), '{}')
+)
+$$;
