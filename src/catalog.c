@@ -34,6 +34,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "trust.h"
 
 
 static Oid
@@ -688,21 +689,28 @@ text_equal(Datum a, const char *b)
 
 /*
  * Insert a new revision or replace an unapplied one; identical content is a
- * no-op.  Returns whether anything was written.  The caller holds the state
- * lock, so "applied" cannot change under us.
+ * no-op, except that a caller who does not trust the stored registrant (see
+ * trust.c) takes the revision over.  Returns whether content was written.
+ * The caller holds the state lock, so "applied" cannot change under us.
+ * registered_by is the calling role, captured before the owner switch.
  */
 bool
 catalog_register(const RevisionDef *def)
 {
 	CatalogAccess ca;
-	Oid			argtypes[7] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[7];
+	Oid			argtypes[8] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, NAMEOID};
+	Datum		values[8];
+	Oid			caller = GetUserId();
+	Name		caller_name = palloc0(NAMEDATALEN);
 	int			rc;
 	bool		exists = false;
 	bool		same = false;
 	bool		applied = false;
+	bool		trusted = true;
 	const char *changed = NULL;
+
+	namestrcpy(caller_name, GetUserNameFromId(caller, false));
 
 	values[0] = CStringGetTextDatum(def->revision);
 	values[1] = PointerGetDatum(def->down_revision);
@@ -711,12 +719,14 @@ catalog_register(const RevisionDef *def)
 	values[4] = CStringGetTextDatum(def->message);
 	values[5] = CStringGetTextDatum(def->upgrade);
 	values[6] = CStringGetTextDatum(def->downgrade);
+	values[7] = NameGetDatum(caller_name);
 
 	catalog_enter(&ca);
 	rc = SPI_execute_with_args("SELECT r.down_revision, r.depends_on, r.branch_labels, "
 							   "r.message, r.upgrade, r.downgrade, "
 							   "EXISTS (SELECT FROM migrate.applied a "
-							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision) "
+							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
+							   "r.registered_by "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, values, NULL, false, 0);
@@ -742,11 +752,23 @@ catalog_register(const RevisionDef *def)
 			changed = "downgrade";
 		same = (changed == NULL);
 		applied = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		if (same)
+			trusted = trust_registrant(NameStr(*DatumGetName(SPI_getbinval(tup, desc, 8, &isnull))),
+									   caller);
 	}
 	SPI_freetuptable(SPI_tuptable);
 
 	if (same)
 	{
+		/* the caller vouches for content whose registrant it cannot trust */
+		if (!trusted)
+		{
+			rc = SPI_execute_with_args("UPDATE migrate.revision SET registered_by = $8, "
+									   "registered_at = pg_catalog.now() "
+									   "WHERE revision OPERATOR(pg_catalog.=) $1",
+									   8, argtypes, values, NULL, false, 0);
+			catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
+		}
 		catalog_leave(&ca);
 		return false;
 	}
@@ -764,17 +786,18 @@ catalog_register(const RevisionDef *def)
 								   "depends_on = $3, branch_labels = $4, message = $5, "
 								   "upgrade = $6, downgrade = $7, "
 								   "registered_at = pg_catalog.now(), "
-								   "registered_by = CURRENT_USER "
+								   "registered_by = $8 "
 								   "WHERE revision OPERATOR(pg_catalog.=) $1",
-								   7, argtypes, values, NULL, false, 0);
+								   8, argtypes, values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
 	}
 	else
 	{
 		rc = SPI_execute_with_args("INSERT INTO migrate.revision (revision, down_revision, "
-								   "depends_on, branch_labels, message, upgrade, downgrade) "
-								   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-								   7, argtypes, values, NULL, false, 0);
+								   "depends_on, branch_labels, message, upgrade, downgrade, "
+								   "registered_by) "
+								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+								   8, argtypes, values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}
 	catalog_leave(&ca);

@@ -28,6 +28,7 @@
 #include "graph.h"
 #include "guard.h"
 #include "register.h"
+#include "trust.h"
 
 PG_MODULE_MAGIC;
 
@@ -35,6 +36,7 @@ void		_PG_init(void);
 
 PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_forget);
+PG_FUNCTION_INFO_V1(migrate_amend);
 PG_FUNCTION_INFO_V1(migrate_upgrade);
 PG_FUNCTION_INFO_V1(migrate_downgrade);
 PG_FUNCTION_INFO_V1(migrate_stamp);
@@ -174,7 +176,8 @@ migrate_revision(PG_FUNCTION_ARGS)
 
 	call_begin(fcinfo, &cs, false);
 	catalog_lock_state();
-	(void) catalog_register(&def);
+	if (catalog_register(&def))
+		register_warn_one_way(def.revision, def.upgrade, def.downgrade);
 	call_end(&cs);
 	PG_RETURN_TEXT_P(cstring_to_text(def.revision));
 }
@@ -192,6 +195,25 @@ migrate_forget(PG_FUNCTION_ARGS)
 	catalog_forget(revision);
 	call_end(&cs);
 	PG_RETURN_VOID();
+}
+
+Datum
+migrate_amend(PG_FUNCTION_ARGS)
+{
+	char	   *revision = text_arg(fcinfo, 0, "revision id");
+	char	   *upgrade = text_arg(fcinfo, 1, "upgrade");
+	char	   *downgrade = text_arg(fcinfo, 2, "downgrade");
+	char	   *message = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	CallState	cs;
+
+	apply_check_not_in_body("migrate_amend()");
+	register_check_id(revision);
+	call_begin(fcinfo, &cs, false);
+	catalog_lock_state();
+	if (amend_revision(revision, upgrade, downgrade, message))
+		register_warn_one_way(revision, upgrade, downgrade);
+	call_end(&cs);
+	PG_RETURN_TEXT_P(cstring_to_text(revision));
 }
 
 /* upgrade and downgrade differ only in the plan and the direction */
@@ -218,6 +240,8 @@ move(FunctionCallInfo fcinfo, bool upgrade)
 	/* a dry run changes nothing, so it neither waits nor blocks */
 	g = catalog_graph(dry_run ? CATALOG_UNLOCKED : catalog_lock_state());
 	steps = upgrade ? plan_upgrade(g, &spec) : plan_downgrade(g, &spec);
+	/* a dry run is the review step: it refuses what the real call would */
+	trust_check_steps(g, steps, upgrade);
 	if (!dry_run)
 		apply_steps(g, steps, upgrade);
 	put_steps(&cs, g, steps);

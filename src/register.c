@@ -158,3 +158,77 @@ register_check_def(RevisionDef *def)
 	def->branch_labels = check_names(def->branch_labels, "branch_labels", def->revision);
 	check_depends_on_own_label(def);
 }
+
+/*
+ * Does a body run nothing?  True when it holds only whitespace, comments
+ * (from -- to the end of the line, and slash-star blocks, which nest as
+ * in PostgreSQL's lexer) and semicolons: no token at all.  Anything else,
+ * a dollar quote included, counts as SQL; an unterminated block comment
+ * too (running it is an error, which is not "nothing").
+ */
+bool
+register_body_is_blank(const char *body)
+{
+	const char *p = body;
+
+	while (*p)
+	{
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+			*p == '\f' || *p == '\v' || *p == ';')
+			p++;
+		else if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n' && *p != '\r')
+				p++;
+		}
+		else if (p[0] == '/' && p[1] == '*')
+		{
+			int			depth = 1;
+
+			p += 2;
+			while (depth > 0)
+			{
+				if (*p == '\0')
+					return false;
+				if (p[0] == '/' && p[1] == '*')
+				{
+					depth++;
+					p += 2;
+				}
+				else if (p[0] == '*' && p[1] == '/')
+				{
+					depth--;
+					p += 2;
+				}
+				else
+					p++;
+			}
+		}
+		else
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A revision that changes the schema one way only is usually a mistake:
+ * a downgrade left empty (or only comments) makes unapplying it a silent
+ * no-op.  Both directions empty (a merge, a placeholder) is fine.
+ */
+void
+register_warn_one_way(const char *revision, const char *upgrade, const char *downgrade)
+{
+	bool		no_upgrade = register_body_is_blank(upgrade);
+	bool		no_downgrade = register_body_is_blank(downgrade);
+
+	if (no_downgrade && !no_upgrade)
+		ereport(WARNING,
+				(errmsg("revision \"%s\" has no downgrade: unapplying it will not change the schema",
+						revision),
+				 errhint("Write the SQL that undoes the upgrade; if it cannot be undone, make the downgrade fail with an error that says so.")));
+	else if (no_upgrade && !no_downgrade)
+		ereport(WARNING,
+				(errmsg("revision \"%s\" has no upgrade: applying it will not change the schema",
+						revision),
+				 errhint("Write the upgrade that the downgrade undoes.")));
+}

@@ -25,6 +25,17 @@ AS 'MODULE_PATHNAME', 'migrate_forget'
 LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION @extschema@.migrate_forget(text) FROM PUBLIC;
 
+-- replaces the bodies of a revision in any state; logged in migrate.amendment
+CREATE OR REPLACE FUNCTION @extschema@.migrate_amend(
+    revision  text,
+    upgrade   text,
+    downgrade text,
+    message   text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'migrate_amend'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_amend(text, text, text, text) FROM PUBLIC;
+
 -- Moving
 
 CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade(target text, dry_run boolean DEFAULT false)

@@ -29,6 +29,8 @@ CREATE TABLE migrate.revision (
     seq           bigint NOT NULL UNIQUE
                   DEFAULT pg_catalog.nextval('migrate.revision_seq'),
     registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- the role that registered (or last amended or took over) the bodies:
+    -- deploys run them only for roles it could act as (src/trust.c)
     registered_by name NOT NULL DEFAULT CURRENT_USER
 );
 
@@ -137,6 +139,30 @@ GRANT SELECT ON migrate.fingerprint TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('migrate.drift', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.drift_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.fingerprint', '');
+
+/*
+ * migrate_amend(): one row per amendment of a revision's bodies, with the
+ * md5 of the old and the new upgrade and downgrade, and the messages.
+ */
+CREATE SEQUENCE migrate.amendment_seq;
+
+CREATE TABLE migrate.amendment (
+    id                bigint PRIMARY KEY DEFAULT pg_catalog.nextval('migrate.amendment_seq'),
+    revision          text NOT NULL,
+    at                timestamptz NOT NULL,
+    role              name NOT NULL,      -- the amender, now the registrant
+    applied           boolean NOT NULL,   -- was the revision applied then
+    old_upgrade_md5   text NOT NULL,
+    new_upgrade_md5   text NOT NULL,
+    old_downgrade_md5 text NOT NULL,
+    new_downgrade_md5 text NOT NULL,
+    old_message       text NOT NULL,
+    new_message       text NOT NULL
+);
+
+GRANT SELECT ON migrate.amendment TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('migrate.amendment', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
 
 -- one step of migrate_diff(), before it is numbered
 CREATE TYPE migrate.diff_step AS (operation text, object text, upgrade text, downgrade text, warning text);
