@@ -556,6 +556,33 @@ graph_current_heads(Graph *g)
 	return l;
 }
 
+/*
+ * Version rows: applied revisions that no applied revision follows through
+ * down_revision or depends_on, the rows Alembic's alembic_version table
+ * holds.  A revision applied only because an applied revision depends on it
+ * is a current head but not a version row.  Relative steps from the current
+ * state and the order of a downgrade start from these.
+ */
+List *
+graph_version_rows(Graph *g)
+{
+	List	   *l = NIL;
+	int			i,
+				j;
+
+	for (i = 0; i < g->n; i++)
+	{
+		Revision   *r = &g->revs[i];
+		bool		row = r->applied;
+
+		for (j = 0; j < r->nallchildren && row; j++)
+			row = !g->revs[r->allchildren[j]].applied;
+		if (row)
+			l = lappend_int(l, i);
+	}
+	return l;
+}
+
 static Graph *sort_graph;
 
 static int

@@ -96,6 +96,7 @@ extern List *graph_heads(Graph *g);
 extern List *graph_real_heads(Graph *g);
 extern List *graph_bases(Graph *g);
 extern List *graph_current_heads(Graph *g);
+extern List *graph_version_rows(Graph *g);
 extern List *graph_sorted_by_id(Graph *g, List *revs);
 extern Datum graph_ids_array(Graph *g, List *revs);
 extern char *graph_format_list(Graph *g, List *revs);

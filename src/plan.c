@@ -333,7 +333,8 @@ plan_downgrade(Graph *g, const TargetSpec *spec)
 				 errdetail("No revision is applied."),
 				 errhint("A downgrade target must be applied; use migrate_upgrade() to move up.")));
 
-	return graph_toposort(g, todo, current);
+	/* children first, from the version rows as Alembic orders it */
+	return graph_toposort(g, todo, graph_version_rows(g));
 }
 
 /*
@@ -356,7 +357,7 @@ plan_stamp(Graph *g, List *targets, List **removed, List **added)
 		gone[i] = g->revs[i].applied && !keep[i];
 		join[i] = keep[i] && !g->revs[i].applied;
 	}
-	*removed = graph_toposort(g, gone, graph_current_heads(g));
+	*removed = graph_toposort(g, gone, graph_version_rows(g));
 	*added = reverse_list(graph_toposort(g, join, targets));
 }
 

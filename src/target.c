@@ -388,7 +388,7 @@ ambiguous_current(Graph *g, const TargetSpec *spec, List *current)
 	ereport(ERROR,
 			(errcode(ERRCODE_CARDINALITY_VIOLATION),
 			 errmsg("relative target \"%s\" is ambiguous", spec->text),
-			 errdetail("It steps from the current heads, and there are several%s: %s.",
+			 errdetail("It steps from the current version rows (applied revisions no applied revision follows or depends on), and there are several%s: %s.",
 					   spec->branch ? " in that lineage" : "",
 					   graph_format_list(g, sorted)),
 			 errhint("Name the branch to step along, as in \"%s@%s\".",
@@ -449,7 +449,8 @@ target_for_upgrade(Graph *g, const TargetSpec *spec)
 				   spec->branch, spec);
 	else
 	{
-		List	   *current = graph_current_heads(g);
+		/* Alembic steps from its version table's rows */
+		List	   *current = graph_version_rows(g);
 		List	   *start = current ? current : list_make1_int(REV_NONE);
 
 		if (spec->branch && current)
@@ -508,12 +509,16 @@ target_for_downgrade(Graph *g, const TargetSpec *spec, const char **branch)
 
 	if (spec->symbol == NULL)
 	{
-		List	   *current = graph_current_heads(g);
+		/* the version rows; in a branch, failing those, its current heads */
+		List	   *current = graph_version_rows(g);
 
 		if (spec->branch)
 		{
-			current = filter_set(current,
-								 lineage_set(g, target_branch_revision(g, spec->branch)));
+			bool	   *lineage = lineage_set(g, target_branch_revision(g, spec->branch));
+
+			current = filter_set(current, lineage);
+			if (current == NIL)
+				current = filter_set(graph_current_heads(g), lineage);
 			if (current == NIL)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
