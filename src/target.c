@@ -388,7 +388,7 @@ ambiguous_current(Graph *g, const TargetSpec *spec, List *current)
 	ereport(ERROR,
 			(errcode(ERRCODE_CARDINALITY_VIOLATION),
 			 errmsg("relative target \"%s\" is ambiguous", spec->text),
-			 errdetail("It steps from the current version rows (applied revisions no applied revision follows or depends on), and there are several%s: %s.",
+			 errdetail("It steps from the version rows (the applied revisions that no applied revision follows or depends on), and there are several%s: %s.",
 					   spec->branch ? " in that lineage" : "",
 					   graph_format_list(g, sorted)),
 			 errhint("Name the branch to step along, as in \"%s@%s\".",
