@@ -121,32 +121,122 @@ lock_error_callback(void *arg)
 }
 
 /*
+ * The (sub)transaction whose update of the state row this transaction
+ * holds, or InvalidSubTransactionId.  One update per transaction is enough:
+ * it takes the row lock (held to the end of the transaction) and gives the
+ * generation a value no other committed state has; later changes in the same
+ * transaction drop this backend's cache directly (catalog_bump_generation).
+ * Updating the row again at every call would leave one row version per call
+ * that every later call's scan of the table has to step over, which made
+ * registering N revisions in one transaction cost N^2.
+ */
+static SubTransactionId state_bumped_by = InvalidSubTransactionId;
+
+static void cache_drop(bool in_use);
+static MemoryContext cache_cxt;
+static Graph *cached_graph;
+static int64 cached_generation;
+
+/* A query kept prepared for the life of the backend. */
+static SPIPlanPtr
+saved_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = p;
+	}
+	return *plan;
+}
+
+/*
+ * Update the state row unless this transaction already did, and return the
+ * generation it holds now.  The caller is inside catalog_enter().
+ */
+static int64
+bump_state(bool *bumped)
+{
+	static SPIPlanPtr update_plan = NULL;
+	static SPIPlanPtr select_plan = NULL;
+	ErrorContextCallback cb;
+	int			rc;
+
+	*bumped = false;
+	if (state_bumped_by != InvalidSubTransactionId)
+	{
+		rc = SPI_execute_plan(saved_plan(&select_plan,
+										 "SELECT generation FROM migrate.state",
+										 0, NULL),
+							  NULL, NULL, false, 0);
+		catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.state");
+		return state_generation();
+	}
+	cb.callback = lock_error_callback;
+	cb.arg = NULL;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	rc = SPI_execute_plan(saved_plan(&update_plan,
+									 "UPDATE migrate.state "
+									 "SET generation = generation OPERATOR(pg_catalog.+) 1 "
+									 "RETURNING generation",
+									 0, NULL),
+						  NULL, NULL, false, 0);
+	error_context_stack = cb.previous;
+	catalog_check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
+	state_bumped_by = GetCurrentSubTransactionId();
+	*bumped = true;
+	return state_generation();
+}
+
+/*
  * Serialize every caller that changes the graph or the state.  A waiter
  * resumes once the other transaction ends; in READ COMMITTED its next query
- * takes a new snapshot and so sees the other's result.
+ * takes a new snapshot and so sees the other's result.  Returns the
+ * generation the graph must have been read at.
  */
 int64
 catalog_lock_state(void)
 {
 	CatalogAccess ca;
-	ErrorContextCallback cb;
-	int			rc;
 	int64		generation;
+	bool		bumped;
 
 	catalog_enter(&ca);
-	cb.callback = lock_error_callback;
-	cb.arg = NULL;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
-	rc = SPI_execute("UPDATE migrate.state "
-					 "SET generation = generation OPERATOR(pg_catalog.+) 1 "
-					 "RETURNING generation",
-					 false, 0);
-	error_context_stack = cb.previous;
-	catalog_check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
-	generation = state_generation();
+	generation = bump_state(&bumped);
 	catalog_leave(&ca);
+	/* the bump itself changes no content: a graph read just before holds */
+	if (bumped && cached_graph && cached_generation == generation - 1)
+		cached_generation = generation;
 	return generation;
+}
+
+/*
+ * The statement trigger on migrate.revision and migrate.applied, for
+ * migrate's own writes and writes by hand alike: other backends learn of
+ * the change from the generation (bumped once per transaction), this one
+ * drops its graph at once.
+ */
+void
+catalog_bump_generation(void)
+{
+	CatalogAccess ca;
+	bool		bumped;
+
+	cache_drop(true);
+	if (state_bumped_by != InvalidSubTransactionId)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_enter(&ca);
+	(void) bump_state(&bumped);
+	catalog_leave(&ca);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
 }
 
 /*
@@ -448,6 +538,11 @@ cache_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			cache_drop(false);
+			state_bumped_by = InvalidSubTransactionId;
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			state_bumped_by = InvalidSubTransactionId;
 			break;
 		default:
 			break;
@@ -459,7 +554,14 @@ cache_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
 		cache_drop(true);
+		/* the update (and the row lock) went with the subtransaction */
+		if (state_bumped_by != InvalidSubTransactionId && state_bumped_by >= mySubid)
+			state_bumped_by = InvalidSubTransactionId;
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB && state_bumped_by == mySubid)
+		state_bumped_by = parentSubid;
 }
 
 void
@@ -500,7 +602,7 @@ catalog_graph(int64 locked_generation)
 	catalog_enter(&ca);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (locked_generation != CATALOG_UNLOCKED)
-		generation = locked_generation - 1; /* before our own bump */
+		generation = locked_generation;
 	else
 	{
 		catalog_check_spi(SPI_execute("SELECT generation FROM migrate.state", true, 0),
@@ -526,8 +628,7 @@ catalog_graph(int64 locked_generation)
 	PopActiveSnapshot();
 	catalog_leave(&ca);
 
-	/* our own bump changes no content: the graph stays valid for it */
-	cached_generation = (locked_generation != CATALOG_UNLOCKED) ? locked_generation : generation;
+	cached_generation = generation;
 	return g;
 }
 

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -45,6 +46,7 @@ PG_FUNCTION_INFO_V1(migrate_heads);
 PG_FUNCTION_INFO_V1(migrate_resolve);
 PG_FUNCTION_INFO_V1(migrate_history);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_bump_generation);
 PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_end);
 PG_FUNCTION_INFO_V1(migrate_guard_sql_drop);
 PG_FUNCTION_INFO_V1(migrate_guard_table_rewrite);
@@ -440,6 +442,18 @@ migrate_status(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(cs.cxt);
 	call_end(&cs);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/* the statement trigger on migrate.revision and migrate.applied */
+Datum
+migrate_bump_generation(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("migrate.bump_generation() must be called as a trigger")));
+	catalog_bump_generation();
+	return PointerGetDatum(NULL);
 }
 
 /* the guard's event triggers: see guard.c */

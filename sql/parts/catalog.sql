@@ -67,15 +67,12 @@ INSERT INTO migrate.state DEFAULT VALUES;
 /*
  * Any write to the graph or the applied set, migrate's own or by hand, bumps
  * the generation: backends keep the graph of their last call and reuse it
- * while the generation they see is unchanged.
+ * while the generation they see is unchanged.  The row is updated once per
+ * transaction (src/catalog.c), and the writing backend drops its own graph.
  */
 CREATE FUNCTION migrate.bump_generation() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    UPDATE migrate.state SET generation = generation + 1;
-    RETURN NULL;
-END
-$$;
+AS 'MODULE_PATHNAME', 'migrate_bump_generation'
+LANGUAGE C;
 CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON migrate.revision FOR EACH STATEMENT EXECUTE FUNCTION migrate.bump_generation();
 CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

@@ -28,3 +28,9 @@ CREATE TABLE migrate.amendment (
 GRANT SELECT ON migrate.amendment TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
+
+-- The generation trigger in C: one update of migrate.state per transaction
+-- instead of one per statement (N registrations in one transaction cost N^2).
+CREATE OR REPLACE FUNCTION migrate.bump_generation() RETURNS trigger
+AS 'MODULE_PATHNAME', 'migrate_bump_generation'
+LANGUAGE C;
