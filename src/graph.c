@@ -411,7 +411,15 @@ check_cycles(Graph *g)
 		initStringInfo(&buf);
 		appendStringInfo(&buf, "\"%s\"", g->revs[cur].id);
 		for (i = step - 1; i >= order[cur] - 1; i--)
+		{
+			/* a long cycle: its start, a count, and the way back */
+			if (i == step - 1 - GRAPH_LIST_MAX && i > order[cur] - 1)
+			{
+				appendStringInfo(&buf, " -> (%d more)", i - (order[cur] - 1));
+				i = order[cur] - 1;
+			}
 			appendStringInfo(&buf, " -> \"%s\"", g->revs[g->stack[i]].id);
+		}
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("revision graph has a cycle"),
@@ -603,7 +611,7 @@ graph_sorted_by_id(Graph *g, List *revs)
 	return l;
 }
 
-/* "a", "b", "c": for error details */
+/* "a", "b", "c": for error details; the first GRAPH_LIST_MAX, then a count */
 char *
 graph_format_list(Graph *g, List *revs)
 {
@@ -612,8 +620,16 @@ graph_format_list(Graph *g, List *revs)
 
 	initStringInfo(&buf);
 	foreach(lc, revs)
+	{
+		if (foreach_current_index(lc) == GRAPH_LIST_MAX)
+		{
+			appendStringInfo(&buf, " and %d more",
+							 list_length(revs) - GRAPH_LIST_MAX);
+			break;
+		}
 		appendStringInfo(&buf, "%s\"%s\"", buf.len ? ", " : "",
 						 g->revs[lfirst_int(lc)].id);
+	}
 	return buf.data;
 }
 

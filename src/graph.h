@@ -22,6 +22,9 @@
 /* longest revision id or branch label */
 #define MIGRATE_NAME_MAXLEN 64
 
+/* revisions named in one error message before "and N more" */
+#define GRAPH_LIST_MAX 10
+
 /*
  * Pseudo revision indexes.  REV_NONE is the state before every revision
  * (Alembic's None: walking up from it starts at the bases); REV_BASE is where

@@ -94,3 +94,16 @@ SELECT state();
 SELECT revision FROM migrate_downgrade('base');
 DROP FUNCTION state();
 TRUNCATE migrate.revision, migrate.applied, migrate.log;
+
+-- error messages name the first ten revisions and count the rest
+TRUNCATE migrate.revision, migrate.applied;
+SELECT count(migrate_revision('cy' || i, ARRAY['cy' || ((i + 1) % 30)])) FROM generate_series(0, 29) i;
+SELECT * FROM migrate_heads();
+TRUNCATE migrate.revision;
+SELECT count(migrate_revision('p' || lpad(i::text, 2, '0'), '{}')) FROM generate_series(1, 15) i;
+SELECT migrate_revision('mp', ARRAY(SELECT 'p' || lpad(i::text, 2, '0') FROM generate_series(1, 15) i));
+SELECT count(*) FROM migrate_stamp('mp');
+SELECT * FROM migrate_resolve('-2');
+SELECT * FROM migrate_upgrade('+1');
+SELECT count(*) FROM migrate_stamp('base');
+TRUNCATE migrate.revision, migrate.applied, migrate.log;
