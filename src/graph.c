@@ -301,7 +301,10 @@ link_children(Graph *g)
 			nall[r->down[j]]++;
 		}
 		for (j = 0; j < r->ndeps; j++)
+		{
 			nall[r->deps[j]]++;
+			g->revs[r->deps[j]].ndependers++;
+		}
 	}
 	for (i = 0; i < g->n; i++)
 	{

@@ -66,6 +66,7 @@ typedef struct Revision
 	int			nchildren;
 	int			nallchildren;
 	int			nnormdeps;		/* -1 until computed */
+	int			ndependers;		/* revisions naming this in depends_on */
 	bool		applied;
 } Revision;
 

@@ -40,6 +40,22 @@ normalize_deps(Graph *g, int rev)
 	if (r->ndeps == 0)
 		return;
 
+	/*
+	 * A dependency no other revision depends on cannot be an ancestor's
+	 * dependency: when that holds for all of them (the usual case, and every
+	 * revision of a chain that depends on its grandparent) nothing is
+	 * dropped, without the walk over the ancestors that makes this
+	 * quadratic.
+	 */
+	for (j = 0; j < r->ndeps && g->revs[r->deps[j]].ndependers <= 1; j++)
+		;
+	if (j == r->ndeps)
+	{
+		memcpy(r->normdeps, r->deps, sizeof(int) * r->ndeps);
+		r->nnormdeps = r->ndeps;
+		return;
+	}
+
 	anc = graph_new_set(g);
 	drop = graph_new_set(g);
 	graph_ancestors(g, &rev, 1, true, anc);
