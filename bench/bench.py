@@ -33,6 +33,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SQITCH_MAX = int(os.environ.get("BENCH_SQITCH_MAX", "1000"))
 SQITCH_RUNS = 3   # Sqitch takes about a minute per 1,000 changes
 ALEMBIC_MAX = int(os.environ.get("BENCH_ALEMBIC_MAX", "10000"))
+SCALE_SIZES = [int(x) for x in os.environ.get("BENCH_SCALE_SIZES", "5000 10000 20000 40000").split()]
 PY = "/usr/bin/python3"
 TOOLS = ["psql -1 -f", "migrate", "alembic", "sqitch"]
 
@@ -395,6 +396,64 @@ def bench_graph():
     return rows, memory, alembic
 
 
+# ------------------------------------------------------------------ scaling
+
+SCALE_GRAPH_SQL = {
+    # a chain where each revision also depends_on its grandparent
+    "grandparent depends_on: dry-run plan": """INSERT INTO migrate.revision (revision, down_revision, depends_on)
+        SELECT 'g' || i, CASE WHEN i = 0 THEN '{}'::text[] ELSE ARRAY['g' || (i - 1)] END,
+               CASE WHEN i < 2 THEN '{}'::text[] ELSE ARRAY['g' || (i - 2)] END
+        FROM generate_series(0, %(n)s - 1) i ORDER BY i""",
+    # a chain with a side head on every revision
+    "side head on every revision: dry-run plan": """INSERT INTO migrate.revision (revision, down_revision)
+        SELECT r, d FROM generate_series(0, %(n)s - 1) i,
+          LATERAL (VALUES ('g' || i, CASE WHEN i = 0 THEN '{}'::text[] ELSE ARRAY['g' || (i - 1)] END),
+                          ('s' || i, ARRAY['g' || i])) v(r, d)
+        ORDER BY i""",
+}
+
+
+def bench_scaling():
+    """Seconds per shape and size: each shape should grow about 2x per doubling."""
+    rows = {}
+    for n in SCALE_SIZES:
+        db = f"scale_{n}"
+        for shape, sql in SCALE_GRAPH_SQL.items():
+            fresh_db(db, extension=True)
+            conn = psycopg2.connect(dbname=db)
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql % {"n": n})
+            conn.close()
+            rows[(shape, n)] = statistics.median(
+                call(db, "SELECT count(*) FROM migrate_upgrade('heads', dry_run => true)")[0]
+                for _ in range(3))
+        # registering N revisions in one transaction, the way the psql deploy does
+        path = os.path.join(WORK, f"register_{n}.sql")
+        with open(path, "w") as f:
+            for i in range(n):
+                down = "'{g%d}'" % (i - 1) if i else "'{}'"
+                f.write("SELECT migrate_revision('g%d', %s, $u$CREATE TABLE t%d ();$u$, "
+                        "$d$DROP TABLE t%d;$d$, 'revision %d');\n" % (i, down, i, i, i))
+        times = []
+        for _ in range(3):
+            fresh_db(db, extension=True)
+            times.append(timed(psql(db, "-1", "-f", path)))
+        rows[("register N in one transaction (psql -1 -f)", n)] = statistics.median(times)
+        # one merge revision over N bases
+        path = os.path.join(WORK, f"merge_{n}.sql")
+        with open(path, "w") as f:
+            f.write("SELECT count(migrate_revision('b' || i, '{}')) FROM generate_series(1, %d) i;\n" % n)
+        fresh_db(db, extension=True)
+        subprocess.run(psql(db, "-1", "-f", path), check=True, capture_output=True)
+        merge = ("SELECT migrate_revision('m', ARRAY(SELECT 'b' || i FROM generate_series(1, %d) i))" % n)
+        rows[("merge of N down_revisions: migrate_revision", n)] = statistics.median(
+            call(db, merge)[0] for _ in range(3))
+        admin(f'DROP DATABASE "{db}"')
+        print(f"  scaling {n}: done", flush=True)
+    return rows
+
+
 # ------------------------------------------------------------------ report
 
 def verdict(ok):
@@ -431,6 +490,19 @@ def main():
             f"{ratios[0]:>15}{ratios[1]:>15}{ratios[2]:>14}{fmt(register[n]):>11}")
     say("register = loading the migrate files (migrate_revision calls) before the deploy, not counted in it")
     say(f"sqitch: {SQITCH_RUNS} runs up to N={SQITCH_MAX}, one run above (BENCH_SQITCH_MAX)")
+    say()
+
+    say("== scaling: seconds at each size, and the growth per doubling (2.0x = linear)")
+    scale = bench_scaling()
+    shapes = list(dict.fromkeys(k[0] for k in scale))
+    say(f"{'shape':<48}" + "".join(f"{n:>10}" for n in SCALE_SIZES) + f"{'per doubling':>14}")
+    for shape in shapes:
+        vals = [scale[(shape, n)] for n in SCALE_SIZES]
+        growth = [b / a for a, b in zip(vals, vals[1:]) if a > 0]
+        worst = max(growth) if growth else 0
+        say(f"{shape:<48}" + "".join(f"{fmt(v):>10}" for v in vals) +
+            f"{worst:>12.2f}x {verdict(worst < 2.6)}")
+    say("per doubling: the largest ratio between consecutive sizes; target below 2.6x (n log n with noise)")
     say()
 
     say("== graph operations (server call on a new connection: cold = first call, warm = second)")
