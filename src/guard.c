@@ -301,9 +301,21 @@ collect_items(const char *query)
 	List	   *items = NIL;
 	uint64		i;
 	int			rc;
+	int			nest;
 
+	/*
+	 * The query runs as the user who ran the DDL, a superuser perhaps: with
+	 * the session's search_path, an operator or function planted in a
+	 * writable schema would run with the user's rights.  Every operator in
+	 * the queries is qualified too, but the search_path is pinned anyway.
+	 */
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	/* not read-only: the query must see what the command itself just wrote */
 	rc = SPI_execute(query, false, 0);
+	AtEOXact_GUC(false, nest);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading event trigger data failed: %s", SPI_result_code_string(rc));
 	for (i = 0; i < SPI_processed; i++)
@@ -366,12 +378,12 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 		"AND object_identity OPERATOR(pg_catalog.=) 'migrate') "
 		"AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c "
 		"  WHERE c.relpersistence OPERATOR(pg_catalog.=) 't' AND c.oid OPERATOR(pg_catalog.=) "
-		"  CASE classid WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass "
-		"    THEN (SELECT tgrelid FROM pg_catalog.pg_trigger WHERE oid OPERATOR(pg_catalog.=) objid) "
-		"  WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
-		"    THEN (SELECT ev_class FROM pg_catalog.pg_rewrite WHERE oid OPERATOR(pg_catalog.=) objid) "
-		"  WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass "
-		"    THEN (SELECT polrelid FROM pg_catalog.pg_policy WHERE oid OPERATOR(pg_catalog.=) objid) END)");
+		"  CASE WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::pg_catalog.regclass::pg_catalog.oid "
+		"    THEN (SELECT tgrelid FROM pg_catalog.pg_trigger t WHERE t.oid OPERATOR(pg_catalog.=) objid) "
+		"  WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass::pg_catalog.oid "
+		"    THEN (SELECT ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid OPERATOR(pg_catalog.=) objid) "
+		"  WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass::pg_catalog.oid "
+		"    THEN (SELECT polrelid FROM pg_catalog.pg_policy p WHERE p.oid OPERATOR(pg_catalog.=) objid) END)");
 }
 
 /*
