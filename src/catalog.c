@@ -25,6 +25,10 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#if PG_VERSION_NUM >= 160000
+/* 16 moved VARDATA_ANY, VARSIZE_ANY_EXHDR out of postgres.h into varatt.h */
+#include "varatt.h"
+#endif
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -69,9 +73,14 @@ catalog_enter(CatalogAccess *ca)
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	ca->guc_nestlevel = NewGUCNestLevel();
+#if PG_VERSION_NUM >= 170000
+	/* 17 provides this: the same "pg_catalog, pg_temp", saved at this level */
+	RestrictSearchPath();
+#else
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+#endif
 }
 
 void

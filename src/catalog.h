@@ -14,6 +14,7 @@
 #define MIGRATE_CATALOG_H
 
 #include "graph.h"
+#include "utils/array.h"		/* ArrayType, used below; 17+ no longer pulls it in */
 
 /* what migrate_revision() registers */
 typedef struct RevisionDef
