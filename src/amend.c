@@ -34,7 +34,7 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 {
 	CatalogAccess ca;
 	Oid			caller = GetUserId();
-	Name		caller_name = palloc0(NAMEDATALEN);
+	Name		caller_name = catalog_caller_name();
 	Oid			argtypes[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID,
 	BOOLOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[9];
@@ -48,7 +48,6 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	bool		trusted;
 	int			rc;
 
-	namestrcpy(caller_name, GetUserNameFromId(caller, false));
 	values[0] = CStringGetTextDatum(revision);
 
 	catalog_enter(&ca);
@@ -91,13 +90,7 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	{
 		/* nothing to amend; as for registration, the caller may vouch */
 		if (!trusted)
-		{
-			rc = SPI_execute_with_args("UPDATE migrate.revision SET registered_by = $5, "
-									   "registered_at = pg_catalog.now() "
-									   "WHERE revision OPERATOR(pg_catalog.=) $1",
-									   5, argtypes, values, NULL, false, 0);
-			catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
-		}
+			catalog_vouch(values[0], values[4]);
 		catalog_leave(&ca);
 		return false;
 	}

@@ -798,6 +798,38 @@ text_equal(Datum a, const char *b)
 }
 
 /*
+ * The calling role's name, as registered_by records it: taken before
+ * catalog_enter() switches to the catalog owner.
+ */
+Name
+catalog_caller_name(void)
+{
+	Name		name = palloc0(NAMEDATALEN);
+
+	namestrcpy(name, GetUserNameFromId(GetUserId(), false));
+	return name;
+}
+
+/*
+ * Identical content offered by a caller who does not trust its stored
+ * registrant (see trust.c): the caller vouches for it and becomes the
+ * registrant.  Runs inside catalog_enter().
+ */
+void
+catalog_vouch(Datum revision, Datum caller_name)
+{
+	Oid			argtypes[2] = {TEXTOID, NAMEOID};
+	Datum		values[2] = {revision, caller_name};
+	int			rc;
+
+	rc = SPI_execute_with_args("UPDATE migrate.revision SET registered_by = $2, "
+							   "registered_at = pg_catalog.now() "
+							   "WHERE revision OPERATOR(pg_catalog.=) $1",
+							   2, argtypes, values, NULL, false, 0);
+	catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
+}
+
+/*
  * Insert a new revision or replace an unapplied one; identical content is a
  * no-op, except that a caller who does not trust the stored registrant (see
  * trust.c) takes the revision over.  Returns whether content was written.
@@ -812,15 +844,13 @@ catalog_register(const RevisionDef *def)
 	TEXTOID, TEXTOID, TEXTOID, NAMEOID};
 	Datum		values[8];
 	Oid			caller = GetUserId();
-	Name		caller_name = palloc0(NAMEDATALEN);
+	Name		caller_name = catalog_caller_name();
 	int			rc;
 	bool		exists = false;
 	bool		same = false;
 	bool		applied = false;
 	bool		trusted = true;
 	const char *changed = NULL;
-
-	namestrcpy(caller_name, GetUserNameFromId(caller, false));
 
 	values[0] = CStringGetTextDatum(def->revision);
 	values[1] = PointerGetDatum(def->down_revision);
@@ -872,13 +902,7 @@ catalog_register(const RevisionDef *def)
 	{
 		/* the caller vouches for content whose registrant it cannot trust */
 		if (!trusted)
-		{
-			rc = SPI_execute_with_args("UPDATE migrate.revision SET registered_by = $8, "
-									   "registered_at = pg_catalog.now() "
-									   "WHERE revision OPERATOR(pg_catalog.=) $1",
-									   8, argtypes, values, NULL, false, 0);
-			catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
-		}
+			catalog_vouch(values[0], values[7]);
 		catalog_leave(&ca);
 		return false;
 	}

@@ -48,6 +48,8 @@ extern char **catalog_load_bodies(Graph *g, List *steps, bool upgrade);
 extern void catalog_record_steps(Graph *g, StepRecord *records, int n,
 								 bool upgrade, bool stamped, const char *role);
 extern bool catalog_register(const RevisionDef *def);
+extern Name catalog_caller_name(void);
+extern void catalog_vouch(Datum revision, Datum caller_name);
 extern void catalog_forget(const char *revision);
 extern bool catalog_has_table(const char *name);
 
