@@ -21,8 +21,9 @@
  * again from where PostgreSQL takes them when a session starts: the
  * configuration files (postgresql.conf with its includes, then
  * postgresql.auto.conf, as written by ALTER SYSTEM), then ALTER ROLE ALL,
- * ALTER DATABASE, ALTER ROLE and ALTER ROLE ... IN DATABASE, each over the
- * one before.  They are read as they are when the library loads.  A value
+ * ALTER DATABASE, ALTER ROLE and ALTER ROLE ... IN DATABASE (for the role
+ * that logged in, as at connection), each over the one before.  They are
+ * read as they are when the library loads.  A value
  * given on the server's command line (postgres -c) cannot be read back.
  *
  * With the library in shared_preload_libraries the setting is defined before
@@ -214,7 +215,7 @@ apply_configured(const char *name)
 	/* session_preload_libraries loads the library between transactions */
 	if (own_xact)
 		StartTransactionCommand();
-	role = GetSessionUserId();
+	role = GetAuthenticatedUserId();
 	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
 	snapshot = RegisterSnapshot(GetCatalogSnapshot(DbRoleSettingRelationId));
 	apply_role_setting(rel, snapshot, InvalidOid, InvalidOid, PGC_S_GLOBAL, name);

@@ -67,6 +67,34 @@ SHOW migrate.guard;
 LOAD 'migrate';
 ALTER SYSTEM RESET migrate.guard;
 
+-- ALTER ROLE ALL says error
+\c :admin
+ALTER ROLE ALL SET migrate.guard = error;
+\c :plain_off
+CREATE TABLE go_all_roles (a int);
+SHOW migrate.guard;
+\c :admin
+ALTER ROLE ALL RESET migrate.guard;
+
+-- SET in the session before the library loads: dropped too, and the
+-- database's value stays
+ALTER DATABASE :"db" SET migrate.guard = error;
+\c :plain_off
+SET migrate.guard = off;
+CREATE TABLE go_set (a int);
+SHOW migrate.guard;
+
+-- the library loaded at connection (session_preload_libraries), between
+-- transactions
+\c :admin
+ALTER ROLE regress_guard_plain SET session_preload_libraries = 'migrate';
+\c :plain_off
+SHOW migrate.guard;
+CREATE TABLE go_preloaded (a int);
+\c :admin
+ALTER ROLE regress_guard_plain RESET session_preload_libraries;
+ALTER DATABASE :"db" RESET migrate.guard;
+
 -- with nothing configured the boot value is what there is
 \c :plain_off
 CREATE TABLE go_nothing (a int);
