@@ -499,7 +499,9 @@ load_graph(MemoryContext cxt)
  * migrate.state.generation in the same transaction (migrate's own calls take
  * the state lock; statement triggers catch every other write), so two
  * snapshots that see the same generation of the same state table see the
- * same graph.  A graph read inside a transaction that later aborts (or a
+ * same graph.  migrate's own writes also drop this backend's graph
+ * themselves (catalog_wrote), so they do not depend on the triggers firing.
+ * A graph read inside a transaction that later aborts (or a
  * subtransaction that rolls back) may hold changes that never committed,
  * and is dropped then.  This turns a no-op upgrade or migrate_current() on
  * a large graph from a full catalog read into one single-row read.
@@ -592,6 +594,19 @@ catalog_graph_changed(void)
 	cache_cxt = NULL;
 	cached_graph = NULL;
 	cached_generation = -1;
+}
+
+/*
+ * The call has written migrate.revision or migrate.applied: forget the
+ * cached graph now.  The statement triggers do the same, but their owner can
+ * disable them, and on a 1.0 install session_replication_role = replica
+ * skips them; the generation this transaction already bumped would then
+ * make the pre-write graph look current to this backend's next call.
+ */
+void
+catalog_wrote(void)
+{
+	cache_drop(true);
 }
 
 /*
@@ -767,6 +782,7 @@ catalog_record_steps(Graph *g, StepRecord *records, int n, bool upgrade,
 		catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.log");
 	}
 	catalog_leave(&ca);
+	catalog_wrote();
 }
 
 static bool
@@ -827,6 +843,7 @@ catalog_vouch(Datum revision, Datum caller_name)
 							   "WHERE revision OPERATOR(pg_catalog.=) $1",
 							   2, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
+	catalog_wrote();
 }
 
 /*
@@ -935,6 +952,7 @@ catalog_register(const RevisionDef *def)
 		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}
 	catalog_leave(&ca);
+	catalog_wrote();
 	return true;
 }
 
@@ -995,6 +1013,7 @@ catalog_forget(const char *revision)
 							   1, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_DELETE, "deleting from migrate.revision");
 	catalog_leave(&ca);
+	catalog_wrote();
 }
 
 /* Does migrate's schema hold this table?  False mid-DROP EXTENSION. */
