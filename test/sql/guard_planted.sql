@@ -9,7 +9,7 @@
 -- pg_temp.  Each planted object records its use (a WARNING, which survives
 -- a refused command, and a row), and tries to make the planter superuser.
 SET client_min_messages = warning;
-SELECT migrate_drift_clear('infinity') >= 0 AS cleared;
+TRUNCATE migrate.revision, migrate.applied, migrate.log, migrate.fingerprint, migrate.drift;
 CREATE ROLE regress_planter;
 GRANT CREATE ON SCHEMA public TO regress_planter;
 CREATE SCHEMA gp;
