@@ -267,17 +267,13 @@ SELECT command_tag, object_type, object_identity, guard, count(*)
 FROM migrate_drift() GROUP BY 1, 2, 3, 4 ORDER BY 4, 1, 2, 3;
 -- every SQL and PL/pgSQL function of migrate's pins its search_path (the
 -- C ones pin it around each query they run)
-SELECT p.oid::regprocedure AS unpinned
+SELECT coalesce(array_agg(p.oid::regprocedure) FILTER (WHERE l.lanname <> 'c' AND NOT pinned), '{}') AS unpinned,
+       count(*) FILTER (WHERE pinned) > 10 AS pinned
 FROM pg_proc p
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'migrate'
-JOIN pg_language l ON l.oid = p.prolang
-WHERE l.lanname <> 'c' AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false);
-SELECT count(*) > 10 AS pinned
-FROM pg_proc p
-JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'migrate'
-WHERE 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig);
+JOIN pg_language l ON l.oid = p.prolang,
+LATERAL (SELECT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)) AS x(pinned);
 
 SET migrate.guard = off;
 DROP SCHEMA gp, gp_script CASCADE;
