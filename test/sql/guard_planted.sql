@@ -239,23 +239,17 @@ SELECT count(*) > 100 AS planted FROM pg_proc WHERE pronamespace = 'public'::reg
 
 SELECT migrate_drift_clear('infinity') > 0 AS cleared;
 
--- the attack as the issue describes it: the planter's schemas first, and
--- pg_catalog where PostgreSQL puts it when it is not named (first)
-SET search_path = public, pg_temp;
-SET migrate.guard = log;
-SELECT s FROM gp_script.ddl ORDER BY n \gexec
-SET migrate.guard = warn;
-SELECT s FROM gp_script.ddl ORDER BY n \gexec
-SET migrate.guard = error;
-SELECT s FROM gp_script.ddl ORDER BY n \gexec
--- worse: pg_catalog named after them, so that exact shadows win too
-SET search_path = public, pg_temp, pg_catalog;
-SET migrate.guard = log;
-SELECT s FROM gp_script.ddl ORDER BY n \gexec
-SET migrate.guard = warn;
-SELECT s FROM gp_script.ddl ORDER BY n \gexec
-SET migrate.guard = error;
-SELECT s FROM gp_script.ddl ORDER BY n \gexec
+-- the script under each setting of the guard, first with the planter's
+-- schemas ahead and pg_catalog where PostgreSQL puts it when it is not
+-- named (first): the attack as the issue describes it; then worse, with
+-- pg_catalog named after them, so that exact shadows win too
+SELECT x.s
+FROM (VALUES (1, 'public, pg_temp'), (2, 'public, pg_temp, pg_catalog')) AS p(i, path),
+     (VALUES (1, 'log'), (2, 'warn'), (3, 'error')) AS g(j, mode),
+     LATERAL (SELECT -1, format('SET search_path = %s', p.path)
+              UNION ALL SELECT 0, format('SET migrate.guard = %s', g.mode)
+              UNION ALL SELECT n, s FROM gp_script.ddl) AS x(n, s)
+ORDER BY p.i, g.j, x.n \gexec
 RESET migrate.guard;
 -- (pg_temp named last: unnamed, it comes first for relations, before pg_catalog)
 SET search_path = pg_catalog, pg_temp;
