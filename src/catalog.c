@@ -72,7 +72,21 @@ catalog_enter(CatalogAccess *ca)
 	SetUserIdAndSecContext(owner, ca->saved_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	ca->guc_nestlevel = NewGUCNestLevel();
+	ca->guc_nestlevel = catalog_pin_search_path();
+}
+
+/*
+ * search_path "pg_catalog, pg_temp" until AtEOXact_GUC(false, <the level
+ * returned>): nothing a caller planted in a schema of its search_path can
+ * then stand in for a table, type, function or operator of our queries
+ * (pg_temp is never searched for functions or operators).  An error unwinds
+ * the level with the (sub)transaction.
+ */
+int
+catalog_pin_search_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
 #if PG_VERSION_NUM >= 170000
 	/* 17 provides this: the same "pg_catalog, pg_temp", saved at this level */
 	RestrictSearchPath();
@@ -81,6 +95,7 @@ catalog_enter(CatalogAccess *ca)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 #endif
+	return nestlevel;
 }
 
 void

@@ -65,6 +65,7 @@ typedef struct CatalogAccess
 	int			guc_nestlevel;
 } CatalogAccess;
 
+extern int	catalog_pin_search_path(void);
 extern void catalog_enter(CatalogAccess *ca);
 extern void catalog_leave(CatalogAccess *ca);
 extern void catalog_check_spi(int rc, int expected, const char *what);
