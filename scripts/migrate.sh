@@ -173,12 +173,30 @@ file_graph() {
 	while IFS= read -r f; do
 		[ -n "$f" ] || continue
 		local id downs
-		id=$(sed -nE "s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/\1/;T;p;q" "$f")
+		id=$(file_revision "$f")
 		downs=$(sed -nE "s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_,]*)\}'.*/\1/;T;p;q" "$f" | tr ',' ' ')
 		[ -n "$id" ] || die "$f has no \"revision => '...'\" line: fix the file"
 		[ "$id" = "$(file_id "$f")" ] || die "$f registers revision $id: the file name must start with it (${id}_...)"
 		echo "$id $downs"
 	done <<<"$list"
+}
+
+# the revision a file registers (its "revision => '...'" line), or nothing
+file_revision() {
+	sed -nE "s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/\1/;T;p;q" "$1"
+}
+
+# the files, after checking that each one's name starts with the revision it
+# registers (the check and the hook match files and revisions by name)
+checked_files() {
+	local list f id
+	list=$(files)
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		id=$(file_revision "$f")
+		[ -z "$id" ] || [ "$id" = "$(file_id "$f")" ] || die "$f registers revision $id: the file name must start with it (${id}_...)"
+	done <<<"$list"
+	[ -z "$list" ] || printf '%s\n' "$list"
 }
 
 file_heads() {
@@ -341,7 +359,7 @@ cmd_merge() {
 # transaction; the registrations' own output is not shown.
 with_files() {
 	local f list
-	list=$(files)
+	list=$(checked_files)
 	{
 		echo 'BEGIN;'
 		echo '\o /dev/null'
@@ -415,7 +433,7 @@ cmd_check() {
 	ensure_extension
 	local problems=0 uncompared=0 f id out list
 	local -A file_ids=()
-	list=$(files)
+	list=$(checked_files)
 	while IFS= read -r f; do
 		[ -n "$f" ] || continue
 		id=$(file_id "$f")
@@ -476,9 +494,8 @@ cmd_check() {
 		done
 		echo "ROLLBACK;"
 	} >"$script"
-	out=$(psql_db -q -At -v ON_ERROR_STOP=0 -f "$script" 2>/dev/null || true)
-	rm -f "$script"
-	local line n state message name seen=0
+	out=$(psql_db -q -At -v ON_ERROR_STOP=0 -f "$script" 2>"$script.err" || true)
+	local line n state message name first seen=0
 	while IFS= read -r line; do
 		case $line in
 			"@@file "*)
@@ -491,7 +508,9 @@ cmd_check() {
 						   echo "applied revision's file changed: $name (revert the edit and write a new migration)"
 						   problems=1
 					   else
-						   echo "cannot compare $name: loading it failed: $(comment_safe "$message") (SQLSTATE $state)"
+						   # the file's first error, as psql printed it: the variables hold its last
+						   first=$(grep -F "psql:${file_ids[${ids[$n]}]}:" "$script.err" | grep -m1 'ERROR:' || true)
+						   echo "cannot compare $name: loading it failed: $(comment_safe "${first:-$message (SQLSTATE $state)}")"
 						   uncompared=1
 					   fi ;;
 				esac ;;
@@ -500,6 +519,7 @@ cmd_check() {
 				echo "note: changed, not applied: $(shown "${file_ids[${ids[$n]}]#$root/}") (make migrate-upgrade registers the new content)" ;;
 		esac
 	done <<<"$out"
+	rm -f "$script" "$script.err"
 	if [ "$seen" -ne ${#ids[@]} ]; then
 		echo "cannot compare: $(( ${#ids[@]} - seen )) of ${#ids[@]} files were not checked (a file ended the session?)"
 		uncompared=1
