@@ -441,22 +441,24 @@ SELECT (\$downgrade\$'"
 # item 9: a line break in a table name (a WARNING comment) or in MESSAGE (the
 # header comment) does not end the comment line
 test_comment_lines() {
-	local p f out table message
+	local p f out table table_lf message x
 	p=$(new_project comments)
 	cp -r "$repo/models" "$p/models"
 	wf "$p" upgrade >/dev/null || return 1
-	# a table the models do not have: the migration drops it, with a warning naming it
-	table=$'x\r\\! touch pwned_table #\r\n\\! touch pwned_table_lf #'
-	devpsql "$p" "CREATE TABLE public.\"$table\" (id int)" || return 1
-	message=$'drop it\r\\! touch pwned_message #\x0b\x1b[31m\xc2\x9b'
+	# tables the models do not have: the migration drops them, with a warning naming each
+	table=$'x\r\\! touch pwned_table #'
+	table_lf=$'y\n\\! touch pwned_table_lf #'
+	devpsql "$p" "CREATE TABLE public.\"$table\" (id int); CREATE TABLE public.\"$table_lf\" (id int)" || return 1
+	message=$'drop them\r\\! touch pwned_message #\x0b\x1b[31m\xc2\x9b'
+	[ "${MESSAGE_PLAIN:-}" != 1 ] || message="drop them"
 	f=$(wf "$p" create "$message") || { echo "$f"; return 1; }
-	grep -q 'WARNING' "$f" || { cat -A "$f"; return 1; }
+	[ "$(grep -c '^-- WARNING (step [0-9], drop table public\.[xy]?\\! touch pwned_table\(_lf\)\? #): ' "$f")" = 2 ] || { cat -A "$f"; return 1; }
 	header_is_comments "$f" || { cat -A "$f"; return 1; }
 	wf "$p" upgrade >/dev/null || { wf "$p" upgrade; return 1; }
 	for x in pwned_table pwned_table_lf pwned_message; do
 		[ ! -e "$p/$x" ] || { echo "$x: a command in a comment ran"; cat -A "$f"; return 1; }
 	done
-	[ "$(devpsql "$p" "SELECT count(*) FROM pg_class WHERE relname = '$table'")" = 0 ] || return 1
+	[ "$(devpsql "$p" "SELECT count(*) FROM pg_class WHERE relname IN ('$table', '$table_lf')")" = 0 ] || return 1
 	# the message itself is kept as given
 	message_is "$p" "$(basename "$f" | cut -d_ -f1)" "$message"
 }
