@@ -49,6 +49,9 @@ dev_user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
 dev_running() { as_owner "$bindir/pg_ctl" -D "$devdb/data" status >/dev/null 2>&1; }
 
 db_start() {
+	# the path goes into pg_ctl's -o, which a shell and the server split again
+	[[ $devdb =~ ^[A-Za-z0-9/._+@%,:=-]+$ ]] ||
+		die "the development cluster's folder $(shown "$devdb") (MIGRATE_DEVDB) must be made of letters, digits and / . _ + @ % , : = -: it goes into pg_ctl's command line"
 	if [ ! -f "$devdb/data/PG_VERSION" ]; then
 		mkdir -p "$devdb"
 		[ "$(id -u)" -ne 0 ] || chown postgres "$devdb"

@@ -489,6 +489,11 @@ test_make_variables() {
 	grep -q 'Makefile\|README' <<<"$out" && { echo "$out"; return 1; }
 	out=$(expect_fail mk "$p" migrate-upgrade REVISION='$(shell echo e2f81c5a7b36)') || return 1
 	grep -q 'shell echo' <<<"$out" || { echo "$out"; return 1; }
+	# the development cluster's path goes into pg_ctl's command line: a safe one only
+	out=$(expect_fail make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" \
+		MIGRATE_DEVDB="$p/dev db\$(touch $p/pwned_devdb)" migrate-current) || return 1
+	grep -q "must be made of letters, digits" <<<"$out" || { echo "$out"; return 1; }
+	[ ! -e "$p/pwned_devdb" ] && [ ! -e "$p/dev db" ] || { echo "the path ran or was used"; return 1; }
 	# several stamp targets in one REVISION still work
 	mk "$p" migrate-stamp REVISION="b5e0c7a2d419 d93a6f4b8e21" >/dev/null || return 1
 	[ "$(devpsql "$p" "SELECT string_agg(c, ' ' ORDER BY c) FROM migrate_current() c")" = "b5e0c7a2d419 d93a6f4b8e21" ]
@@ -511,7 +516,7 @@ test_file_names() {
 	grep -qF "not a migration file name" <<<"$out" || { echo "$out"; return 1; }
 	rm "$p/migrations/$bad"
 	# other names: a space, non-ASCII, no slug, not .sql, a folder
-	for bad in "dddddddddddd_with space.sql" "bbbbbbbbbbbb_café.sql" "0819a425f7fd.sql" "notes.txt" "sub"; do
+	for bad in "dddddddddddd_with space.sql" "bbbbbbbbbbbb_café.sql" "0819a425f7fd.sql" "notes.txt" ".hidden_x.sql" "sub"; do
 		if [ "$bad" = sub ]; then mkdir "$p/migrations/sub"; else echo "-- x" >"$p/migrations/$bad"; fi
 		out=$(expect_fail wf "$p" upgrade) || return 1
 		grep -qF "$(printf %q "$bad")" <<<"$out" || { echo "$out"; return 1; }
