@@ -31,7 +31,7 @@ name_ok() { [[ $1 =~ ^[0-9A-Za-z]+_[0-9A-Za-z_-]+\.sql$ ]]; }
 staged_graph_line() {
 	git show ":$1" | sed -nE "
 		s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/id \1/p
-		s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_,]*)\}'.*/down \1/p" |
+		s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_, ]*)\}'.*/down \1/p" |
 		awk '$1 == "id" && id == "" { id = $2 } $1 == "down" && !d { down = $2; d = 1 } END { gsub(",", " ", down); print id, down }'
 }
 

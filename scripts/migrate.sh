@@ -177,7 +177,7 @@ file_graph() {
 		[ -n "$f" ] || continue
 		local id downs
 		id=$(file_revision "$f")
-		downs=$(sed -nE "s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_,]*)\}'.*/\1/;T;p;q" "$f" | tr ',' ' ')
+		downs=$(sed -nE "s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_, ]*)\}'.*/\1/;T;p;q" "$f" | tr ',' ' ')
 		[ -n "$id" ] || die "$f has no \"revision => '...'\" line: fix the file"
 		[ "$id" = "$(file_id "$f")" ] || die "$f registers revision $id: the file name must start with it (${id}_...)"
 		echo "$id $downs"

@@ -284,15 +284,21 @@ test_deploy_one_liner() {
 	dropdb migrate_wf_deploy
 }
 
-# the pre-commit hook
-test_hook() {
-	local g out
-	g="$scratch/hookrepo"
+# a git repository with the example migrations and the hook script (not yet installed)
+new_git_project() {
+	local g="$scratch/$1"
 	git init -q -b main "$g" || return 1
 	git -C "$g" config user.email dev@example.com
 	git -C "$g" config user.name dev
 	cp -r "$repo/migrations" "$g/"
 	cp "$repo/.migration-check.sh" "$g/"
+	echo "$g"
+}
+
+# the pre-commit hook
+test_hook() {
+	local g out
+	g=$(new_git_project hookrepo) || return 1
 	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-commit"
 	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-merge-commit"
 	git -C "$g" add . && git -C "$g" commit -q -m "migrations" || return 1
@@ -534,13 +540,8 @@ test_file_names() {
 # item 12: the hook sees every name, whatever git would quote
 test_hook_names() {
 	local g out
-	g="$scratch/hooknames"
-	git init -q -b main "$g" || return 1
-	git -C "$g" config user.email dev@example.com
-	git -C "$g" config user.name dev
+	g=$(new_git_project hooknames) || return 1
 	git -C "$g" config core.quotepath true
-	cp -r "$repo/migrations" "$g/"
-	cp "$repo/.migration-check.sh" "$g/"
 	sed 's/0819a425f7fd/bbbbbbbbbbbb/g' "$repo/migrations/0819a425f7fd_initial_schema.sql" >"$g/migrations/bbbbbbbbbbbb_café.sql"
 	sed -i "s/down_revision => '{}'/down_revision => '{e2f81c5a7b36}'/" "$g/migrations/bbbbbbbbbbbb_café.sql"
 	git -C "$g" add . && git -C "$g" commit -q -m "before the hook" || return 1
