@@ -467,12 +467,12 @@ cmd_check() {
 			problems=1
 		fi
 	done
-	for id in $registered; do
-		if [ -z "${file_ids[$id]:-}" ]; then
+	while IFS= read -r id; do
+		if [ -n "$id" ] && [ -z "${file_ids[$id]:-}" ]; then
 			echo "registered but its file is gone: $(shown "$id") (restore the file, or downgrade below it and call migrate_forget('$(comment_safe "$id")'))"
 			problems=1
 		fi
-	done
+	done <<<"$registered"
 	# register each file in a savepoint of a transaction that is rolled back:
 	# an applied revision with other content is refused by migrate_revision.
 	# Each file's outcome is read from psql's LAST_ERROR_* variables, on
