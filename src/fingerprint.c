@@ -38,7 +38,7 @@ typedef struct HashReceiver
 } HashReceiver;
 
 static void
-hash_bytes(pg_cryptohash_ctx *md5, const char *data, size_t len)
+md5_feed(pg_cryptohash_ctx *md5, const char *data, size_t len)
 {
 	if (pg_cryptohash_update(md5, (const uint8 *) data, len) < 0)
 		elog(ERROR, "could not compute the schema fingerprint: %s",
@@ -59,8 +59,8 @@ line_receive(TupleTableSlot *slot, DestReceiver *self)
 		return true;
 	line = DatumGetTextPP(value);
 	if (!r->first)
-		hash_bytes(r->md5, "\n", 1);
-	hash_bytes(r->md5, VARDATA_ANY(line), VARSIZE_ANY_EXHDR(line));
+		md5_feed(r->md5, "\n", 1);
+	md5_feed(r->md5, VARDATA_ANY(line), VARSIZE_ANY_EXHDR(line));
 	r->first = false;
 	if ((Pointer) line != DatumGetPointer(value))
 		pfree(line);

@@ -602,7 +602,7 @@ guard_ddl_command_start(FunctionCallInfo fcinfo)
 	EventTriggerData *trigdata;
 	char	   *command;
 
-	(void) event_tag(fcinfo);
+	(void) event_tag(fcinfo);	/* checks that it runs as an event trigger */
 	trigdata = (EventTriggerData *) fcinfo->context;
 	if (guard_mode != GUARD_ERROR ||
 		!commits_as_it_goes(trigdata->parsetree, &command) ||
