@@ -26,6 +26,7 @@
 #include "apply.h"
 #include "catalog.h"
 #include "drift.h"
+#include "fingerprint.h"
 #include "graph.h"
 #include "guard.h"
 #include "register.h"
@@ -47,7 +48,9 @@ PG_FUNCTION_INFO_V1(migrate_heads);
 PG_FUNCTION_INFO_V1(migrate_resolve);
 PG_FUNCTION_INFO_V1(migrate_history);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_schema_fingerprint);
 PG_FUNCTION_INFO_V1(migrate_bump_generation);
+PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_start);
 PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_end);
 PG_FUNCTION_INFO_V1(migrate_guard_sql_drop);
 PG_FUNCTION_INFO_V1(migrate_guard_table_rewrite);
@@ -450,6 +453,13 @@ migrate_status(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }
 
+/* migrate.schema_fingerprint(): see fingerprint.c */
+Datum
+migrate_schema_fingerprint(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(fingerprint_schema());
+}
+
 /* the statement trigger on migrate.revision and migrate.applied */
 Datum
 migrate_bump_generation(PG_FUNCTION_ARGS)
@@ -463,6 +473,13 @@ migrate_bump_generation(PG_FUNCTION_ARGS)
 }
 
 /* the guard's event triggers: see guard.c */
+Datum
+migrate_guard_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	guard_ddl_command_start(fcinfo);
+	PG_RETURN_VOID();
+}
+
 Datum
 migrate_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {

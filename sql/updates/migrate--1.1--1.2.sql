@@ -1,5 +1,5 @@
 /*
- * migrate 1.1 -> 1.2: catalog changes only.  The build appends every
+ * migrate 1.1 -> 1.2: catalog changes and a new event trigger.  The build appends every
  * function source (sql/parts/api.sql, describe.sql, guard.sql, diff.sql) to this file,
  * so functions are re-created from the same text as a fresh install; a
  * function whose signature or result changes is dropped here first.
@@ -34,3 +34,14 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
 CREATE OR REPLACE FUNCTION migrate.bump_generation() RETURNS trigger
 AS 'MODULE_PATHNAME', 'migrate_bump_generation'
 LANGUAGE C;
+
+-- The guard refuses the commands that commit as they go (CONCURRENTLY)
+-- before they start (src/guard.c).  The trigger needs its function now;
+-- guard.sql, appended below, re-creates it from the same text.
+CREATE OR REPLACE FUNCTION migrate.guard_ddl_command_start()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'migrate_guard_ddl_command_start'
+LANGUAGE C;
+CREATE EVENT TRIGGER migrate_guard_ddl_command_start ON ddl_command_start
+    EXECUTE FUNCTION migrate.guard_ddl_command_start();
+ALTER EVENT TRIGGER migrate_guard_ddl_command_start ENABLE ALWAYS;
