@@ -29,6 +29,17 @@ GRANT SELECT ON migrate.amendment TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
 
+/*
+ * Before 1.2, registered_by recorded the extension owner whoever registered
+ * (the insert ran as the table owner), so every stored body looked as if a
+ * superuser had registered it.  The real registrant is unknown: nobody
+ * trusts those bodies until a trusted role registers them again (identical
+ * content takes a revision over; `make migrate-upgrade` and the psql deploy
+ * register every file).  The name is src/trust.h's TRUST_UNKNOWN_REGISTRANT;
+ * "pg_" names are reserved, so no role can take it.
+ */
+UPDATE migrate.revision SET registered_by = 'pg_migrate_unknown_registrant';
+
 -- The generation trigger in C: one update of migrate.state per transaction
 -- instead of one per statement (N registrations in one transaction cost N^2).
 CREATE OR REPLACE FUNCTION migrate.bump_generation() RETURNS trigger
