@@ -55,6 +55,8 @@ void
 _PG_init(void)
 {
 	catalog_init();
+	/* migrate.lock_timeout and migrate.lock_retries (issue 15), before the prefix is reserved */
+	apply_init();
 	guard_init();
 }
 
