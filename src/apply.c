@@ -131,7 +131,6 @@ is_lock_timeout(const ErrorData *edata)
 
 /* Turn the last lock timeout of a step into an error that names the revision. */
 static void
-pg_attribute_noreturn()
 throw_lock_timeout(const StepContext *sc, ErrorData *edata, int attempts)
 {
 	int			number;
@@ -222,7 +221,7 @@ pause_ms(int ms)
 /*
  * Run one step's body; after a lock timeout, only this step is tried again,
  * up to migrate.lock_retries times, after 100 ms, 200 ms, 400 ms ... (at
- * most 10 s).  A subtransaction is opened only where a retry may follow, so
+ * most 12.8 s).  A subtransaction is opened only where a retry may follow, so
  * a deploy without retries costs no subtransaction per step.
  */
 static void
@@ -258,7 +257,6 @@ run_step(const StepContext *sc, const char *body)
  * into the error's context, after the failing step's line, and throw it on.
  */
 static void
-pg_attribute_noreturn()
 throw_rolled_back(Graph *g, List *steps, int done, bool upgrade, MemoryContext cxt)
 {
 	ErrorData  *edata;
