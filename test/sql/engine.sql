@@ -4,13 +4,6 @@
 -- rolled back.
 SET client_min_messages = warning;
 
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE;
-END $$;
 CREATE TABLE eng_seen (rev text, search_path text, datestyle text, work_mem text, lock_timeout text);
 
 -- a SET in a body lasts until the end of that body: SET, SET LOCAL and
@@ -52,7 +45,9 @@ SELECT revision FROM migrate_upgrade('head');
 SELECT rev, lock_timeout FROM eng_seen ORDER BY 1;
 SHOW lock_timeout;
 RESET migrate.lock_timeout;
-SELECT sqlstate_of($$SET migrate.lock_retries = -1$$) AS negative_retries;
+\set VERBOSITY sqlstate
+SET migrate.lock_retries = -1;
+\set VERBOSITY default
 SELECT revision FROM migrate_downgrade('base');
 TRUNCATE migrate.revision, migrate.applied, migrate.log;
 
@@ -132,15 +127,18 @@ SELECT migrate_forget('s8');
 -- transaction control is refused, with its SQLSTATE
 SELECT migrate_revision('x2', '{s7}', 'INSERT INTO eng_t (id) VALUES (4000); COMMIT', 'SELECT 1', 'commits');
 SELECT * FROM migrate_upgrade('x2');
-SELECT sqlstate_of($$SELECT * FROM migrate_upgrade('x2')$$) AS commit_state;
 SELECT migrate_revision('x2', '{s7}', 'BEGIN', 'SELECT 1', 'begins');
-SELECT sqlstate_of($$SELECT * FROM migrate_upgrade('x2')$$) AS begin_state;
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_upgrade('x2');
+\set VERBOSITY default
 -- a procedure's COMMIT is refused by PostgreSQL itself
 SELECT migrate_revision('x2', '{s7}', $$CREATE PROCEDURE eng_commits() LANGUAGE plpgsql AS 'BEGIN COMMIT; END'; CALL eng_commits()$$, 'SELECT 1', 'commits inside');
 SELECT * FROM migrate_upgrade('x2');
 -- statements that refuse a transaction block, with the hint
 SELECT migrate_revision('x2', '{s7}', 'VACUUM eng_t', 'SELECT 1', 'vacuum');
-SELECT sqlstate_of($$SELECT * FROM migrate_upgrade('x2')$$) AS vacuum_state;
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_upgrade('x2');
+\set VERBOSITY default
 -- COPY from or to the client cannot work inside the server
 SELECT migrate_revision('x2', '{s7}', E'COPY eng_t (id) FROM STDIN;\n1\n\\.', 'SELECT 1', 'copy in');
 SELECT * FROM migrate_upgrade('x2');
@@ -150,7 +148,6 @@ SELECT migrate_forget('x2');
 SELECT to_regproc('eng_commits') AS no_procedure;
 
 SELECT revision FROM migrate_downgrade('base');
-DROP FUNCTION sqlstate_of(text);
 DROP TABLE eng_seen;
 DROP SEQUENCE eng_calls;
 TRUNCATE migrate.revision, migrate.applied, migrate.log;
