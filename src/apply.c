@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -163,10 +164,18 @@ attempt_step(const StepContext *sc, const char *body, bool may_retry, int attemp
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile edata = NULL;
 
+	/*
+	 * What a failed attempt leaves in memory (the body's copy, its parse
+	 * state) is freed after the rollback, or up to 1000 retries of a large
+	 * body would pile up in the call's context.
+	 */
+	MemoryContext attempt_cxt = may_retry ?
+		AllocSetContextCreate(cxt, "migrate step attempt", ALLOCSET_DEFAULT_SIZES) : cxt;
+
 	if (may_retry)
 	{
 		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(cxt);
+		MemoryContextSwitchTo(attempt_cxt);
 	}
 	PG_TRY();
 	{
@@ -176,6 +185,7 @@ attempt_step(const StepContext *sc, const char *body, bool may_retry, int attemp
 			ReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
+			MemoryContextDelete(attempt_cxt);
 		}
 	}
 	PG_CATCH();
@@ -195,6 +205,7 @@ attempt_step(const StepContext *sc, const char *body, bool may_retry, int attemp
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		MemoryContextDelete(attempt_cxt);
 		if (!is_lock_timeout(edata))
 			ReThrowError(edata);
 	}
