@@ -403,6 +403,14 @@ script_run(const char *sql, const ScriptOptions *opts)
 		st.phase = SCRIPT_SCANNING;
 		st.start_offset = -1;
 
+		/*
+		 * Split with the settings the parser will use for this statement (a
+		 * body may change them); the parser gives the warnings, not the split.
+		 */
+		yyextra.backslash_quote = backslash_quote;
+		yyextra.standard_conforming_strings = standard_conforming_strings;
+		yyextra.escape_string_warning = false;
+
 		for (;;)
 		{
 			core_YYSTYPE lval;

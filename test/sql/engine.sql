@@ -80,9 +80,19 @@ SELECT revision FROM migrate_upgrade('f1');
 SELECT id, "odd;name" FROM eng_t ORDER BY id;
 SELECT eng_plpgsql(41), eng_atomic(-3);
 
+-- each statement is split with the settings the body set before it
+SELECT migrate_revision('f1b', '{f1}', $b$
+    SET standard_conforming_strings = off;
+    INSERT INTO eng_t VALUES (8, 'a\'b;c');
+    RESET standard_conforming_strings;
+    INSERT INTO eng_t VALUES (9, 'd\e');
+$b$, 'DELETE FROM eng_t WHERE id IN (8, 9)', 'string settings');
+SELECT revision FROM migrate_upgrade('f1b');
+SELECT id, "odd;name" FROM eng_t WHERE id IN (8, 9) ORDER BY id;
+
 -- rows of a SELECT are discarded, but every row is computed
 CREATE SEQUENCE eng_calls;
-SELECT migrate_revision('f2', '{f1}', $$SELECT nextval('eng_calls'), repeat('x', 1000) FROM generate_series(1, 5000)$$, 'SELECT 1', 'backfill');
+SELECT migrate_revision('f2', '{f1b}', $$SELECT nextval('eng_calls'), repeat('x', 1000) FROM generate_series(1, 5000)$$, 'SELECT 1', 'backfill');
 SELECT revision FROM migrate_upgrade('f2');
 SELECT last_value AS rows_computed FROM eng_calls;
 -- a body of only comments and empty statements runs nothing
