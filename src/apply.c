@@ -50,7 +50,6 @@ static bool running_body = false;
 typedef struct StepContext
 {
 	const Revision *rev;
-	bool		upgrade;
 	ScriptOptions opts;
 } StepContext;
 
@@ -361,7 +360,6 @@ apply_steps(Graph *g, List *steps, bool upgrade)
 			TimestampTz start;
 
 			sc.rev = r;
-			sc.upgrade = upgrade;
 			sc.opts.label = psprintf("%s of revision \"%s\"",
 									 upgrade ? "upgrade" : "downgrade", r->id);
 			sc.opts.context = step_context(r, upgrade);
