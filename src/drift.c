@@ -56,7 +56,7 @@ drift_record(const char *role, const char *session_role, const char *command_tag
 							   "application_name, client_addr, command_tag, object_type, "
 							   "object_identity, statement, heads, guard, guard_set_by_session) "
 							   "VALUES (pg_catalog.clock_timestamp(), $1, $2, "
-							   "pg_catalog.current_setting('application_name'), "
+							   "pg_catalog.current_setting('application_name'::pg_catalog.text), "
 							   "pg_catalog.inet_client_addr(), $3, $4, $5, "
 							   "pg_catalog.current_query(), $6, $7, $8)",
 							   8, argtypes, values, nulls, false, 0);
@@ -80,7 +80,7 @@ drift_record_fingerprint(void)
 		return;
 	catalog_enter(&ca);
 	rc = SPI_execute("INSERT INTO migrate.fingerprint (log_id, at, fingerprint) "
-					 "SELECT max(id), pg_catalog.now(), migrate.schema_fingerprint() "
+					 "SELECT pg_catalog.max(id), pg_catalog.now(), migrate.schema_fingerprint() "
 					 "FROM migrate.log "
 					 "ON CONFLICT (log_id) DO UPDATE SET at = excluded.at, "
 					 "fingerprint = excluded.fingerprint",
@@ -100,13 +100,13 @@ drift_status(DriftStatus *st)
 	int			rc;
 
 	catalog_enter(&ca);
-	rc = SPI_execute("WITH last AS (SELECT max(at) AS at FROM migrate.log), "
+	rc = SPI_execute("WITH last AS (SELECT pg_catalog.max(at) AS at FROM migrate.log), "
 					 "fp AS (SELECT fingerprint FROM migrate.fingerprint "
 					 "       ORDER BY log_id DESC LIMIT 1) "
 					 "SELECT last.at, "
-					 "(SELECT count(*) FROM migrate.drift d "
+					 "(SELECT pg_catalog.count(*) FROM migrate.drift d "
 					 " WHERE d.at OPERATOR(pg_catalog.>) "
-					 "       COALESCE(last.at, '-infinity')), "
+					 "       COALESCE(last.at, '-infinity'::pg_catalog.timestamptz)), "
 					 "(SELECT fp.fingerprint OPERATOR(pg_catalog.=) migrate.schema_fingerprint() "
 					 " FROM fp) "
 					 "FROM last",

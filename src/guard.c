@@ -33,6 +33,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "tcop/cmdtag.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -305,14 +306,12 @@ collect_items(const char *query)
 
 	/*
 	 * The query runs as the user who ran the DDL, a superuser perhaps: with
-	 * the session's search_path, an operator or function planted in a
-	 * writable schema would run with the user's rights.  Every operator in
-	 * the queries is qualified too, but the search_path is pinned anyway.
+	 * the session's search_path, an operator, function, type or view planted
+	 * in a writable schema would run with the user's rights.  Every name and
+	 * operator in the queries is qualified, and the search_path is pinned as
+	 * well, the same way as for the catalog queries.
 	 */
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	nest = catalog_pin_search_path();
 	/* not read-only: the query must see what the command itself just wrote */
 	rc = SPI_execute(query, false, 0);
 	AtEOXact_GUC(false, nest);
@@ -343,13 +342,29 @@ event_tag(FunctionCallInfo fcinfo)
 	return GetCommandTagName(trigdata->tag);
 }
 
+/*
+ * Commands that fire the event triggers but change no definition: REFRESH
+ * MATERIALIZED VIEW [CONCURRENTLY] replaces a materialized view's rows, and
+ * REINDEX (seen from PostgreSQL 17) rebuilds an index as it is defined.
+ * Whatever else fires them changes the schema: objects, columns, comments,
+ * owners, privileges, security labels, whether or not the fingerprint
+ * covers them.
+ */
+static bool
+guard_routine_command(FunctionCallInfo fcinfo)
+{
+	CommandTag	tag = ((EventTriggerData *) fcinfo->context)->tag;
+
+	return tag == CMDTAG_REFRESH_MATERIALIZED_VIEW || tag == CMDTAG_REINDEX;
+}
+
 /* The out-of-band objects the query finds, recorded, warned about or refused. */
 static void
 guard_event(FunctionCallInfo fcinfo, const char *query)
 {
 	const char *tag = event_tag(fcinfo);
 
-	if (!guard_active())
+	if (guard_routine_command(fcinfo) || !guard_active())
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -358,13 +373,15 @@ guard_event(FunctionCallInfo fcinfo, const char *query)
 }
 
 /*
- * ddl_command_end: every object a command created or altered.  Temporary
- * objects are reported in schema "pg_temp", except those without a schema
- * of their own (triggers, rules, policies), looked up through their table;
- * objects made by an extension's script have in_extension set.  CREATE and
- * ALTER EXTENSION themselves are changes like any other (installing an
- * extension in production is one), except for migrate's own install and
- * updates.
+ * ddl_command_end: every object a command created or altered.  Whether an
+ * object is temporary comes from the catalog, never from its name: schema_name
+ * is PostgreSQL's own answer for the object's namespace (it reports every
+ * temporary schema as "pg_temp", a name no other schema can have), and the
+ * objects without a schema of their own (triggers, rules, policies) are
+ * temporary when their table is.  Objects made by an extension's script have
+ * in_extension set.  CREATE and ALTER EXTENSION themselves are changes like
+ * any other (installing an extension in production is one), except for
+ * migrate's own install and updates.
  */
 void
 guard_ddl_command_end(FunctionCallInfo fcinfo)
@@ -373,11 +390,11 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_ddl_commands() "
 		"WHERE NOT in_extension "
-		"AND (schema_name IS NULL OR schema_name OPERATOR(pg_catalog.<>) 'pg_temp') "
-		"AND NOT (object_type OPERATOR(pg_catalog.=) 'extension' "
-		"AND object_identity OPERATOR(pg_catalog.=) 'migrate') "
+		"AND (schema_name IS NULL OR schema_name OPERATOR(pg_catalog.<>) 'pg_temp'::pg_catalog.text) "
+		"AND NOT (object_type OPERATOR(pg_catalog.=) 'extension'::pg_catalog.text "
+		"AND object_identity OPERATOR(pg_catalog.=) 'migrate'::pg_catalog.text) "
 		"AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c "
-		"  WHERE c.relpersistence OPERATOR(pg_catalog.=) 't' AND c.oid OPERATOR(pg_catalog.=) "
+		"  WHERE c.relpersistence OPERATOR(pg_catalog.=) 't'::pg_catalog.\"char\" AND c.oid OPERATOR(pg_catalog.=) "
 		"  CASE WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::pg_catalog.regclass::pg_catalog.oid "
 		"    THEN (SELECT tgrelid FROM pg_catalog.pg_trigger t WHERE t.oid OPERATOR(pg_catalog.=) objid) "
 		"  WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass::pg_catalog.oid "
@@ -389,8 +406,11 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 /*
  * sql_drop: what a DROP (or an ALTER TABLE ... DROP) removed.  Only the
  * objects the command named are recorded; what went with them (indexes,
- * defaults, types of a table) is implied.  A rule is not "temporary" by
- * itself: its identity names its table, in pg_temp (or pg_temp_N).
+ * defaults, types of a table) is implied.  is_temporary is PostgreSQL's
+ * answer from the object's namespace, but a rule has none: it is temporary
+ * when its table, which the rule's address names (schema, table, rule) and
+ * which still exists, is.  The address is the list of names, not the
+ * identity text, in which a name may contain " on pg_temp.".
  */
 void
 guard_sql_drop(FunctionCallInfo fcinfo)
@@ -399,7 +419,15 @@ guard_sql_drop(FunctionCallInfo fcinfo)
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_dropped_objects() "
 		"WHERE original AND NOT is_temporary "
-		"AND object_identity OPERATOR(pg_catalog.!~) ' on pg_temp(_[0-9]+)?\\.'");
+		"AND NOT (classid OPERATOR(pg_catalog.=) ANY (ARRAY["
+		"  'pg_catalog.pg_rewrite'::pg_catalog.regclass, 'pg_catalog.pg_trigger'::pg_catalog.regclass, "
+		"  'pg_catalog.pg_policy'::pg_catalog.regclass, 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+		"  ]::pg_catalog.oid[]) "
+		"  AND EXISTS (SELECT FROM pg_catalog.pg_class c "
+		"    WHERE c.relpersistence OPERATOR(pg_catalog.=) 't'::pg_catalog.\"char\" "
+		"    AND c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass("
+		"      pg_catalog.quote_ident(address_names[1]) OPERATOR(pg_catalog.||) '.'::pg_catalog.text "
+		"      OPERATOR(pg_catalog.||) pg_catalog.quote_ident(address_names[2]))::pg_catalog.oid))");
 }
 
 /*
@@ -417,12 +445,12 @@ guard_table_rewrite(FunctionCallInfo fcinfo)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	items = collect_items("SELECT 'table', pg_catalog.quote_ident(n.nspname) "
-						  "OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) "
+	items = collect_items("SELECT 'table'::pg_catalog.text, pg_catalog.quote_ident(n.nspname) "
+						  "OPERATOR(pg_catalog.||) '.'::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) "
 						  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 						  "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
 						  "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.pg_event_trigger_table_rewrite_oid() "
-						  "AND c.relpersistence OPERATOR(pg_catalog.<>) 't'");
+						  "AND c.relpersistence OPERATOR(pg_catalog.<>) 't'::pg_catalog.\"char\"");
 	if (items != NIL)
 		guard_refuse(tag, linitial(items));
 	SPI_finish();

@@ -29,6 +29,7 @@
 #include "graph.h"
 #include "guard.h"
 #include "register.h"
+#include "setting.h"
 #include "trust.h"
 
 PG_MODULE_MAGIC;
@@ -54,10 +55,15 @@ PG_FUNCTION_INFO_V1(migrate_guard_table_rewrite);
 void
 _PG_init(void)
 {
+	/* taken before the definitions replace them: see setting.c */
+	List	   *placeholders = setting_placeholders("migrate");
+
 	catalog_init();
 	/* migrate.lock_timeout and migrate.lock_retries (issue 15), before the prefix is reserved */
 	apply_init();
 	guard_init();
+	/* after every DefineCustom*Variable */
+	setting_keep_configured(placeholders);
 }
 
 /* State shared by one call: its memory context and its result set. */
