@@ -19,6 +19,10 @@ Part 3, the schema fingerprint with BENCH_COMMENTS table comments of
 BENCH_COMMENT_MB each (which any table owner may write): time and the
 backend's peak memory of migrate.schema_fingerprint() and migrate_status().
 
+Part 4, body memory: the backend's peak memory while one migrate_upgrade()
+applies one big body (300,000 INSERTs, 10 MB of SELECT 1, a backfill SELECT
+of 3,000,000 rows); it should follow the largest statement.
+
 Usage: bench.py RESULTS_DIR WORK_DIR   (libpq's PG* variables name the cluster)
 """
 import os
@@ -500,6 +504,53 @@ def bench_fingerprint():
     return rows
 
 
+# ------------------------------------------------------------ body memory
+
+BODY_WORKLOADS = [
+    # (name, the upgrade body): the cases issue 15 reproduced
+    ("300,000 INSERT statements",
+     lambda: "CREATE TABLE bench_rows (id int, note text);\n" +
+     "".join(f"INSERT INTO bench_rows (id, note) VALUES ({i}, 'row {i}');\n" for i in range(300000))),
+    ("10 MB of SELECT 1;", lambda: "SELECT 1;\n" * 1000000),
+    ("backfill SELECT of 3,000,000 rows",
+     lambda: "SELECT g, repeat('x', 100) FROM generate_series(1, 3000000) g"),
+]
+BODY_PEAK_MAX_MB = 200
+
+
+def bench_body_memory():
+    """Peak backend memory (VmHWM) of migrate_upgrade() applying one big body:
+    it should follow the largest statement, not the length of the body."""
+    rows = []
+    for name, make_body in BODY_WORKLOADS:
+        body = make_body()
+        db = "body_memory"
+        fresh_db(db, extension=True)
+        conn = psycopg2.connect(dbname=db)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SET client_min_messages = warning")
+            cur.execute("SELECT migrate_revision('big', '{}', %s, 'SELECT 1')", (body,))
+        conn.close()
+        conn = psycopg2.connect(dbname=db)
+        with conn.cursor() as cur:
+            cur.execute("SET client_min_messages = warning")
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+            before = backend_memory(pid)
+            start = time.perf_counter()
+            cur.execute("SELECT count(*) FROM migrate_upgrade('head')")
+            cur.fetchall()
+            elapsed = time.perf_counter() - start
+            after = backend_memory(pid)
+            conn.commit()
+        conn.close()
+        admin(f'DROP DATABASE "{db}"')
+        rows.append((name, len(body.encode()), elapsed, before["VmRSS"], after["VmHWM"]))
+        print(f"  body memory {name}: done", flush=True)
+    return rows
+
+
 # ------------------------------------------------------------------ report
 
 def verdict(ok):
@@ -549,6 +600,16 @@ def main():
         say(f"{shape:<48}" + "".join(f"{fmt(v):>10}" for v in vals) +
             f"{worst:>12.2f}x {verdict(worst < 2.6)}")
     say("per doubling: the largest ratio between consecutive sizes; target below 2.6x (n log n with noise)")
+    say()
+
+    say("== body memory: one migrate_upgrade() applying one big body (new backend, /proc/<pid>/status)")
+    body_rows = bench_body_memory()
+    say(f"{'body':<36}{'text':>9}{'time':>10}{'RSS before':>13}{'peak (VmHWM)':>15}")
+    for name, size, elapsed, before_kb, peak_kb in body_rows:
+        say(f"{name:<36}{size / 1e6:>6.1f} MB{fmt(elapsed):>10}{before_kb / 1024:>10.1f} MB"
+            f"{peak_kb / 1024:>12.1f} MB  {verdict(peak_kb / 1024 <= BODY_PEAK_MAX_MB)}")
+    say(f"target: peak under {BODY_PEAK_MAX_MB} MB each (issue 15 measured 3.1 GB for the 300,000 "
+        f"INSERTs, out of memory for the SELECT 1s)")
     say()
 
     say("== graph operations (server call on a new connection: cold = first call, warm = second)")

@@ -3,24 +3,46 @@
  * apply.c
  *	  Running revision bodies inside the caller's transaction.
  *
- * Bodies run through SPI as the calling role, one after the other; an error
- * anywhere aborts the caller's transaction, so a deploy applies completely
- * or not at all.  An error context callback names the revision in every
- * error raised inside a body, and adds a hint for the two errors that come
- * from running inside a transaction: statements that refuse to run in one,
- * and enum values used in the transaction that added them.
+ * Bodies run one after the other as the calling role, each through
+ * script.c (statement by statement, inside a GUC nest level of its own); an
+ * error anywhere aborts the caller's transaction, so a deploy applies
+ * completely or not at all, and the error says which earlier steps of the
+ * call went with it.  An error context callback adds a hint for the two
+ * errors that come from running inside a transaction: statements that
+ * refuse to run in one, and enum values used in the transaction that added
+ * them.
+ *
+ * With migrate.lock_timeout set, each body waits at most that long for each
+ * lock; with migrate.lock_retries, a step that timed out runs in a
+ * subtransaction, is rolled back alone and tried again after a growing
+ * pause, while the steps before it keep their work and their locks.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "executor/spi.h"
+#include <limits.h>
+
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "apply.h"
 #include "catalog.h"
 #include "drift.h"
+#include "script.h"
+
+/* how many revisions an error names before it says "and N more" */
+#define APPLY_NAMES_MAX 5
+
+/* migrate.lock_timeout (ms, 0 = off) and migrate.lock_retries */
+static int	apply_lock_timeout = 0;
+static int	apply_lock_retries = 0;
 
 /* true while a body runs: migrate must not be re-entered from one */
 static bool running_body = false;
@@ -28,8 +50,30 @@ static bool running_body = false;
 typedef struct StepContext
 {
 	const Revision *rev;
-	bool		upgrade;
+	ScriptOptions opts;
 } StepContext;
+
+/* The settings, defined before guard_init() reserves the prefix. */
+void
+apply_init(void)
+{
+	DefineCustomIntVariable("migrate.lock_timeout",
+							"Longest wait for each lock a revision step takes; 0 leaves lock_timeout as it is.",
+							"A step that waits longer fails, or is rolled back and tried again as migrate.lock_retries says.",
+							&apply_lock_timeout,
+							0, 0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("migrate.lock_retries",
+							"How many times a step that timed out waiting for a lock is tried again.",
+							"Only with migrate.lock_timeout set; the steps before it are not repeated.",
+							&apply_lock_retries,
+							0, 0, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+}
 
 /* Is a revision body running?  The guard counts its DDL as in band. */
 bool
@@ -52,8 +96,6 @@ apply_check_not_in_body(const char *function)
 static void
 step_error_callback(void *arg)
 {
-	StepContext *sc = (StepContext *) arg;
-
 	switch (geterrcode())
 	{
 		case ERRCODE_ACTIVE_SQL_TRANSACTION:
@@ -65,30 +107,223 @@ step_error_callback(void *arg)
 		default:
 			break;
 	}
-	if (sc->rev->message[0])
-		errcontext("while %s revision \"%s\" (%s)",
-				   sc->upgrade ? "applying" : "unapplying",
-				   sc->rev->id, sc->rev->message);
-	else
-		errcontext("while %s revision \"%s\"",
-				   sc->upgrade ? "applying" : "unapplying", sc->rev->id);
 }
 
-static void
-run_body(const Revision *r, const char *body, bool upgrade)
+/* "while applying revision "x" (message)": starts the statement's context line */
+static char *
+step_context(const Revision *r, bool upgrade)
 {
-	int			rc = SPI_execute(body, false, 0);
+	if (r->message[0])
+		return psprintf("while %s revision \"%s\" (%s)",
+						upgrade ? "applying" : "unapplying", r->id, r->message);
+	return psprintf("while %s revision \"%s\"",
+					upgrade ? "applying" : "unapplying", r->id);
+}
 
-	if (rc == SPI_ERROR_TRANSACTION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-				 errmsg("%s of revision \"%s\" contains transaction control",
-						upgrade ? "upgrade" : "downgrade", r->id),
-				 errdetail("migrate runs every revision inside the caller's transaction, so BEGIN, COMMIT, ROLLBACK and SAVEPOINT cannot appear in a revision."),
-				 errhint("Remove the statement from the revision; to split the work, write several revisions.")));
-	if (rc < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	SPI_freetuptable(SPI_tuptable);
+static bool
+is_lock_timeout(const ErrorData *edata)
+{
+	/* the lock_timeout error, not a NOWAIT the body asked for */
+	return edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+		edata->message_id != NULL &&
+		strcmp(edata->message_id, "canceling statement due to lock timeout") == 0;
+}
+
+/* Turn the last lock timeout of a step into an error that names the revision. */
+static void
+throw_lock_timeout(const StepContext *sc, ErrorData *edata, int attempts)
+{
+	int			number;
+	int			line;
+
+	script_last_statement(&number, &line);
+	edata->message_id = "revision \"%s\" could not get its locks within migrate.lock_timeout";
+	edata->message = psprintf("revision \"%s\" could not get its locks within migrate.lock_timeout",
+							  sc->rev->id);
+	if (attempts == 1)
+		edata->detail = psprintf("Statement %d at line %d waited longer than %d ms for a lock.",
+								 number, line, apply_lock_timeout);
+	else
+		edata->detail = psprintf("Statement %d at line %d waited longer than %d ms for a lock on each of %d attempts.",
+								 number, line, apply_lock_timeout, attempts);
+	edata->hint = pstrdup("Another session holds a lock that the revision needs: deploy again later, or raise migrate.lock_timeout or migrate.lock_retries.");
+	ReThrowError(edata);
+}
+
+/*
+ * One attempt at a step.  With a retry left, it runs in a subtransaction,
+ * like a PL/pgSQL block with an exception handler, and a lock timeout rolls
+ * back only this step and comes back as the ErrorData; otherwise it returns
+ * NULL, or the error propagates.
+ */
+static ErrorData *
+attempt_step(const StepContext *sc, const char *body, bool may_retry, int attempt)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	/*
+	 * What a failed attempt leaves in memory (the body's copy, its parse
+	 * state) is freed after the rollback, or up to 1000 retries of a large
+	 * body would pile up in the call's context.
+	 */
+	MemoryContext attempt_cxt = may_retry ?
+		AllocSetContextCreate(cxt, "migrate step attempt", ALLOCSET_DEFAULT_SIZES) : cxt;
+
+	if (may_retry)
+	{
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(attempt_cxt);
+	}
+	PG_TRY();
+	{
+		script_run(body, &sc->opts);
+		if (may_retry)
+		{
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			MemoryContextDelete(attempt_cxt);
+		}
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		if (!may_retry)
+		{
+			/* the caller's transaction is failing: only reword a lock timeout */
+			edata = CopyErrorData();
+			if (apply_lock_timeout <= 0 || !is_lock_timeout(edata))
+				PG_RE_THROW();
+			FlushErrorState();
+			throw_lock_timeout(sc, edata, attempt);
+		}
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		MemoryContextDelete(attempt_cxt);
+		if (!is_lock_timeout(edata))
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/* Wait ms milliseconds, or less when the backend is told to stop. */
+static void
+pause_ms(int ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	long		left;
+
+	while ((left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end)) > 0)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Run one step's body; after a lock timeout, only this step is tried again,
+ * up to migrate.lock_retries times, after 100 ms, 200 ms, 400 ms ... (at
+ * most 12.8 s).  A subtransaction is opened only where a retry may follow, so
+ * a deploy without retries costs no subtransaction per step.
+ */
+static void
+run_step(const StepContext *sc, const char *body)
+{
+	int			retry = 0;
+
+	for (;;)
+	{
+		bool		may_retry = apply_lock_timeout > 0 && retry < apply_lock_retries;
+		ErrorData  *edata = attempt_step(sc, body, may_retry, retry + 1);
+		int			pause;
+		int			number;
+		int			line;
+
+		if (edata == NULL)
+			return;
+		retry++;
+		pause = 100 << Min(retry - 1, 7);
+		script_last_statement(&number, &line);
+		ereport(NOTICE,
+				(errmsg("lock wait timed out in revision \"%s\", retry %d of %d in %d ms",
+						sc->rev->id, retry, apply_lock_retries, pause),
+				 errdetail("Statement %d at line %d waited longer than migrate.lock_timeout (%d ms); only this step is rolled back and tried again.",
+						   number, line, apply_lock_timeout)));
+		FreeErrorData(edata);
+		pause_ms(pause);
+	}
+}
+
+/*
+ * Put "this call is rolled back, with the N earlier steps it applied (...)"
+ * into the error's context, after the failing step's line, and throw it on.
+ */
+static void
+throw_rolled_back(Graph *g, List *steps, int done, bool upgrade, MemoryContext cxt)
+{
+	ErrorData  *edata;
+	StringInfoData note;
+	StringInfoData ctx;
+	const char *prefix;
+	const char *at = NULL;
+	int			i;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+
+	initStringInfo(&note);
+	if (done == 1)
+		appendStringInfo(&note, "this call is rolled back, with the earlier step it %s (",
+						 upgrade ? "applied" : "unapplied");
+	else
+		appendStringInfo(&note, "this call is rolled back, with the %d earlier steps it %s (",
+						 done, upgrade ? "applied" : "unapplied");
+	for (i = 0; i < done && i < APPLY_NAMES_MAX; i++)
+		appendStringInfo(&note, "%s%s", i ? ", " : "",
+						 g->revs[list_nth_int(steps, i)].id);
+	if (done > APPLY_NAMES_MAX)
+		appendStringInfo(&note, " and %d more", done - APPLY_NAMES_MAX);
+	appendStringInfoChar(&note, ')');
+
+	/* after the line that names the failing step, before the callers' lines */
+	prefix = step_context(&g->revs[list_nth_int(steps, done)], upgrade);
+	initStringInfo(&ctx);
+	if (edata->context)
+	{
+		if (strncmp(edata->context, prefix, strlen(prefix)) == 0)
+			at = edata->context;
+		else
+		{
+			appendStringInfo(&ctx, "\n%s", prefix);
+			at = strstr(edata->context, ctx.data);
+			if (at)
+				at++;
+			resetStringInfo(&ctx);
+		}
+	}
+	if (at)
+	{
+		const char *eol = strchr(at, '\n');
+		int			keep = eol ? (int) (eol - edata->context) : (int) strlen(edata->context);
+
+		appendBinaryStringInfo(&ctx, edata->context, keep);
+		appendStringInfo(&ctx, "\n%s%s", note.data, edata->context + keep);
+	}
+	else if (edata->context)
+		appendStringInfo(&ctx, "%s\n%s", edata->context, note.data);
+	else
+		appendStringInfoString(&ctx, note.data);
+	edata->context = ctx.data;
+	ReThrowError(edata);
 }
 
 /*
@@ -102,6 +337,8 @@ apply_steps(Graph *g, List *steps, bool upgrade)
 	char	  **bodies;
 	StepRecord *records;
 	const char *role;
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile int done = 0;
 
 	if (n == 0)
 		return;
@@ -112,25 +349,29 @@ apply_steps(Graph *g, List *steps, bool upgrade)
 	PG_TRY();
 	{
 		ListCell   *lc;
-		int			i = 0;
 
 		running_body = true;
 		foreach(lc, steps)
 		{
 			Revision   *r = &g->revs[lfirst_int(lc)];
+			int			i = foreach_current_index(lc);
 			StepContext sc;
 			ErrorContextCallback cb;
 			TimestampTz start;
 
 			sc.rev = r;
-			sc.upgrade = upgrade;
+			sc.opts.label = psprintf("%s of revision \"%s\"",
+									 upgrade ? "upgrade" : "downgrade", r->id);
+			sc.opts.context = step_context(r, upgrade);
+			sc.opts.lock_timeout = apply_lock_timeout;
 			cb.callback = step_error_callback;
 			cb.arg = &sc;
 			cb.previous = error_context_stack;
 			error_context_stack = &cb;
 
+			done = i;
 			start = GetCurrentTimestamp();
-			run_body(r, bodies[i], upgrade);
+			run_step(&sc, bodies[i]);
 			records[i].rev = lfirst_int(lc);
 			records[i].at = start;
 			records[i].usecs = GetCurrentTimestamp() - start;
@@ -141,14 +382,17 @@ apply_steps(Graph *g, List *steps, bool upgrade)
 					(errmsg("%s %s%s%s", upgrade ? "applied" : "unapplied", r->id,
 							r->message[0] ? ": " : "", r->message),
 					 errdetail("Took %.3f ms.", records[i].usecs / 1000.0)));
-			i++;
 		}
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		running_body = false;
+		if (done > 0)
+			throw_rolled_back(g, steps, done, upgrade, cxt);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	running_body = false;
 
 	catalog_record_steps(g, records, n, upgrade, false, role);
 	drift_record_fingerprint();

@@ -10,6 +10,7 @@
 
 #include "graph.h"
 
+extern void apply_init(void);
 extern bool apply_in_body(void);
 extern void apply_check_not_in_body(const char *function);
 extern void apply_steps(Graph *g, List *steps, bool upgrade);

@@ -62,6 +62,8 @@ _PG_init(void)
 	List	   *placeholders = setting_placeholders("migrate");
 
 	catalog_init();
+	/* migrate.lock_timeout and migrate.lock_retries (issue 15), before the prefix is reserved */
+	apply_init();
 	guard_init();
 	/* after every DefineCustom*Variable */
 	setting_keep_configured(placeholders);
