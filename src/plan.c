@@ -71,6 +71,166 @@ normalize_deps(Graph *g, int rev)
 }
 
 /*
+ * Longest path from a pending revision without pending parents, over
+ * pending revisions only (down_revision and depends_on edges).  A pending
+ * descendant of x is deeper than x, so heads no deeper than x cannot be
+ * above it.  Iterative, each revision finished once.
+ */
+static int *
+pending_depths(Graph *g, const bool *todo)
+{
+	int		   *depth = palloc(sizeof(int) * Max(g->n, 1));
+	int		   *stack;
+	Size		edges = 0;
+	int			i;
+
+	/*
+	 * A revision is pushed once by itself and at most once more per edge to
+	 * it (when a child finds it unfinished), so n + edges entries suffice.
+	 */
+	for (i = 0; i < g->n; i++)
+		edges += g->revs[i].ndown + g->revs[i].ndeps;
+	stack = palloc(sizeof(int) * (g->n + edges + 1));
+	for (i = 0; i < g->n; i++)
+		depth[i] = -1;			/* not done */
+	for (i = 0; i < g->n; i++)
+	{
+		Size		top = 0;
+
+		if (!todo[i] || depth[i] >= 0)
+			continue;
+		stack[top++] = i;
+		while (top > 0)
+		{
+			int			x = stack[top - 1];
+			Revision   *r = &g->revs[x];
+			bool		ready = true;
+			int			d = 0;
+			int			j;
+
+			if (depth[x] >= 0)
+			{
+				top--;			/* finished through another child */
+				continue;
+			}
+			for (j = 0; j < r->ndown + r->ndeps; j++)
+			{
+				int			p = j < r->ndown ? r->down[j] : r->deps[j - r->ndown];
+
+				if (!todo[p])
+					continue;
+				if (depth[p] < 0)
+				{
+					stack[top++] = p;
+					ready = false;
+				}
+				else
+					d = Max(d, depth[p] + 1);
+			}
+			if (ready)
+			{
+				depth[x] = d;
+				top--;
+			}
+		}
+	}
+	pfree(stack);
+	return depth;
+}
+
+/*
+ * A max tree over head slots: each leaf the depth of the revision in that
+ * slot, -1 for a free slot.  seg_first_deeper() finds the first slot from
+ * "from" on whose revision is deeper than d, in O(log n).
+ */
+typedef struct SlotTree
+{
+	int			size;			/* leaves, a power of two */
+	int		   *t;				/* 2 * size nodes, root at 1 */
+} SlotTree;
+
+static void
+seg_init(SlotTree *st, int n)
+{
+	int			i;
+
+	st->size = 1;
+	while (st->size < Max(n, 1))
+		st->size *= 2;
+	st->t = palloc(sizeof(int) * 2 * st->size);
+	for (i = 0; i < 2 * st->size; i++)
+		st->t[i] = -1;
+}
+
+static void
+seg_set(SlotTree *st, int slot, int value)
+{
+	int			i = st->size + slot;
+
+	st->t[i] = value;
+	for (i /= 2; i >= 1; i /= 2)
+		st->t[i] = Max(st->t[2 * i], st->t[2 * i + 1]);
+}
+
+static int
+seg_first_deeper_in(const SlotTree *st, int node, int lo, int hi, int from, int d)
+{
+	int			mid,
+				r;
+
+	if (hi < from || st->t[node] <= d)
+		return -1;
+	if (lo == hi)
+		return lo;
+	mid = (lo + hi) / 2;
+	r = seg_first_deeper_in(st, 2 * node, lo, mid, from, d);
+	if (r < 0)
+		r = seg_first_deeper_in(st, 2 * node + 1, mid + 1, hi, from, d);
+	return r;
+}
+
+static int
+seg_first_deeper(const SlotTree *st, int from, int d)
+{
+	return seg_first_deeper_in(st, 1, 0, st->size - 1, from, d);
+}
+
+/*
+ * Is c below h through pending revisions?  Walks down from h through pending
+ * parents deeper than c (nothing shallower lies between them).  Returns 1 or
+ * 0, or -1 when more than *budget revisions would have to be visited.
+ */
+static int
+reaches(Graph *g, const bool *todo, const int *depth, int h, int c,
+		int *seen, int visit, int *stack, int *budget)
+{
+	int			top = 0;
+
+	stack[top++] = h;
+	seen[h] = visit;
+	while (top > 0)
+	{
+		Revision   *x = &g->revs[stack[--top]];
+		int			j;
+
+		if (--(*budget) < 0)
+			return -1;
+		for (j = 0; j < x->ndown + x->ndeps; j++)
+		{
+			int			p = j < x->ndown ? x->down[j] : x->deps[j - x->ndown];
+
+			if (p == c)
+				return 1;
+			if (!todo[p] || seen[p] == visit || depth[p] <= depth[c])
+				continue;
+			seen[p] = visit;
+			stack[top++] = p;
+		}
+	}
+	return 0;
+}
+
+/*
  * Order the revisions in todo children first, starting from heads.
  *
  * Alembic keeps an ordered list of pending heads and a cursor.  The head
@@ -86,6 +246,13 @@ normalize_deps(Graph *g, int rev)
  * replaces Alembic's per-head ancestor sets.  Heads never change their
  * relative order, so a slot number assigned when a head is appended (and
  * kept when it is replaced in place) gives list order.
+ *
+ * The climb visits every pending descendant, which is quadratic on a chain
+ * with a side head on every revision (each step would climb the rest of the
+ * chain).  So the heads deeper than the blocked revision are first tried in
+ * list order, each with a short walk down from the head, within a small
+ * budget of visits; only when that budget runs out does the full climb
+ * decide.
  */
 List *
 graph_toposort(Graph *g, const bool *todo_in, List *heads)
@@ -97,6 +264,8 @@ graph_toposort(Graph *g, const bool *todo_in, List *heads)
 	int		   *slot_next = palloc(sizeof(int) * Max(g->n, 1));
 	int		   *seen = palloc0(sizeof(int) * Max(g->n, 1));
 	int		   *stack = palloc(sizeof(int) * Max(g->n, 1));
+	int		   *depth = pending_depths(g, todo_in);
+	SlotTree	st;
 	int			nslots = 0,
 				first = -1,
 				last = -1,
@@ -113,6 +282,7 @@ graph_toposort(Graph *g, const bool *todo_in, List *heads)
 		remaining += todo[i];
 		slot_of[i] = -1;
 	}
+	seg_init(&st, g->n);
 
 #define APPEND_SLOT(rev_) \
 	do { \
@@ -121,6 +291,7 @@ graph_toposort(Graph *g, const bool *todo_in, List *heads)
 		slot_next[nslots] = -1; \
 		if (last >= 0) slot_next[last] = nslots; else first = nslots; \
 		last = nslots; \
+		seg_set(&st, nslots, depth[(rev_)]); \
 		slot_of[(rev_)] = nslots++; \
 	} while (0)
 
@@ -152,7 +323,29 @@ graph_toposort(Graph *g, const bool *todo_in, List *heads)
 		{
 			/* climb pending descendants; the first head met in list order */
 			int			top = 0,
-						best = -1;
+						best = -1,
+						budget = 64,
+						s;
+
+			/* the quick way: heads deeper than c, in list order */
+			for (s = seg_first_deeper(&st, 0, depth[c]); s >= 0;
+				 s = seg_first_deeper(&st, s + 1, depth[c]))
+			{
+				int			found = reaches(g, todo, depth, slot_rev[s], c,
+											seen, ++visit, stack, &budget);
+
+				if (found != 0)
+				{
+					if (found > 0)
+						best = s;
+					break;
+				}
+			}
+			if (best >= 0)
+			{
+				cur = best;
+				continue;
+			}
 
 			visit++;
 			stack[top++] = c;
@@ -218,12 +411,14 @@ graph_toposort(Graph *g, const bool *todo_in, List *heads)
 					slot_prev[next] = prev;
 				else
 					last = prev;
+				seg_set(&st, cur, -1);
 				cur = prev >= 0 ? prev : next;
 			}
 			else
 			{
 				slot_rev[cur] = parents[0];
 				slot_of[parents[0]] = cur;
+				seg_set(&st, cur, depth[parents[0]]);
 				for (j = 1; j < nparents; j++)
 					APPEND_SLOT(parents[j]);
 			}
@@ -241,6 +436,8 @@ graph_toposort(Graph *g, const bool *todo_in, List *heads)
 	pfree(slot_next);
 	pfree(seen);
 	pfree(stack);
+	pfree(depth);
+	pfree(st.t);
 	return out;
 }
 
