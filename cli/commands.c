@@ -770,3 +770,80 @@ cmd_forget(PGconn *conn, Options *opts, int argc, char **argv)
 	closing_line("forgot %s", argv[0]);
 	return EXIT_OK;
 }
+
+/*
+ * sql [FROM:]TARGET: the bodies an upgrade would run, for a DBA to read
+ * (Alembic's --sql).  The plan is the server's dry run, from the current
+ * state or from FROM stamped in this transaction; it is rolled back.
+ * The bodies are printed as stored, byte for byte: the output is SQL.
+ */
+int
+cmd_sql(PGconn *conn, Options *opts, int argc, char **argv)
+{
+	MigFiles   *files;
+	char	   *from = NULL;
+	const char *target;
+	const char *values[1];
+	const char *colon;
+	PGresult   *res;
+	char	   *start;
+
+	if (argc != 1)
+	{
+		pg_log_error("sql takes one [FROM:]TARGET");
+		pg_log_error_hint("Usage: migrate sql [FROM:]TARGET");
+		return EXIT_USAGE;
+	}
+	colon = strchr(argv[0], ':');
+	target = colon ? colon + 1 : argv[0];
+	if (colon)
+		from = pnstrdup(argv[0], colon - argv[0]);
+	check_extension(conn, EXT_READ, false);
+	files = load_files(opts, true);
+	if (!begin_transaction(conn, false))
+		return EXIT_FAILED;
+	if (!register_files(conn, files))
+	{
+		rollback(conn);
+		return EXIT_FAILED;
+	}
+	if (from)
+	{
+		values[0] = from;
+		res = query(conn, "SELECT pg_catalog.migrate_stamp(VARIADIC ARRAY[$1::pg_catalog.text])", 1, values);
+		if (res == NULL)
+		{
+			rollback(conn);
+			return EXIT_FAILED;
+		}
+		PQclear(res);
+	}
+	start = current_line(conn);
+	values[0] = target;
+	res = query(conn,
+				"SELECT p.revision, pg_catalog.array_to_string(h.down_revision, ', '), p.message, r.upgrade"
+				"  FROM pg_catalog.migrate_upgrade($1, true) WITH ORDINALITY AS p(revision, message, n)"
+				"  JOIN pg_catalog.migrate_history() AS h ON h.revision OPERATOR(pg_catalog.=) p.revision"
+				"  JOIN migrate.revision AS r ON r.revision OPERATOR(pg_catalog.=) p.revision"
+				" ORDER BY p.n",
+				1, values);
+	rollback(conn);
+	if (res == NULL)
+		return EXIT_FAILED;
+	printf("-- The SQL an upgrade from %s would run, in order, for review.\n"
+		   "-- Running this file records nothing in migrate's catalog: deploy with migrate upgrade.\n"
+		   "BEGIN;\n", start);
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		char	   *msg = escape_text(PQgetvalue(res, i, 2), true);
+
+		printf("\n-- upgrading %s -> %s, %s\n%s\n",
+			   PQgetvalue(res, i, 1)[0] ? PQgetvalue(res, i, 1) : "<base>",
+			   PQgetvalue(res, i, 0), msg, PQgetvalue(res, i, 3));
+		free(msg);
+	}
+	printf("\nCOMMIT;\n");
+	PQclear(res);
+	free(start);
+	return EXIT_OK;
+}

@@ -20,6 +20,13 @@ typedef struct Command
 } Command;
 
 static const Command commands[] = {
+	{"create", cmd_create, "create MESSAGE [--dry-run]",
+	"Writes a new, empty migration file on the head of the migrations\n"
+	"(a fresh 12-hex id; the head comes from the server, with every file\n"
+	"registered in a transaction that is rolled back). Refuses with several\n"
+	"heads, and when a registered revision has no file.", true},
+	{"merge", cmd_merge, "merge [MESSAGE] [--dry-run]",
+	"Writes a merge revision over every head of the migrations.", true},
 	{"current", cmd_current, "current [-v]",
 	"Shows the current heads: the applied revisions no applied revision follows,\n"
 	"marked (head) when they are a head of the graph. Nothing at base.", false},
@@ -51,6 +58,11 @@ static const Command commands[] = {
 	{"stamp", cmd_stamp, "stamp TARGET... [--dry-run]",
 	"Registers every file and sets the applied revisions to exactly TARGET\n"
 	"and its ancestors, running nothing.", true},
+	{"sql", cmd_sql, "sql [FROM:]TARGET",
+	"Prints the upgrade bodies a deploy to TARGET would run, in order, for\n"
+	"review (from the current state, or from FROM). Nothing is recorded or\n"
+	"changed: the files are registered and FROM stamped in a transaction\n"
+	"that is rolled back.", false},
 	{"forget", cmd_forget, "forget REV [--dry-run]",
 	"Removes a registered, unapplied revision that nothing references\n"
 	"(one whose file is gone).", true},

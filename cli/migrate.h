@@ -5,6 +5,7 @@
  *   commands.c  what each command asks the server
  *   connect.c   connecting, telling connection failures apart, the extension check
  *   files.c     reading migrations/ and registering its files
+ *   create.c    writing new migration files (create, merge)
  *   output.c    escaping user text, error reports, progress, the closing line
  */
 #ifndef MIGRATE_CLI_H
@@ -109,5 +110,10 @@ extern int	cmd_upgrade(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_downgrade(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_stamp(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_forget(PGconn *conn, Options *opts, int argc, char **argv);
+extern int	cmd_sql(PGconn *conn, Options *opts, int argc, char **argv);
+
+/* create.c */
+extern int	cmd_create(PGconn *conn, Options *opts, int argc, char **argv);
+extern int	cmd_merge(PGconn *conn, Options *opts, int argc, char **argv);
 
 #endif							/* MIGRATE_CLI_H */

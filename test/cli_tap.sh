@@ -19,7 +19,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 status=0
-for t in cli/t/*.pl; do
+for t in ${CLI_TAP_TESTS:-cli/t/*.pl}; do
 	name=${t#cli/t/}
 	out="$work/${name%.pl}.out"
 	"${as_tester[@]}" env PATH="$bindir:$PATH" TESTDIR="$work" PG_REGRESS="$(dirname "$perl_lib")/regress/pg_regress" \
