@@ -38,12 +38,14 @@ load_files(const Options *opts, bool required)
 
 /*
  * For reading commands: a transaction, rolled back by the caller, that
- * sees the files registered when that is possible.  Returns whether they
- * were registered; when not, *why says why (for a note).
+ * sees the files registered when that is possible.  When they are not all
+ * registered, *why says why (for a note).
  */
-static bool
+static FilesState
 begin_reading(PGconn *conn, MigFiles *files, const char **why)
 {
+	int			failed;
+
 	PGresult   *res;
 	bool		can;
 
@@ -67,26 +69,30 @@ begin_reading(PGconn *conn, MigFiles *files, const char **why)
 		if (!begin_transaction(conn, false))
 			exit(EXIT_FAILED);
 		/* a running deploy holds the state lock: do not wait for it */
-		if (command_ok(conn, "SELECT pg_catalog.set_config('lock_timeout', '2s', true)") &&
-			register_files(conn, files))
-			return true;
-		rollback(conn);
-		*why = "registering the files failed (see above)";
+		if (!command_ok(conn, "SELECT pg_catalog.set_config('lock_timeout', '2s', true)"))
+			exit(EXIT_FAILED);
+		failed = register_files(conn, files, true);
+		if (failed == 0)
+			return FILES_REGISTERED;
+		*why = psprintf("%d file(s) could not be registered (see above)", failed);
+		return FILES_FAILED;
 	}
 	if (!begin_transaction(conn, true))
 		exit(EXIT_FAILED);
-	return files->count == 0;
+	return files->count == 0 ? FILES_REGISTERED : FILES_NOT_REGISTERABLE;
 }
 
-static void
+/* lists the files not registered (when they could not be); returns how many */
+static int
 note_unregistered(PGconn *conn, MigFiles *files, const char *why)
 {
 	char	   *ids;
 	const char *values[1];
 	PGresult   *res;
+	int			n;
 
 	if (why == NULL || files->count == 0)
-		return;
+		return 0;
 	ids = files_id_array(files);
 	values[0] = ids;
 	res = query(conn,
@@ -96,17 +102,18 @@ note_unregistered(PGconn *conn, MigFiles *files, const char *why)
 				1, values);
 	free(ids);
 	if (res == NULL)
-		return;
-	for (int i = 0; i < PQntuples(res); i++)
+		return 0;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
 	{
 		const MigFile *f = find_file(files, PQgetvalue(res, i, 0));
 
 		printf("%s %s %s\n", f->revision, MARK_NOT_REGISTERED, f->name);
 	}
-	if (PQntuples(res) > 0)
-		pg_log_info("%d file(s) not registered, so not part of this picture: %s",
-					PQntuples(res), why);
+	if (n > 0)
+		pg_log_info("%d file(s) not registered, so not part of this picture: %s", n, why);
 	PQclear(res);
+	return n;
 }
 
 /* "a (label) (head) (current)" markers */
@@ -466,7 +473,10 @@ cmd_status(PGconn *conn, Options *opts, int argc, char **argv)
 /*
  * check: do files and database agree, and if not, what is the next step?
  * Each file is registered in a savepoint of a transaction that is rolled
- * back, so every problem is reported, not just the first.
+ * back, so every problem is reported, not just the first (an applied
+ * revision whose file changed is refused by the server).  Where files
+ * cannot be registered (a standby, a role without EXECUTE on
+ * migrate_revision) only their presence is compared.
  */
 int
 cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
@@ -475,18 +485,28 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	const char *why;
 	PGresult   *res;
 	int			problems = 0;
-	bool		registered;
+	FilesState	state;
 
 	(void) argv;
 	if (too_many(argc, 0, "check"))
 		return EXIT_USAGE;
 	check_extension(conn, EXT_READ, false);
 	files = load_files(opts, true);
-	registered = begin_reading(conn, files, &why);
-	if (!registered)
+	state = begin_reading(conn, files, &why);
+	if (state == FILES_FAILED)
+		problems++;
+	if (state == FILES_NOT_REGISTERABLE)
 	{
-		/* say which files are new; changed files cannot be seen this way */
-		note_unregistered(conn, files, why);
+		/* which files are new can be seen; whether one changed cannot */
+		int			n = note_unregistered(conn, files, why);
+
+		if (n > 0)
+		{
+			pg_log_error("%d file(s) not registered", n);
+			pg_log_error_hint("Run migrate upgrade: it registers and applies them.");
+			problems++;
+		}
+		pg_log_info("file contents not compared with the database: %s", why);
 	}
 	if (refuse_revisions_without_files(conn, files))
 		problems++;
@@ -527,8 +547,6 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	}
 	PQclear(res);
 	rollback(conn);
-	if (!registered && files->count > 0)
-		problems++;
 	if (problems > 0)
 	{
 		closing_line("files and database disagree: %d problem(s)", problems);
@@ -614,7 +632,7 @@ move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 	{
 		/* downgrade runs stored bodies: it needs no file, and is the way out when one is gone */
 		files = load_files(opts, true);
-		if (!register_files(conn, files))
+		if (register_files(conn, files, false) > 0)
 			return fail_rolled_back(conn);
 		if (refuse_revisions_without_files(conn, files))
 			return fail_rolled_back(conn);
@@ -695,7 +713,7 @@ cmd_stamp(PGconn *conn, Options *opts, int argc, char **argv)
 		return EXIT_FAILED;
 	check_extension(conn, EXT_WRITE, opts->dry_run);
 	files = load_files(opts, true);
-	if (!register_files(conn, files) || refuse_revisions_without_files(conn, files))
+	if (register_files(conn, files, false) > 0 || refuse_revisions_without_files(conn, files))
 		return fail_rolled_back(conn);
 	before = current_line(conn);
 
@@ -802,7 +820,7 @@ cmd_sql(PGconn *conn, Options *opts, int argc, char **argv)
 	files = load_files(opts, true);
 	if (!begin_transaction(conn, false))
 		return EXIT_FAILED;
-	if (!register_files(conn, files))
+	if (register_files(conn, files, false) > 0)
 	{
 		rollback(conn);
 		return EXIT_FAILED;

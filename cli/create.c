@@ -101,7 +101,7 @@ heads_with_files(PGconn *conn, Options *opts)
 	check_extension(conn, EXT_READ, false);
 	if (!begin_transaction(conn, false))
 		return NULL;
-	if (!register_files(conn, files) || refuse_revisions_without_files(conn, files))
+	if (register_files(conn, files, false) > 0 || refuse_revisions_without_files(conn, files))
 	{
 		rollback(conn);
 		return NULL;

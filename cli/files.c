@@ -151,6 +151,17 @@ read_whole_file(const MigFile *f)
 	return buf;
 }
 
+/* the SQLSTATE of the last registration that failed on the server */
+static char last_sqlstate[6];
+
+static void
+remember_sqlstate(const PGresult *res)
+{
+	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	strlcpy(last_sqlstate, s ? s : "", sizeof(last_sqlstate));
+}
+
 /* Registers one file in the open transaction; false (reported) when it fails. */
 static bool
 register_one(PGconn *conn, const MigFile *f)
@@ -164,6 +175,7 @@ register_one(PGconn *conn, const MigFile *f)
 	free(sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
+		remember_sqlstate(res);
 		report_error(res, f->name);
 		goto done;
 	}
@@ -180,6 +192,7 @@ register_one(PGconn *conn, const MigFile *f)
 	res = PQexecPrepared(conn, "", 0, NULL, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
+		remember_sqlstate(res);
 		report_error(res, f->name);
 		goto done;
 	}
@@ -203,15 +216,35 @@ done:
 
 /*
  * Registers every file in the caller's transaction (registering identical
- * content again is a no-op on the server).  On failure the caller rolls back.
+ * content again is a no-op on the server) and returns how many failed.
+ * Changing commands stop at the first failure and roll back; reading
+ * commands (each_alone) register each file in a savepoint, so that one bad
+ * file does not hide the others and every problem is reported.
  */
-bool
-register_files(PGconn *conn, MigFiles *files)
+int
+register_files(PGconn *conn, MigFiles *files, bool each_alone)
 {
+	int			failed = 0;
+
+	last_sqlstate[0] = '\0';
 	for (int i = 0; i < files->count; i++)
-		if (!register_one(conn, &files->items[i]))
-			return false;
-	return true;
+	{
+		if (each_alone && !command_ok(conn, "SAVEPOINT migrate_file"))
+			return failed + 1;
+		if (register_one(conn, &files->items[i]))
+		{
+			if (each_alone && !command_ok(conn, "RELEASE SAVEPOINT migrate_file"))
+				return failed + 1;
+			continue;
+		}
+		failed++;
+		if (!each_alone || !command_ok(conn, "ROLLBACK TO SAVEPOINT migrate_file"))
+			return failed;
+		/* a deploy holds the state lock: every other file would wait as long */
+		if (strcmp(last_sqlstate, "55P03") == 0)
+			return failed + (files->count - i - 1);
+	}
+	return failed;
 }
 
 /* the file ids as a text[] literal (ids are [0-9a-z]: nothing to quote) */

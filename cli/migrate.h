@@ -65,6 +65,14 @@ typedef struct MigFiles
 	bool		exists;			/* false: the folder is not there */
 } MigFiles;
 
+/* what a reading command could make of the files */
+typedef enum FilesState
+{
+	FILES_REGISTERED,			/* all registered (in a transaction rolled back later) */
+	FILES_NOT_REGISTERABLE,		/* a standby, or a role that may not register */
+	FILES_FAILED				/* some failed to register: reported */
+} FilesState;
+
 /* what a command needs of the extension */
 typedef enum ExtensionNeed
 {
@@ -83,7 +91,7 @@ extern void rollback(PGconn *conn);
 
 /* files.c */
 extern MigFiles *read_migration_files(const char *dir);
-extern bool register_files(PGconn *conn, MigFiles *files);
+extern int	register_files(PGconn *conn, MigFiles *files, bool each_alone);
 extern char *files_id_array(const MigFiles *files);
 extern const MigFile *find_file(const MigFiles *files, const char *revision);
 extern bool refuse_revisions_without_files(PGconn *conn, const MigFiles *files);
