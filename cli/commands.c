@@ -149,32 +149,28 @@ too_many(int argc, int max, const char *usage)
  * reading
  */
 
-int
-cmd_current(PGconn *conn, Options *opts, int argc, char **argv)
+/*
+ * current and heads: one line per revision, "id (labels) (head)", then
+ * (pending) for an unapplied head, and the message with -v.  The query
+ * gives revision, labels, is_head, is_applied, message.
+ */
+static int
+list_revisions(PGconn *conn, Options *opts, const char *sql)
 {
-	PGresult   *res;
+	PGresult   *res = query(conn, sql, 0, NULL);
 
-	(void) argv;
-	if (too_many(argc, 0, "current"))
-		return EXIT_USAGE;
-	check_extension(conn, EXT_READ, false);
-	res = query(conn,
-				"SELECT h.revision, pg_catalog.array_to_string(h.branch_labels, ', '), h.is_head, h.message "
-				"  FROM pg_catalog.migrate_current() AS c(revision) "
-				"  JOIN pg_catalog.migrate_history() AS h "
-				"    ON h.revision OPERATOR(pg_catalog.=) c.revision "
-				" ORDER BY h.revision",
-				0, NULL);
 	if (res == NULL)
 		return EXIT_FAILED;
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		PQExpBufferData line;
-		char	   *msg = escape_text(PQgetvalue(res, i, 3), true);
+		char	   *msg = escape_text(PQgetvalue(res, i, 4), true);
 
 		initPQExpBuffer(&line);
 		appendPQExpBufferStr(&line, PQgetvalue(res, i, 0));
 		append_markers(&line, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)[0] == 't', false, false, false);
+		if (PQgetvalue(res, i, 3)[0] != 't')
+			appendPQExpBufferStr(&line, " (pending)");
 		if (opts->verbose)
 			appendPQExpBuffer(&line, ", %s", msg);
 		printf("%s\n", line.data);
@@ -185,51 +181,68 @@ cmd_current(PGconn *conn, Options *opts, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * The start of a reading command that shows files: arguments counted, the
+ * extension checked (never created), the files read and, where possible,
+ * registered in a transaction the command rolls back.
+ */
+static bool
+start_reading(PGconn *conn, Options *opts, int argc, int max_args, const char *usage,
+			  MigFiles **files, const char **why, FilesState *state)
+{
+	FilesState	st;
+
+	if (too_many(argc, max_args, usage))
+		return false;
+	check_extension(conn, EXT_READ, false);
+	*files = load_files(opts, false);
+	st = begin_reading(conn, *files, why);
+	if (state)
+		*state = st;
+	return true;
+}
+
+/* the end of one: the files the picture lacks, and the rollback */
+static int
+end_reading(PGconn *conn, MigFiles *files, const char *why, int status)
+{
+	if (status == EXIT_OK)
+		note_unregistered(conn, files, why);
+	rollback(conn);
+	return status;
+}
+
+int
+cmd_current(PGconn *conn, Options *opts, int argc, char **argv)
+{
+	(void) argv;
+	if (too_many(argc, 0, "current"))
+		return EXIT_USAGE;
+	check_extension(conn, EXT_READ, false);
+	return list_revisions(conn, opts,
+						  "SELECT h.revision, pg_catalog.array_to_string(h.branch_labels, ', '), h.is_head, true, h.message "
+						  "  FROM pg_catalog.migrate_current() AS c(revision) "
+						  "  JOIN pg_catalog.migrate_history() AS h "
+						  "    ON h.revision OPERATOR(pg_catalog.=) c.revision "
+						  " ORDER BY h.revision");
+}
+
 int
 cmd_heads(PGconn *conn, Options *opts, int argc, char **argv)
 {
 	MigFiles   *files;
 	const char *why;
-	PGresult   *res;
 
 	(void) argv;
-	if (too_many(argc, 0, "heads"))
+	if (!start_reading(conn, opts, argc, 0, "heads", &files, &why, NULL))
 		return EXIT_USAGE;
-	check_extension(conn, EXT_READ, false);
-	files = load_files(opts, false);
-	begin_reading(conn, files, &why);
-	res = query(conn,
-				"SELECT h.revision, pg_catalog.array_to_string(h.branch_labels, ', '), h.is_applied, h.message "
-				"  FROM pg_catalog.migrate_heads() AS hd(revision) "
-				"  JOIN pg_catalog.migrate_history() AS h "
-				"    ON h.revision OPERATOR(pg_catalog.=) hd.revision "
-				" ORDER BY h.revision",
-				0, NULL);
-	if (res == NULL)
-	{
-		rollback(conn);
-		return EXIT_FAILED;
-	}
-	for (int i = 0; i < PQntuples(res); i++)
-	{
-		PQExpBufferData line;
-		char	   *msg = escape_text(PQgetvalue(res, i, 3), true);
-
-		initPQExpBuffer(&line);
-		appendPQExpBufferStr(&line, PQgetvalue(res, i, 0));
-		append_markers(&line, PQgetvalue(res, i, 1), true, false, false, false);
-		if (PQgetvalue(res, i, 2)[0] != 't')
-			appendPQExpBufferStr(&line, " (pending)");
-		if (opts->verbose)
-			appendPQExpBuffer(&line, ", %s", msg);
-		printf("%s\n", line.data);
-		termPQExpBuffer(&line);
-		free(msg);
-	}
-	PQclear(res);
-	note_unregistered(conn, files, why);
-	rollback(conn);
-	return EXIT_OK;
+	return end_reading(conn, files, why,
+					   list_revisions(conn, opts,
+									  "SELECT h.revision, pg_catalog.array_to_string(h.branch_labels, ', '), true, h.is_applied, h.message "
+									  "  FROM pg_catalog.migrate_heads() AS hd(revision) "
+									  "  JOIN pg_catalog.migrate_history() AS h "
+									  "    ON h.revision OPERATOR(pg_catalog.=) hd.revision "
+									  " ORDER BY h.revision"));
 }
 
 /*
@@ -312,8 +325,6 @@ cmd_history(PGconn *conn, Options *opts, int argc, char **argv)
 	const char *values[2];
 
 	(void) argv;
-	if (too_many(argc, 0, "history [-r RANGE] [-v]"))
-		return EXIT_USAGE;
 	if (opts->range)
 	{
 		const char *colon = strchr(opts->range, ':');
@@ -330,17 +341,13 @@ cmd_history(PGconn *conn, Options *opts, int argc, char **argv)
 		lower = NULL;
 	if (upper && upper[0] == '\0')
 		upper = NULL;
-	check_extension(conn, EXT_READ, false);
-	files = load_files(opts, false);
-	begin_reading(conn, files, &why);
+	if (!start_reading(conn, opts, argc, 0, "history [-r RANGE] [-v]", &files, &why, NULL))
+		return EXIT_USAGE;
 	values[0] = lower;
 	values[1] = upper;
 	res = query(conn, history_sql, 2, values);
 	if (res == NULL)
-	{
-		rollback(conn);
-		return EXIT_FAILED;
-	}
+		return end_reading(conn, files, why, EXIT_FAILED);
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		PQExpBufferData line;
@@ -365,9 +372,7 @@ cmd_history(PGconn *conn, Options *opts, int argc, char **argv)
 		free(msg);
 	}
 	PQclear(res);
-	note_unregistered(conn, files, why);
-	rollback(conn);
-	return EXIT_OK;
+	return end_reading(conn, files, why, EXIT_OK);
 }
 
 int
@@ -384,18 +389,14 @@ cmd_show(PGconn *conn, Options *opts, int argc, char **argv)
 		pg_log_error_hint("Usage: migrate show REV");
 		return EXIT_USAGE;
 	}
-	check_extension(conn, EXT_READ, false);
-	files = load_files(opts, false);
-	begin_reading(conn, files, &why);
+	if (!start_reading(conn, opts, 0, 0, "show REV", &files, &why, NULL))
+		return EXIT_USAGE;
 	/* the history query for exactly what REV resolves to (an upper=lower range) */
 	values[0] = argv[0];
 	values[1] = argv[0];
 	res = query(conn, history_sql, 2, values);
 	if (res == NULL)
-	{
-		rollback(conn);
-		return EXIT_FAILED;
-	}
+		return end_reading(conn, files, NULL, EXIT_FAILED);
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		const char *v[1] = {PQgetvalue(res, i, 0)};
@@ -420,8 +421,7 @@ cmd_show(PGconn *conn, Options *opts, int argc, char **argv)
 		PQclear(bodies);
 	}
 	PQclear(res);
-	rollback(conn);
-	return EXIT_OK;
+	return end_reading(conn, files, NULL, EXIT_OK);
 }
 
 int
@@ -432,11 +432,8 @@ cmd_status(PGconn *conn, Options *opts, int argc, char **argv)
 	PGresult   *res;
 
 	(void) argv;
-	if (too_many(argc, 0, "status"))
+	if (!start_reading(conn, opts, argc, 0, "status", &files, &why, NULL))
 		return EXIT_USAGE;
-	check_extension(conn, EXT_READ, false);
-	files = load_files(opts, false);
-	begin_reading(conn, files, &why);
 	res = query(conn,
 				"SELECT pg_catalog.array_to_string(s.current_heads, ', '),"
 				"       pg_catalog.array_to_string(s.heads, ', '),"
@@ -449,10 +446,7 @@ cmd_status(PGconn *conn, Options *opts, int argc, char **argv)
 				"  FROM pg_catalog.migrate_status() AS s",
 				0, NULL);
 	if (res == NULL)
-	{
-		rollback(conn);
-		return EXIT_FAILED;
-	}
+		return end_reading(conn, files, why, EXIT_FAILED);
 	printf("database:        %s\n", PQdb(conn));
 	printf("migrations:      %s (%d file(s))\n", files->dir, files->count);
 	printf("current:         %s\n", PQgetvalue(res, 0, 0)[0] ? PQgetvalue(res, 0, 0) : "<base>");
@@ -465,9 +459,7 @@ cmd_status(PGconn *conn, Options *opts, int argc, char **argv)
 	printf("schema matches:  %s\n", PQgetvalue(res, 0, 6));
 	printf("guard:           %s\n", PQgetvalue(res, 0, 7));
 	PQclear(res);
-	note_unregistered(conn, files, why);
-	rollback(conn);
-	return EXIT_OK;
+	return end_reading(conn, files, why, EXIT_OK);
 }
 
 /*

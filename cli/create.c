@@ -179,60 +179,59 @@ write_revision(Options *opts, const char *message, PGresult *heads)
 	return EXIT_OK;
 }
 
+/* create and merge: the heads, the rule on how many, the file */
+static int
+new_revision(PGconn *conn, Options *opts, const char *message, bool merge)
+{
+	PGresult   *heads = heads_with_files(conn, opts);
+	int			n;
+
+	if (heads == NULL)
+	{
+		closing_line("nothing written");
+		return EXIT_FAILED;
+	}
+	n = PQntuples(heads);
+	if (merge && n < 2)
+		pg_log_error("the migrations have a single head: nothing to merge");
+	else if (!merge && n > 1)
+	{
+		PQExpBufferData list;
+
+		initPQExpBuffer(&list);
+		for (int i = 0; i < n; i++)
+			appendPQExpBuffer(&list, "%s%s", i ? ", " : "", PQgetvalue(heads, i, 0));
+		pg_log_error("the migrations have %d heads: %s", n, list.data);
+		pg_log_error_hint("Join them first: migrate merge \"merge\".");
+		termPQExpBuffer(&list);
+	}
+	else
+		return write_revision(opts, message, heads);
+	PQclear(heads);
+	closing_line("nothing written");
+	return EXIT_FAILED;
+}
+
 int
 cmd_create(PGconn *conn, Options *opts, int argc, char **argv)
 {
-	PGresult   *heads;
-
 	if (argc != 1 || argv[0][0] == '\0')
 	{
 		pg_log_error("create needs one message");
 		pg_log_error_hint("Usage: migrate create MESSAGE [--dry-run]");
 		return EXIT_USAGE;
 	}
-	heads = heads_with_files(conn, opts);
-	if (heads == NULL)
-	{
-		closing_line("nothing written");
-		return EXIT_FAILED;
-	}
-	if (PQntuples(heads) > 1)
-	{
-		PQExpBufferData list;
-
-		initPQExpBuffer(&list);
-		for (int i = 0; i < PQntuples(heads); i++)
-			appendPQExpBuffer(&list, "%s%s", i ? ", " : "", PQgetvalue(heads, i, 0));
-		pg_log_error("the migrations have %d heads: %s", PQntuples(heads), list.data);
-		pg_log_error_hint("Join them first: migrate merge \"merge\".");
-		closing_line("nothing written");
-		return EXIT_FAILED;
-	}
-	return write_revision(opts, argv[0], heads);
+	return new_revision(conn, opts, argv[0], false);
 }
 
 int
 cmd_merge(PGconn *conn, Options *opts, int argc, char **argv)
 {
-	PGresult   *heads;
-
 	if (argc > 1)
 	{
 		pg_log_error("merge takes at most one message");
 		pg_log_error_hint("Usage: migrate merge [MESSAGE] [--dry-run]");
 		return EXIT_USAGE;
 	}
-	heads = heads_with_files(conn, opts);
-	if (heads == NULL)
-	{
-		closing_line("nothing written");
-		return EXIT_FAILED;
-	}
-	if (PQntuples(heads) < 2)
-	{
-		pg_log_error("the migrations have a single head: nothing to merge");
-		closing_line("nothing written");
-		return EXIT_FAILED;
-	}
-	return write_revision(opts, argc == 1 ? argv[0] : "merge heads", heads);
+	return new_revision(conn, opts, argc == 1 ? argv[0] : "merge heads", true);
 }

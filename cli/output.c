@@ -38,39 +38,28 @@ escape_text(const char *s, bool one_line)
 static void
 report_fields(const PGresult *res, bool as_error)
 {
-	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
-
-	if (detail)
+	static const struct
 	{
-		char	   *d = escape_text(detail, false);
+		int			field;
+		enum pg_log_part part;
+		const char *prefix;
+	}			fields[] = {
+		{PG_DIAG_MESSAGE_DETAIL, PG_LOG_DETAIL, ""},
+		{PG_DIAG_MESSAGE_HINT, PG_LOG_HINT, ""},
+		{PG_DIAG_CONTEXT, PG_LOG_DETAIL, "CONTEXT: "},
+	};
 
-		if (as_error)
-			pg_log_error_detail("%s", d);
-		else
-			pg_log_warning_detail("%s", d);
-		free(d);
-	}
-	if (hint)
+	for (int i = 0; i < (int) lengthof(fields); i++)
 	{
-		char	   *h = escape_text(hint, false);
+		const char *value = PQresultErrorField(res, fields[i].field);
+		char	   *shown;
 
-		if (as_error)
-			pg_log_error_hint("%s", h);
-		else
-			pg_log_warning_hint("%s", h);
-		free(h);
-	}
-	if (context)
-	{
-		char	   *c = escape_text(context, false);
-
-		if (as_error)
-			pg_log_error_detail("CONTEXT: %s", c);
-		else
-			pg_log_warning_detail("CONTEXT: %s", c);
-		free(c);
+		if (value == NULL)
+			continue;
+		shown = escape_text(value, false);
+		pg_log_generic(as_error ? PG_LOG_ERROR : PG_LOG_WARNING, fields[i].part,
+					   "%s%s", fields[i].prefix, shown);
+		free(shown);
 	}
 }
 
