@@ -412,11 +412,13 @@ cmd_show(PGconn *conn, Options *opts, int argc, char **argv)
 		{
 			char	   *up = escape_text(PQgetvalue(bodies, 0, 0), false);
 			char	   *down = escape_text(PQgetvalue(bodies, 0, 1), false);
+			char	   *who = escape_text(PQgetvalue(bodies, 0, 2), true);
 
-			printf("Registered by: %s\n", PQgetvalue(bodies, 0, 2));
+			printf("Registered by: %s\n", who);
 			printf("-- upgrade\n%s\n-- downgrade\n%s\n", up, down);
 			free(up);
 			free(down);
+			free(who);
 		}
 		PQclear(bodies);
 	}
