@@ -618,14 +618,15 @@ move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 	int			steps;
 	char	   *now;
 
+	/* downgrade runs stored bodies: it needs no file, and is the way out when one is gone */
+	if (upgrade)
+		files = load_files(opts, true);
 	if (!begin_transaction(conn, false))
 		return EXIT_FAILED;
 	/* only an upgrade has a use for a new extension */
 	check_extension(conn, upgrade ? EXT_WRITE : EXT_READ, opts->dry_run);
 	if (upgrade)
 	{
-		/* downgrade runs stored bodies: it needs no file, and is the way out when one is gone */
-		files = load_files(opts, true);
 		if (register_files(conn, files, false) > 0)
 			return fail_rolled_back(conn);
 		if (refuse_revisions_without_files(conn, files))
@@ -703,10 +704,10 @@ cmd_stamp(PGconn *conn, Options *opts, int argc, char **argv)
 		pg_log_error_hint("Usage: migrate stamp TARGET... [--dry-run]");
 		return EXIT_USAGE;
 	}
+	files = load_files(opts, true);
 	if (!begin_transaction(conn, false))
 		return EXIT_FAILED;
 	check_extension(conn, EXT_WRITE, opts->dry_run);
-	files = load_files(opts, true);
 	if (register_files(conn, files, false) > 0 || refuse_revisions_without_files(conn, files))
 		return fail_rolled_back(conn);
 	before = current_line(conn);

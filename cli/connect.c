@@ -11,6 +11,8 @@
  */
 #include "migrate.h"
 
+#include <signal.h>
+
 #include "common/logging.h"
 
 #define MAX_PARAMS 8
@@ -295,4 +297,32 @@ check_extension(PGconn *conn, ExtensionNeed need, bool dry_run)
 		exit(EXIT_EXTENSION);
 	}
 	PQclear(res);
+}
+
+/*
+ * Ctrl-C cancels the running statement, as in psql: the server rolls the
+ * transaction back and the command ends with its closing line, instead of
+ * the server running on until it notices the client is gone.  A second
+ * Ctrl-C ends the program at once.  PQcancel is safe in a signal handler.
+ */
+static PGcancel *volatile cancel_handle;
+
+static void
+on_sigint(int signo)
+{
+	char		errbuf[256];
+	int			save_errno = errno;
+
+	(void) signo;
+	signal(SIGINT, SIG_DFL);
+	if (cancel_handle)
+		(void) PQcancel(cancel_handle, errbuf, sizeof(errbuf));
+	errno = save_errno;
+}
+
+void
+install_cancel_handler(PGconn *conn)
+{
+	cancel_handle = PQgetCancel(conn);
+	signal(SIGINT, on_sigint);
 }

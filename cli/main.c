@@ -281,6 +281,7 @@ main(int argc, char **argv)
 
 	conn = connect_database(&opts.conn);
 	install_notice_receiver(conn);
+	install_cancel_handler(conn);
 	status = cmd->fn(conn, &opts, nargs - 1, args + 1);
 	PQfinish(conn);
 	return status;

@@ -83,6 +83,7 @@ typedef enum ExtensionNeed
 /* connect.c */
 extern PGconn *connect_database(const ConnOptions *opts);
 extern void check_extension(PGconn *conn, ExtensionNeed need, bool dry_run);
+extern void install_cancel_handler(PGconn *conn);
 extern PGresult *query(PGconn *conn, const char *sql, int nparams,
 					   const char *const *values);
 extern bool command_ok(PGconn *conn, const char *sql);

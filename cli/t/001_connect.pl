@@ -45,8 +45,12 @@ for my $cmd (qw(heads history status check))
 	($rc) = migrate([ @conn, '-d', 'app', '--dir', $dir, $cmd ]);
 	is($rc, 6, "$cmd without the extension: exit 6");
 }
+# upgrade without its folder: stops before it creates anything
+($rc, undef, $err) = migrate([ @conn, '-d', 'app', '--dir', "$dir/none", 'upgrade' ]);
+is($rc, 2, 'no migrations folder: exit 2');
+like($err, qr/the migrations folder ".*none" does not exist/, 'no migrations folder: named');
 is($node->safe_psql('app', "SELECT count(*) FROM pg_extension WHERE extname = 'migrate'"),
-	'0', 'reading commands created no extension');
+	'0', 'reading commands (and an upgrade without files) created no extension');
 
 # created at an older version
 $node->safe_psql('postgres', 'CREATE DATABASE old');

@@ -12,6 +12,7 @@ use lib $FindBin::Bin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
 use MigrateCLI;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
@@ -145,6 +146,24 @@ rename "$dir/1234abcd_liar.sql", "$dir/4321dcba_liar.sql";
 ($rc, undef, $err) = migrate([ @base, 'upgrade' ]);
 like($err, qr/registers revision "1234abcd", but its name says "4321dcba"/, 'a file registering another id: refused');
 unlink "$dir/4321dcba_liar.sql";
+
+# Ctrl-C during a long step: the server cancels it, all is rolled back, the last line says so
+revision_file($dir, 'ffff00000007', 'slow', ['ffff00000006'], q{'slow one'},
+	'CREATE TABLE slow (id int); SELECT pg_sleep(60);', 'DROP TABLE slow;');
+{
+	my ($sout, $serr) = ('', '');
+	my $h = IPC::Run::start([ $MigrateCLI::program, @base, 'upgrade' ], '<', \'', '>', \$sout, '2>', \$serr);
+	$node->poll_query_until('app',
+		"SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%migrate_upgrade(\$1)%' AND wait_event = 'PgSleep'")
+	  or die 'the slow step did not start';
+	$h->signal('INT');
+	$h->finish;
+	is($? >> 8, 1, 'Ctrl-C: exit 1');
+	like($serr, qr/canceling statement due to user request \(SQLSTATE 57014\)/, 'Ctrl-C: the statement was cancelled');
+	like($sout, qr/nothing applied: rolled back\n\z/, 'Ctrl-C: closing line says rolled back');
+	is(sql("SELECT to_regclass('slow') IS NULL"), 't', 'Ctrl-C: the step was undone');
+}
+unlink "$dir/ffff00000007_slow.sql";
 
 # bad file names: refused before anything connects or runs
 for my $bad ("Abc_upper.sql", "abc-dash.sql", "abc_it's.sql", "abc_new\nline.sql", "abc_\$(touch x).sql", "noslug.sql")
