@@ -375,6 +375,86 @@ cmd_history(PGconn *conn, Options *opts, int argc, char **argv)
 	return end_reading(conn, files, why, EXIT_OK);
 }
 
+/* branches: each branch point and the revisions that leave it (Alembic's branches) */
+int
+cmd_branches(PGconn *conn, Options *opts, int argc, char **argv)
+{
+	MigFiles   *files;
+	const char *why;
+	PGresult   *res;
+	const char *last = "";
+
+	(void) argv;
+	if (!start_reading(conn, opts, argc, 0, "branches", &files, &why, NULL))
+		return EXIT_USAGE;
+	res = query(conn,
+				"WITH h AS ("
+				"  SELECT h.revision, h.down_revision, h.message, h.n"
+				"    FROM pg_catalog.migrate_history() WITH ORDINALITY"
+				"         AS h(revision, down_revision, message, branch_labels, depends_on,"
+				"              is_head, is_applied, applied_at, n)),"
+				" points AS ("
+				"  SELECT d.parent FROM h, pg_catalog.unnest(h.down_revision) AS d(parent)"
+				"   GROUP BY d.parent HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)"
+				"SELECT p.revision, p.message, c.revision, c.message"
+				"  FROM h AS p JOIN points ON points.parent OPERATOR(pg_catalog.=) p.revision"
+				"  JOIN h AS c ON p.revision OPERATOR(pg_catalog.=) ANY (c.down_revision)"
+				" ORDER BY p.n, c.n",
+				0, NULL);
+	if (res == NULL)
+		return end_reading(conn, files, why, EXIT_FAILED);
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		char	   *pmsg = escape_text(PQgetvalue(res, i, 1), true);
+		char	   *cmsg = escape_text(PQgetvalue(res, i, 3), true);
+
+		if (strcmp(last, PQgetvalue(res, i, 0)) != 0)
+			printf("%s (branchpoint), %s\n", PQgetvalue(res, i, 0), pmsg);
+		printf("  -> %s, %s\n", PQgetvalue(res, i, 2), cmsg);
+		last = PQgetvalue(res, i, 0);
+		free(pmsg);
+		free(cmsg);
+	}
+	PQclear(res);
+	return end_reading(conn, files, why, EXIT_OK);
+}
+
+/* drift: the guard's record of schema changes made outside migrations */
+int
+cmd_drift(PGconn *conn, Options *opts, int argc, char **argv)
+{
+	PGresult   *res;
+
+	(void) argv;
+	if (too_many(argc, 0, "drift"))
+		return EXIT_USAGE;
+	check_extension(conn, EXT_READ, false);
+	res = query(conn,
+				"SELECT d.at, d.role, d.command_tag, d.object_identity, d.statement,"
+				"       d.guard, d.guard_set_by_session"
+				"  FROM pg_catalog.migrate_drift() AS d ORDER BY d.id",
+				0, NULL);
+	if (res == NULL)
+		return EXIT_FAILED;
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		char	   *role = escape_text(PQgetvalue(res, i, 1), true);
+		char	   *object = escape_text(PQgetvalue(res, i, 3), true);
+		char	   *stmt = escape_text(PQgetvalue(res, i, 4), true);
+
+		printf("%s %s %s %s (guard %s%s): %s\n", PQgetvalue(res, i, 0), role,
+			   PQgetvalue(res, i, 2), object, PQgetvalue(res, i, 5),
+			   PQgetvalue(res, i, 6)[0] == 't' ? ", set by the session" : "", stmt);
+		free(role);
+		free(object);
+		free(stmt);
+	}
+	if (PQntuples(res) == 0)
+		printf("no schema changes outside migrations are recorded\n");
+	PQclear(res);
+	return EXIT_OK;
+}
+
 int
 cmd_show(PGconn *conn, Options *opts, int argc, char **argv)
 {

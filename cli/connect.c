@@ -14,8 +14,9 @@
 #include <signal.h>
 
 #include "common/logging.h"
+#include "common/string.h"
 
-#define MAX_PARAMS 8
+#define MAX_PARAMS 9
 
 static int
 conn_params(const ConnOptions *opts, const char *override_db,
@@ -30,6 +31,8 @@ conn_params(const ConnOptions *opts, const char *override_db,
 	values[n++] = opts->port;
 	keywords[n] = "user";
 	values[n++] = opts->user;
+	keywords[n] = "password";
+	values[n++] = opts->password;
 	keywords[n] = "dbname";
 	values[n++] = opts->dbname;
 	keywords[n] = "fallback_application_name";
@@ -76,7 +79,7 @@ database_exists(PGconn *probe, const char *dbname)
 }
 
 PGconn *
-connect_database(const ConnOptions *opts)
+connect_database(ConnOptions *opts)
 {
 	const char *keywords[MAX_PARAMS];
 	const char *values[MAX_PARAMS];
@@ -86,8 +89,19 @@ connect_database(const ConnOptions *opts)
 	char	   *dbname;
 	char	   *user;
 
+	if (opts->prompt_password)
+		opts->password = simple_prompt("Password: ", false);
 	conn_params(opts, NULL, keywords, values);
 	conn = PQconnectdbParams(keywords, values, true);
+	/* as psql: asked for a password none was given for, at a terminal: ask once */
+	if (conn && PQstatus(conn) == CONNECTION_BAD && PQconnectionNeedsPassword(conn) &&
+		opts->password == NULL && !opts->no_password && isatty(fileno(stdin)))
+	{
+		PQfinish(conn);
+		opts->password = simple_prompt("Password: ", false);
+		conn_params(opts, NULL, keywords, values);
+		conn = PQconnectdbParams(keywords, values, true);
+	}
 	if (conn == NULL)
 	{
 		pg_log_error("out of memory");
@@ -122,7 +136,7 @@ connect_database(const ConnOptions *opts)
 	if (PQconnectionNeedsPassword(conn))
 	{
 		pg_log_error("the server asks for a password for user \"%s\"", user);
-		pg_log_error_hint("Set PGPASSWORD, put it in ~/.pgpass, or give it in the connection string.");
+		pg_log_error_hint("Set PGPASSWORD, put it in ~/.pgpass, give it in the connection string, or use -W.");
 		exit(EXIT_AUTH);
 	}
 

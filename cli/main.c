@@ -38,6 +38,11 @@ static const Command commands[] = {
 	"(head) (branchpoint) (mergepoint) (current), message. -r keeps the\n"
 	"revisions between two targets (base:head, current:, :a1b2, ...).\n"
 	"-v shows a block per revision.", false},
+	{"branches", cmd_branches, "branches",
+	"Each branch point and the revisions that leave it.", false},
+	{"drift", cmd_drift, "drift",
+	"The schema changes made outside migrations that the guard recorded\n"
+	"(migrate_drift(): revoked from PUBLIC, statements may carry secrets).", false},
 	{"show", cmd_show, "show REV",
 	"Shows one revision: parents, labels, dependencies, whether it is\n"
 	"applied, its file, and the upgrade and downgrade the database stores.", false},
@@ -90,6 +95,8 @@ usage(FILE *out)
 			"  -U, --username=NAME    user name\n"
 			"  -d, --dbname=DBNAME    database name, connection string or URL\n"
 			"                         (default: $DATABASE_URL, else the PG* variables)\n"
+			"  -w, --no-password      never prompt for a password\n"
+			"  -W, --password         prompt for a password before connecting\n"
 			"\nExit status:\n"
 			"  0 done (check: files and database agree)   1 failed and rolled back, or check found problems\n"
 			"  2 usage or migration files                 3 server unreachable\n"
@@ -134,6 +141,8 @@ main(int argc, char **argv)
 		{"port", required_argument, NULL, 'p'},
 		{"username", required_argument, NULL, 'U'},
 		{"dbname", required_argument, NULL, 'd'},
+		{"no-password", no_argument, NULL, 'w'},
+		{"password", no_argument, NULL, 'W'},
 		{"dir", required_argument, NULL, 1},
 		{"dry-run", no_argument, NULL, 2},
 		{"range", required_argument, NULL, 'r'},
@@ -177,7 +186,7 @@ main(int argc, char **argv)
 	}
 	optv[noptv] = NULL;
 
-	while ((c = getopt_long(noptv, optv, "h:p:U:d:r:vV?", long_options, NULL)) != -1)
+	while ((c = getopt_long(noptv, optv, "h:p:U:d:r:vVwW?", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -192,6 +201,12 @@ main(int argc, char **argv)
 				break;
 			case 'd':
 				opts.conn.dbname = optarg;
+				break;
+			case 'w':
+				opts.conn.no_password = true;
+				break;
+			case 'W':
+				opts.conn.prompt_password = true;
 				break;
 			case 1:
 				opts.dir = optarg;

@@ -39,6 +39,9 @@ typedef struct ConnOptions
 	const char *port;
 	const char *user;
 	const char *dbname;			/* a name, a conninfo string or a URL */
+	bool		prompt_password;	/* -W: ask before connecting */
+	bool		no_password;	/* -w: never ask */
+	char	   *password;		/* what was typed */
 } ConnOptions;
 
 typedef struct Options
@@ -81,7 +84,7 @@ typedef enum ExtensionNeed
 } ExtensionNeed;
 
 /* connect.c */
-extern PGconn *connect_database(const ConnOptions *opts);
+extern PGconn *connect_database(ConnOptions *opts);
 extern void check_extension(PGconn *conn, ExtensionNeed need, bool dry_run);
 extern void install_cancel_handler(PGconn *conn);
 extern PGresult *query(PGconn *conn, const char *sql, int nparams,
@@ -119,6 +122,8 @@ extern int	cmd_upgrade(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_downgrade(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_stamp(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_forget(PGconn *conn, Options *opts, int argc, char **argv);
+extern int	cmd_branches(PGconn *conn, Options *opts, int argc, char **argv);
+extern int	cmd_drift(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_sql(PGconn *conn, Options *opts, int argc, char **argv);
 
 /* create.c */

@@ -79,6 +79,12 @@ like($err, qr/asks for a password/, 'no password: says a password is needed');
 ($rc, undef, $err) = migrate([ @conn, '-U', 'regress_pw', '-d', 'app', '--dir', $dir, 'current' ],
 	env => { PGPASSWORD => 'right' });
 is($rc, 6, 'right password: connected (the extension check comes next)');
+($rc, undef, $err) = migrate([ @conn, '-W', '-U', 'regress_pw', '-d', 'app', '--dir', $dir, 'current' ],
+	env => { PGPASSFILE => '/dev/null' }, stdin => "right\n");
+is($rc, 6, '-W: the password read from the prompt (stdin without a terminal) connects');
+($rc, undef, $err) = migrate([ @conn, '-w', '-U', 'regress_pw', '-d', 'app', '--dir', $dir, 'current' ],
+	env => { PGPASSFILE => '/dev/null' }, stdin => "right\n");
+is($rc, 4, '-w: never asks');
 
 # server down
 $node->stop;

@@ -58,6 +58,15 @@ is($out, "aaaa00000001 -> bbbb00000002 (head) (current), add phone\n<base> -> aa
 ($rc, $out) = migrate([ @base, 'history', '-r', 'base:aaaa' ]);
 is($out, "<base> -> aaaa00000001, create users\n", 'history -r: a range');
 
+# drift: a change by hand is listed, with its statement on one line
+($rc, $out) = migrate([ @base, 'drift' ]);
+is($out, "no schema changes outside migrations are recorded\n", 'drift: none yet');
+sql("CREATE TABLE handmade -- it's\n(x int)");
+($rc, $out) = migrate([ @base, 'drift' ]);
+like($out, qr/^\S+ \S+ \S+ CREATE TABLE public\.handmade \(guard log\): CREATE TABLE handmade -- it's\\n\(x int\)$/m,
+	'drift: the change, who, and the statement escaped on one line');
+sql('DROP TABLE handmade; SELECT migrate_drift_clear(now())');
+
 # a failing revision: everything rolled back, and the last line says so
 revision_file($dir, 'cccc00000003', 'email', ['bbbb00000002'], q{'add email'},
 	'ALTER TABLE users ADD COLUMN email text;', 'ALTER TABLE users DROP COLUMN email;');

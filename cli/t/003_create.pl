@@ -55,6 +55,9 @@ revision_file($dir, 'bbbb00000001', 'side', [$first], q{'side branch'}, 'SELECT 
 ($rc, undef, $err) = migrate([ @base, 'create', 'third' ]);
 is($rc, 1, 'create with two heads: refused');
 like($err, qr/the migrations have 2 heads: .*\n.*migrate merge/, 'create with two heads: says to merge');
+($rc, $out) = migrate([ @base, 'branches' ]);
+like($out, qr/^$first \(branchpoint\), first one\n(  -> (bbbb00000001, side branch|$second, it's.*)\n){2}\z/,
+	'branches: the branch point and both children, a pending file among them');
 ($rc, $out) = migrate([ @base, 'merge' ]);
 is($rc, 0, 'merge: exit 0');
 like($out, qr/^wrote revision [0-9a-f]{12} on (?:$second,bbbb00000001|bbbb00000001,$second)$/m, 'merge: over both heads');

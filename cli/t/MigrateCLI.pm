@@ -19,13 +19,14 @@ our $program = $ENV{MIGRATE} // dirname(__FILE__) . '/../migrate';
 # the tests name every connection themselves
 delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR);
 
-# migrate(@args) -> (exit code, stdout, stderr); %opts: env => {...}
+# migrate(@args) -> (exit code, stdout, stderr); %opts: env => {...}, stdin => text
 sub migrate
 {
 	my ($args, %opts) = @_;
 	my ($out, $err) = ('', '');
+	my $in = $opts{stdin} // '';
 	local %ENV = (%ENV, %{ $opts{env} // {} });
-	IPC::Run::run([ $program, @$args ], '<', \'', '>', \$out, '2>', \$err);
+	IPC::Run::run([ $program, @$args ], '<', \$in, '>', \$out, '2>', \$err);
 	return ($? >> 8, $out, $err);
 }
 
