@@ -671,20 +671,10 @@ fail_rolled_back(PGconn *conn)
 static int
 commit_or_fail(PGconn *conn)
 {
-	PGresult   *res = PQexec(conn, "COMMIT");
-	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK &&
-		strcmp(PQcmdStatus(res), "COMMIT") == 0;
-
-	if (!ok)
-	{
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			report_error(res, "commit");
-		PQclear(res);
-		closing_line("nothing applied: rolled back");
-		return EXIT_FAILED;
-	}
-	PQclear(res);
-	return EXIT_OK;
+	if (commit_transaction(conn))
+		return EXIT_OK;
+	closing_line("nothing applied: rolled back");
+	return EXIT_FAILED;
 }
 
 /* upgrade and downgrade: plan (dry run), then the move with progress */

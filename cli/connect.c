@@ -206,6 +206,20 @@ begin_transaction(PGconn *conn, bool read_only)
 	return command_ok(conn, read_only ? "BEGIN READ ONLY" : "BEGIN");
 }
 
+/* COMMIT, and whether it committed (a failed transaction "commits" as ROLLBACK) */
+bool
+commit_transaction(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "COMMIT");
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK &&
+		strcmp(PQcmdStatus(res), "COMMIT") == 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		report_error(res, "commit");
+	PQclear(res);
+	return ok;
+}
+
 void
 rollback(PGconn *conn)
 {

@@ -163,8 +163,8 @@ remember_sqlstate(const PGresult *res)
 }
 
 /* Registers one file in the open transaction; false (reported) when it fails. */
-static bool
-register_one(PGconn *conn, const MigFile *f)
+bool
+register_file(PGconn *conn, const MigFile *f)
 {
 	char	   *sql = read_whole_file(f);
 	PGresult   *res;
@@ -231,7 +231,7 @@ register_files(PGconn *conn, MigFiles *files, bool each_alone)
 	{
 		if (each_alone && !command_ok(conn, "SAVEPOINT migrate_file"))
 			return failed + 1;
-		if (register_one(conn, &files->items[i]))
+		if (register_file(conn, &files->items[i]))
 		{
 			if (each_alone && !command_ok(conn, "RELEASE SAVEPOINT migrate_file"))
 				return failed + 1;

@@ -68,6 +68,11 @@ static const Command commands[] = {
 	"review (from the current state, or from FROM). Nothing is recorded or\n"
 	"changed: the files are registered and FROM stamped in a transaction\n"
 	"that is rolled back.", false},
+	{"amend", cmd_amend, "amend REV [--dry-run]",
+	"Stores the upgrade, downgrade and message of REV's file for a revision\n"
+	"that is already applied (migrate_amend, logged): the way to fix a\n"
+	"wrong downgrade. Refuses a file that changes the revision's parents,\n"
+	"labels or dependencies.", true},
 	{"forget", cmd_forget, "forget REV [--dry-run]",
 	"Removes a registered, unapplied revision that nothing references\n"
 	"(one whose file is gone).", true},

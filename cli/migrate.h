@@ -6,6 +6,7 @@
  *   connect.c   connecting, telling connection failures apart, the extension check
  *   files.c     reading migrations/ and registering its files
  *   create.c    writing new migration files (create, merge)
+ *   amend.c     storing a file's new bodies for an applied revision
  *   output.c    escaping user text, error reports, progress, the closing line
  */
 #ifndef MIGRATE_CLI_H
@@ -91,10 +92,12 @@ extern PGresult *query(PGconn *conn, const char *sql, int nparams,
 					   const char *const *values);
 extern bool command_ok(PGconn *conn, const char *sql);
 extern bool begin_transaction(PGconn *conn, bool read_only);
+extern bool commit_transaction(PGconn *conn);
 extern void rollback(PGconn *conn);
 
 /* files.c */
 extern MigFiles *read_migration_files(const char *dir);
+extern bool register_file(PGconn *conn, const MigFile *f);
 extern int	register_files(PGconn *conn, MigFiles *files, bool each_alone);
 extern char *files_id_array(const MigFiles *files);
 extern const MigFile *find_file(const MigFiles *files, const char *revision);
@@ -125,6 +128,9 @@ extern int	cmd_forget(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_branches(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_drift(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_sql(PGconn *conn, Options *opts, int argc, char **argv);
+
+/* amend.c */
+extern int	cmd_amend(PGconn *conn, Options *opts, int argc, char **argv);
 
 /* create.c */
 extern int	cmd_create(PGconn *conn, Options *opts, int argc, char **argv);

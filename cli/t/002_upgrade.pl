@@ -174,6 +174,34 @@ revision_file($dir, 'ffff00000007', 'slow', ['ffff00000006'], q{'slow one'},
 }
 unlink "$dir/ffff00000007_slow.sql";
 
+# amend: an applied revision's file got a better downgrade
+revision_file($dir, 'bbbb00000002', 'phone', ['aaaa00000001'], q{'add phone'},
+	'ALTER TABLE users ADD COLUMN phone text;', 'ALTER TABLE users DROP COLUMN IF EXISTS phone;');
+($rc, $out, $err) = migrate([ @base, 'upgrade' ]);
+is($rc, 1, 'an edited applied file: upgrade refuses');
+like($err, qr/bbbb00000002_phone\.sql: .*\(SQLSTATE 55000\)/, 'with the server\'s refusal');
+($rc, $out) = migrate([ @base, 'amend', 'bbbb00000002', '--dry-run' ]);
+like($out, qr/^dry run: would amend bbbb00000002 \(downgrade\); nothing changed$/m, 'amend --dry-run: what would change');
+is(sql("SELECT downgrade FROM migrate.revision WHERE revision = 'bbbb00000002'"),
+	"\nALTER TABLE users DROP COLUMN phone;\n", 'amend --dry-run: nothing changed');
+($rc, $out) = migrate([ @base, 'amend', 'bbbb00000002' ]);
+like($out, qr/^amended bbbb00000002 \(downgrade\)$/m, 'amend: the downgrade stored');
+is(sql("SELECT downgrade FROM migrate.revision WHERE revision = 'bbbb00000002'"),
+	"\nALTER TABLE users DROP COLUMN IF EXISTS phone;\n", 'amend: the new downgrade is stored');
+is(sql("SELECT count(*) FROM migrate.amendment WHERE revision = 'bbbb00000002'"), '1', 'amend: logged once');
+is(sql("SELECT string_agg(c, ',') FROM migrate_current() c"), 'ffff00000006', 'amend: the state is as it was');
+($rc, $out) = migrate([ @base, 'upgrade' ]);
+like($out, qr/^nothing to apply/m, 'after amend the files load again');
+($rc, $out) = migrate([ @base, 'amend', 'bbbb00000002' ]);
+like($out, qr/^nothing to amend/m, 'amend again: nothing to do');
+revision_file($dir, 'bbbb00000002', 'phone', [], q{'add phone'},
+	'ALTER TABLE users ADD COLUMN phone text;', 'ALTER TABLE users DROP COLUMN IF EXISTS phone;');
+($rc, undef, $err) = migrate([ @base, 'amend', 'bbbb00000002' ]);
+is($rc, 1, 'amend refuses a file that changes the parents');
+like($err, qr/changes the parents, labels or dependencies/, 'and says what it refuses');
+revision_file($dir, 'bbbb00000002', 'phone', ['aaaa00000001'], q{'add phone'},
+	'ALTER TABLE users ADD COLUMN phone text;', 'ALTER TABLE users DROP COLUMN IF EXISTS phone;');
+
 # bad file names: refused before anything connects or runs
 for my $bad ("Abc_upper.sql", "abc-dash.sql", "abc_it's.sql", "abc_new\nline.sql", "abc_\$(touch x).sql", "noslug.sql")
 {
