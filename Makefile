@@ -66,6 +66,19 @@ test:
 # The everyday workflow (migration files, local database): mk/workflow.mk
 include mk/workflow.mk
 
+# The command-line program (cli/) has its own PGXS makefile: PGXS builds
+# one MODULE_big or one PROGRAM per makefile.  Its TAP tests: make -C cli installcheck
+all: all-cli
+install: install-cli
+clean: clean-cli
+.PHONY: all-cli install-cli clean-cli
+all-cli:
+	$(MAKE) -C cli all PG_CONFIG=$(PG_CONFIG)
+install-cli:
+	$(MAKE) -C cli install PG_CONFIG=$(PG_CONFIG)
+clean-cli:
+	$(MAKE) -C cli clean PG_CONFIG=$(PG_CONFIG)
+
 # the suites under valgrind: slow, run after touching memory handling
 .PHONY: test-valgrind
 test-valgrind:

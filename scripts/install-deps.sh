@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what building and running migrate needs,
-# when it is missing: PostgreSQL 15, its server headers and PGXS, make, gcc,
+# when it is missing: PostgreSQL 15, its server headers and PGXS, libpq's
+# headers (for the migrate program), make, gcc,
 # plus any extra packages named on the command line.  Needs root or sudo
 # only when something is missing.
 set -euo pipefail
@@ -11,6 +12,8 @@ missing=()
 # pgxs.mk alone is not enough: Debian ships it with the client package, the
 # server headers come only with postgresql-server-dev
 [ -e "/usr/include/postgresql/$PGVERSION/server/postgres.h" ] || missing+=("postgresql-server-dev-$PGVERSION")
+# the migrate program (cli/) is a libpq client
+[ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
 command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 command -v make >/dev/null || missing+=(make)
 command -v gcc >/dev/null || missing+=(gcc)

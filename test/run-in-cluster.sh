@@ -14,6 +14,8 @@ bash test/dump_restore.sh || status=1
 /usr/bin/python3 test/hardening/fuzz.py || status=1
 bash test/hardening/faults.sh || status=1
 bash test/hardening/load.sh || status=1
+# the migrate program: TAP tests with clusters of their own, a PASS/FAIL line per assertion
+bash test/cli_tap.sh "$PG_CONFIG" || status=1
 # prefixed so that only test/run.sh prints the closing summary line
 bash test/workflow/run.sh 2>&1 | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/workflow: \1/'
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

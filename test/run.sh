@@ -2,15 +2,17 @@
 # The one test command (`make test`): installs what is missing, builds with
 # warnings as errors, installs the extension, starts a throw-away cluster and
 # runs every test in it: pg_regress, isolation specs, the dump/restore round
-# trip and the workflow tests.  Prints "N passed, N failed" last.
+# trip, the workflow tests and the TAP tests of the migrate program.  Prints
+# "N passed, N failed" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGVERSION=15
 PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
 
-# python3-alembic is the reference implementation test/alembic_compare.py checks against
-bash scripts/install-deps.sh python3-alembic
+# python3-alembic is the reference implementation test/alembic_compare.py checks against;
+# libipc-run-perl is what prove needs for the TAP tests of the migrate program (cli/t)
+bash scripts/install-deps.sh python3-alembic libipc-run-perl
 
 echo "== building (-Wall -Wextra -Werror)"
 make -s clean PG_CONFIG="$PG_CONFIG"

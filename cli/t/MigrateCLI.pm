@@ -1,0 +1,72 @@
+# Helpers for the TAP tests of the migrate program: run it, write
+# migration files.
+package MigrateCLI;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use IPC::Run;
+use PostgreSQL::Test::Utils;
+
+our @EXPORT = qw(migrate write_migration revision_file migrations_dir);
+
+# the program under test: the build in cli/, unless MIGRATE names another
+our $program = $ENV{MIGRATE} // dirname(__FILE__) . '/../migrate';
+
+# the tests name every connection themselves
+delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR);
+
+# migrate(@args) -> (exit code, stdout, stderr); %opts: env => {...}, stdin => text
+sub migrate
+{
+	my ($args, %opts) = @_;
+	my ($out, $err) = ('', '');
+	my $in = $opts{stdin} // '';
+	local %ENV = (%ENV, %{ $opts{env} // {} });
+	IPC::Run::run([ $program, @$args ], '<', \$in, '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+
+sub migrations_dir
+{
+	my $dir = PostgreSQL::Test::Utils::tempdir() . '/migrations';
+	make_path($dir);
+	return $dir;
+}
+
+sub write_migration
+{
+	my ($dir, $name, $content) = @_;
+	open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
+	print $fh $content;
+	close $fh;
+	return "$dir/$name";
+}
+
+# a file in the format migrate-create writes; the message is an SQL literal
+sub revision_file
+{
+	my ($dir, $id, $slug, $down, $message_literal, $upgrade, $downgrade) = @_;
+	$down = join(',', @$down);
+	return write_migration($dir, "${id}_${slug}.sql", <<"SQL");
+-- $slug
+--
+-- Revision ID: $id
+SELECT migrate_revision(
+    revision      => '$id',
+    down_revision => '{$down}',
+    message       => $message_literal,
+    upgrade       => \$upgrade\$
+$upgrade
+\$upgrade\$,
+    downgrade     => \$downgrade\$
+$downgrade
+\$downgrade\$
+);
+SQL
+}
+
+1;
