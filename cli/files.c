@@ -1,12 +1,13 @@
 /*
  * Reading migrations/ and registering its files.
  *
- * A file is named <revision>_<slug>.sql: the revision of [0-9a-z] (the
- * 12-hex ids migrate writes, and any other lowercase id), the slug of
- * [a-z0-9_].  Any other *.sql name is refused, so a name never carries a
- * quote, a space, a newline or a shell metacharacter into a message or a
- * command.  Names starting with a dot (editor files) and files not ending
- * in .sql are ignored.
+ * A file is named <revision>_<slug>.sql: the revision of [0-9A-Za-z] (the
+ * 12-hex ids migrate writes, and any other id without an underscore, which
+ * would make the split ambiguous), the slug of [0-9A-Za-z_-]: the same rule
+ * as scripts/migrate.sh.  Any other entry in the folder (editor files and
+ * hidden files included) is refused, so a name never carries a quote, a
+ * space, a newline or a shell metacharacter into a message or a command,
+ * and no file is silently left out.
  *
  * A file holds one statement, SELECT migrate_revision(...), with named or
  * positional arguments: the format psql has always loaded.  The program
@@ -33,14 +34,14 @@ static size_t
 valid_name(const char *name)
 {
 	size_t		len = strlen(name);
-	size_t		rev = strspn(name, "0123456789abcdefghijklmnopqrstuvwxyz");
+	size_t		rev = strspn(name, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 	size_t		slug;
 
 	if (len < 4 || strcmp(name + len - 4, ".sql") != 0)
 		return 0;
 	if (rev == 0 || rev > MAX_REVISION_LEN || name[rev] != '_')
 		return 0;
-	slug = strspn(name + rev + 1, "0123456789abcdefghijklmnopqrstuvwxyz_");
+	slug = strspn(name + rev + 1, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-");
 	if (slug == 0 || rev + 1 + slug != len - 4)
 		return 0;
 	return rev;
@@ -75,11 +76,10 @@ read_migration_files(const char *dir)
 	while ((de = readdir(d)) != NULL)
 	{
 		const char *name = de->d_name;
-		size_t		len = strlen(name);
 		size_t		rev;
 		MigFile    *f;
 
-		if (name[0] == '.' || len < 4 || strcmp(name + len - 4, ".sql") != 0)
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
 		rev = valid_name(name);
 		if (rev == 0)
@@ -87,7 +87,7 @@ read_migration_files(const char *dir)
 			char	   *shown = escape_text(name, true);
 
 			pg_log_error("migration file name \"%s\" is not <revision>_<slug>.sql", shown);
-			pg_log_error_detail("The revision is 1 to %d characters of [0-9a-z], the slug of [a-z0-9_].",
+			pg_log_error_detail("The revision is 1 to %d characters of [0-9A-Za-z], the slug of [0-9A-Za-z_-]; nothing else may be in the folder.",
 								MAX_REVISION_LEN);
 			free(shown);
 			bad = true;
@@ -247,7 +247,7 @@ register_files(PGconn *conn, MigFiles *files, bool each_alone)
 	return failed;
 }
 
-/* the file ids as a text[] literal (ids are [0-9a-z]: nothing to quote) */
+/* the file ids as a text[] literal (ids are [0-9A-Za-z]: nothing to quote) */
 char *
 files_id_array(const MigFiles *files)
 {

@@ -203,7 +203,7 @@ revision_file($dir, 'bbbb00000002', 'phone', ['aaaa00000001'], q{'add phone'},
 	'ALTER TABLE users ADD COLUMN phone text;', 'ALTER TABLE users DROP COLUMN IF EXISTS phone;');
 
 # bad file names: refused before anything connects or runs
-for my $bad ("Abc_upper.sql", "abc-dash.sql", "abc_it's.sql", "abc_new\nline.sql", "abc_\$(touch x).sql", "noslug.sql")
+for my $bad ("abc_sp ace.sql", ".hidden_x.sql", "notes.txt", "abc-dash.sql", "abc_it's.sql", "abc_new\nline.sql", "abc_\$(touch x).sql", "noslug.sql")
 {
 	write_migration($dir, $bad, "SELECT 1;\n");
 	($rc, undef, $err) = migrate([ @base, 'upgrade' ]);
