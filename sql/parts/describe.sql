@@ -186,6 +186,9 @@ CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT N
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog CTEs are far above what they hold:
+-- compiling the query would cost more than running it
+SET jit = off
 SET quote_all_identifiers = off
 SET DateStyle = 'ISO, YMD'
 SET IntervalStyle = postgres

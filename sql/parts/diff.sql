@@ -351,6 +351,8 @@ CREATE OR REPLACE FUNCTION @extschema@.migrate_diff(from_schema jsonb, to_schema
 RETURNS TABLE (step int, operation text, object text, upgrade text, downgrade text, warning text)
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+SET jit = off
 AS $fn$
 DECLARE
     a jsonb := from_schema;
