@@ -377,6 +377,7 @@ DECLARE
     remade_funcs text[] := '{}';     -- functions in both that are dropped and created again
     late_funcs text[] := '{}';       -- functions to create once the tables exist (they take a row type)
     dropped text[] := '{}';          -- kind:key of objects in both that are dropped and made again
+    early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     sql_old text;
     sql_new text;
     ordered text[];
@@ -794,11 +795,35 @@ BEGIN
         END LOOP;
     END LOOP;
 
-    -- defaults over a function that is dropped, on tables that stay
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) WHERE (b->'tables') ? x ORDER BY 1 LOOP
+    -- defaults over a function that is dropped, on tables that stay, and
+    -- the defaults, checks and indexes of tables that go over a function
+    -- made again (the table goes later; the function goes now)
+    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) ORDER BY 1 LOOP
+        w := b->'tables'->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
+        IF w IS NULL THEN
+            FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
+                            WHERE migrate.uses_any(y, 'uses', remade_funcs) AND NOT (k || '.' || x) = ANY (early_fks)
+                            ORDER BY 1 LOOP
+                early_fks := early_fks || (k || '.' || cname);
+                steps := steps || ROW('drop constraint', k || '.' || cname,
+                    format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
+                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
+                    NULL)::migrate.diff_step;
+            END LOOP;
+            FOR cname, c IN SELECT x, y FROM jsonb_each(v->'indexes') e(x, y)
+                            WHERE migrate.uses_any(y, 'uses', remade_funcs) ORDER BY 1 LOOP
+                early_idx := early_idx || (k || '.' || cname);
+                steps := steps || ROW('drop index', k || '.' || cname,
+                    format('DROP INDEX %I.%I', v->>'schema', cname),
+                    migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                    NULL)::migrate.diff_step;
+            END LOOP;
+        END IF;
         FOR c IN SELECT x FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(x, o)
-                 WHERE migrate.uses_any(x, 'uses', dropped_funcs) ORDER BY o LOOP
+                 WHERE migrate.uses_any(x, 'uses', CASE WHEN w IS NULL THEN remade_funcs ELSE dropped_funcs END)
+                 ORDER BY o LOOP
             steps := steps || ROW('drop default', k || '.' || (c->>'name'),
                 format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', qt, c->>'name'),
                 format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', qt, c->>'name', c->>'default'),
@@ -1031,19 +1056,25 @@ BEGIN
         FOREACH k IN ARRAY ordered LOOP
             v := a->'tables'->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
+            -- (the defaults dropped before it come back after it)
             steps := steps || ROW('drop table', k, format('DROP TABLE %s', qt),
-                concat_ws(E';\n', migrate.table_ddl(v),
+                concat_ws(E';\n', migrate.table_ddl(jsonb_set(v, '{columns}', coalesce((
+                              SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
+                                               ORDER BY o)
+                              FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]'))),
                           (SELECT string_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, n, d->>'definition'), E';\n'
                                              ORDER BY CASE d->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'f' THEN 3 ELSE 2 END, n)
                            FROM jsonb_each(v->'constraints') con(n, d)
                            WHERE NOT (k || '.' || n) = ANY (early_fks)),
-                          (SELECT string_agg(d->>'definition', E';\n' ORDER BY n) FROM jsonb_each(v->'indexes') ix(n, d)),
+                          (SELECT string_agg(d->>'definition', E';\n' ORDER BY n) FROM jsonb_each(v->'indexes') ix(n, d)
+                           WHERE NOT (k || '.' || n) = ANY (early_idx)),
                           CASE WHEN v->>'comment' IS NOT NULL THEN migrate.comment_ddl('TABLE', qt, v->>'comment') END,
                           (SELECT string_agg(migrate.comment_ddl('CONSTRAINT', format('%I ON %s', n, qt), d->>'comment'), E';\n' ORDER BY n)
                            FROM jsonb_each(v->'constraints') con(n, d)
                            WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_fks)),
                           (SELECT string_agg(migrate.comment_ddl('INDEX', format('%I.%I', v->>'schema', n), d->>'comment'), E';\n' ORDER BY n)
-                           FROM jsonb_each(v->'indexes') ix(n, d) WHERE d->>'comment' IS NOT NULL),
+                           FROM jsonb_each(v->'indexes') ix(n, d)
+                           WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_idx)),
                           CASE WHEN coalesce((v->>'row_security')::boolean OR (v->>'force_row_security')::boolean, false)
                                THEN migrate.row_security_ddl(qt, v) END,
                           (SELECT string_agg(migrate.comment_ddl('COLUMN', qt || '.' || quote_ident(col->>'name'), col->>'comment'), E';\n' ORDER BY o)
