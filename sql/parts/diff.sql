@@ -378,6 +378,10 @@ DECLARE
     late_funcs text[] := '{}';       -- functions to create once the tables exist (they take a row type)
     dropped text[] := '{}';          -- kind:key of objects in both that are dropped and made again
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
+    a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
+    a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
+    pos jsonb;                       -- position of each table that goes
+    refs int[];                      -- foreign keys still referencing it, by position
     sql_old text;
     sql_new text;
     ordered text[];
@@ -411,6 +415,10 @@ BEGIN
                             'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
                             'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
                             'triggers', coalesce(b->'triggers', '{}'));
+    -- the parts, taken out once: each -> on the whole document copies it
+    a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
+    a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
+    a_tr := a->'triggers'; b_tr := b->'triggers';
 
     -- schemas
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'schemas') e(x, y) WHERE NOT (a->'schemas') ? x ORDER BY 1 LOOP
@@ -490,9 +498,9 @@ BEGIN
 
     -- domains, composite and range types: new ones (those they are made of
     -- first), and changes
-    FOREACH k IN ARRAY migrate.dep_order(b->'types', ARRAY(SELECT jsonb_object_keys(b->'types')), 'types') LOOP
-        v := b->'types'->k;
-        w := a->'types'->k;
+    FOREACH k IN ARRAY migrate.dep_order(b_ty, ARRAY(SELECT jsonb_object_keys(b_ty)), 'types') LOOP
+        v := b_ty->k;
+        w := a_ty->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NOT NULL AND w->>'kind' = v->>'kind' AND v->>'kind' = 'domain'
            AND (w->>'base', w->>'collation') IS NOT DISTINCT FROM (v->>'base', v->>'collation') THEN
@@ -579,24 +587,24 @@ BEGIN
     -- result and kind) is CREATE OR REPLACE; any other change drops and
     -- creates it again, and with it the functions that use it
     SELECT coalesce(array_agg(x), '{}') INTO remade_funcs
-    FROM jsonb_each(a->'functions') e(x, y)
-    WHERE (b->'functions') ? x AND (b->'functions'->x) - 'comment' <> y - 'comment'
-      AND (y->>'kind' = 'a' OR (b->'functions'->x->>'kind', b->'functions'->x->>'returns', b->'functions'->x->>'arguments')
+    FROM jsonb_each(a_f) e(x, y)
+    WHERE b_f ? x AND (b_f->x) - 'comment' <> y - 'comment'
+      AND (y->>'kind' = 'a' OR (b_f->x->>'kind', b_f->x->>'returns', b_f->x->>'arguments')
                                IS DISTINCT FROM (y->>'kind', y->>'returns', y->>'arguments'));
-    dropped_funcs := remade_funcs || ARRAY(SELECT x FROM jsonb_object_keys(a->'functions') x WHERE NOT (b->'functions') ? x);
+    dropped_funcs := remade_funcs || ARRAY(SELECT x FROM jsonb_object_keys(a_f) x WHERE NOT b_f ? x);
     LOOP
-        remaining := ARRAY(SELECT x FROM jsonb_each(a->'functions') e(x, y)
-                           WHERE (b->'functions') ? x AND NOT x = ANY (dropped_funcs)
+        remaining := ARRAY(SELECT x FROM jsonb_each(a_f) e(x, y)
+                           WHERE b_f ? x AND NOT x = ANY (dropped_funcs)
                              AND migrate.uses_any(y, 'uses', dropped_funcs));
         EXIT WHEN cardinality(remaining) = 0;
         remade_funcs := remade_funcs || remaining;
         dropped_funcs := dropped_funcs || remaining;
     END LOOP;
     -- created once the tables exist: those that take or return a row type
-    late_funcs := ARRAY(SELECT x FROM jsonb_each(b->'functions') e(x, y) WHERE jsonb_typeof(y->'tables') = 'array');
-    FOREACH k IN ARRAY migrate.dep_order(b->'functions', ARRAY(SELECT jsonb_object_keys(b->'functions')), 'uses') LOOP
-        v := b->'functions'->k;
-        w := a->'functions'->k;
+    late_funcs := ARRAY(SELECT x FROM jsonb_each(b_f) e(x, y) WHERE jsonb_typeof(y->'tables') = 'array');
+    FOREACH k IN ARRAY migrate.dep_order(b_f, ARRAY(SELECT jsonb_object_keys(b_f)), 'uses') LOOP
+        v := b_f->k;
+        w := a_f->k;
         IF w IS NULL AND NOT k = ANY (late_funcs) THEN
             steps := steps || ROW('create function', k, migrate.function_ddl(v),
                 'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
@@ -629,18 +637,18 @@ BEGIN
     -- again; the constraints and indexes over them, and the foreign keys
     -- that reference their table, go and come back with them
     SELECT coalesce(array_agg(t.k || '.' || (nc->>'name')), '{}') INTO replaced
-    FROM jsonb_each(b->'tables') t(k, v)
+    FROM jsonb_each(b_t) t(k, v)
     CROSS JOIN LATERAL jsonb_array_elements(t.v->'columns') nc
-    JOIN LATERAL jsonb_array_elements(a->'tables'->t.k->'columns') old_c ON old_c->>'name' = nc->>'name'
+    JOIN LATERAL jsonb_array_elements(a_t->t.k->'columns') old_c ON old_c->>'name' = nc->>'name'
     WHERE (old_c->>'generated') IS DISTINCT FROM (nc->>'generated')
        OR ((old_c->>'type' ~ 'serial$') <> (nc->>'type' ~ 'serial$'));
 
     -- columns that go, are made again or change type: the triggers and
     -- policies over them go first and come back after
     SELECT coalesce(array_agg(t.k || '.' || (old_c->>'name')), '{}') INTO touched_cols
-    FROM jsonb_each(a->'tables') t(k, v)
+    FROM jsonb_each(a_t) t(k, v)
     CROSS JOIN LATERAL jsonb_array_elements(t.v->'columns') old_c
-    LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(b->'tables'->t.k->'columns') x
+    LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(b_t->t.k->'columns') x
                        WHERE x->>'name' = old_c->>'name') nc ON true
     WHERE nc.x IS NULL OR (nc.x->>'type', nc.x->>'collation') IS DISTINCT FROM (old_c->>'type', old_c->>'collation')
        OR (t.k || '.' || (old_c->>'name')) = ANY (replaced);
@@ -648,22 +656,22 @@ BEGIN
     -- tables whose keys (primary, unique, exclusion, unique indexes) go or
     -- change: the foreign keys to them go first and come back after
     SELECT coalesce(array_agg(t.k), '{}') INTO key_tables
-    FROM jsonb_each(a->'tables') t(k, v)
-    WHERE (b->'tables') ? t.k
+    FROM jsonb_each(a_t) t(k, v)
+    WHERE b_t ? t.k
       AND (EXISTS (SELECT 1 FROM jsonb_each(t.v->'constraints') con(n, d)
                    WHERE d->>'type' IN ('p', 'u', 'x')
-                     AND ((b->'tables'->t.k->'constraints'->n) - 'comment' IS DISTINCT FROM d - 'comment'
+                     AND ((b_t->t.k->'constraints'->n) - 'comment' IS DISTINCT FROM d - 'comment'
                           OR migrate.touches_replaced(t.k, d, replaced)
                           OR migrate.uses_any(d, 'uses', dropped_funcs)))
            OR EXISTS (SELECT 1 FROM jsonb_each(t.v->'indexes') ix(n, d)
                       WHERE d->>'definition' LIKE 'CREATE UNIQUE INDEX %'
-                        AND ((b->'tables'->t.k->'indexes'->n) - 'comment' IS DISTINCT FROM d - 'comment'
+                        AND ((b_t->t.k->'indexes'->n) - 'comment' IS DISTINCT FROM d - 'comment'
                              OR migrate.touches_replaced(t.k, d, replaced)
                              OR migrate.uses_any(d, 'uses', dropped_funcs))));
 
     -- tables whose existing columns change or go: the views over them are recreated
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) LOOP
-        w := b->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) LOOP
+        w := b_t->k;
         IF w IS NULL OR EXISTS (
             SELECT 1 FROM jsonb_array_elements(v->'columns') old_c
             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
@@ -674,14 +682,14 @@ BEGIN
     END LOOP;
     -- views to drop: removed, changed, over a changed table or over a view that goes
     SELECT coalesce(array_agg(x), '{}') INTO drop_views
-    FROM jsonb_each(a->'views') e(x, y)
-    WHERE NOT (b->'views') ? x
-       OR (b->'views'->x) - 'comment' - 'column_comments' - 'indexes' <> y - 'comment' - 'column_comments' - 'indexes'
+    FROM jsonb_each(a_v) e(x, y)
+    WHERE NOT b_v ? x
+       OR (b_v->x) - 'comment' - 'column_comments' - 'indexes' <> y - 'comment' - 'column_comments' - 'indexes'
        OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (changed_tables))
        OR migrate.uses_any(y, 'uses', dropped_funcs);
     LOOP
         SELECT coalesce(array_agg(x), '{}') INTO remaining
-        FROM jsonb_each(a->'views') e(x, y)
+        FROM jsonb_each(a_v) e(x, y)
         WHERE NOT x = ANY (drop_views)
           AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (drop_views));
         EXIT WHEN cardinality(remaining) = 0;
@@ -694,7 +702,7 @@ BEGIN
         SELECT coalesce(array_agg(x ORDER BY x), '{}') INTO drop_views
         FROM unnest(remaining) x
         WHERE NOT EXISTS (SELECT 1 FROM unnest(remaining) y
-                          WHERE y <> x AND (a->'views'->y->'uses') ? x);
+                          WHERE y <> x AND (a_v->y->'uses') ? x);
         IF cardinality(drop_views) = 0 THEN
             RAISE EXCEPTION 'views % use each other in a cycle', remaining USING ERRCODE = 'invalid_parameter_value';
         END IF;
@@ -705,9 +713,9 @@ BEGIN
 
     -- triggers that go or change, on a relation that goes, over a function
     -- that is dropped or a column that changes
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'triggers') e(x, y)
-                WHERE NOT (b->'triggers') ? x
-                   OR (b->'triggers'->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_tr) e(x, y)
+                WHERE NOT b_tr ? x
+                   OR (b_tr->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
                    OR y->>'relation' = ANY (drop_views)
                    OR migrate.uses_any(y, 'uses', dropped_funcs)
                    OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(
@@ -721,8 +729,8 @@ BEGIN
     END LOOP;
 
     -- policies likewise
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) ORDER BY 1 LOOP
-        w := b->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
                         WHERE (w->'policies'->x) IS NULL
@@ -739,9 +747,9 @@ BEGIN
     END LOOP;
 
     -- indexes of materialized views that stay
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'views') e(x, y) WHERE NOT x = ANY (drop_views) ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_v) e(x, y) WHERE NOT x = ANY (drop_views) ORDER BY 1 LOOP
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'indexes', '{}')) e(x, y)
-                        WHERE (b->'views'->k->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment' ORDER BY 1 LOOP
+                        WHERE (b_v->k->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment' ORDER BY 1 LOOP
             dropped := dropped || ('index:' || k || '.' || cname);
             steps := steps || ROW('drop index', k || '.' || cname, format('DROP INDEX %I.%I', v->>'schema', cname),
                 migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
@@ -750,7 +758,7 @@ BEGIN
     END LOOP;
 
     FOREACH k IN ARRAY drop_views LOOP
-        v := a->'views'->k;
+        v := a_v->k;
         steps := steps || ROW('drop view', k, migrate.view_drop(v), migrate.view_full_ddl(v),
             CASE WHEN (v->>'materialized')::boolean THEN 'the materialized view is refilled when it is created again' END)::migrate.diff_step;
     END LOOP;
@@ -759,9 +767,9 @@ BEGIN
     -- foreign key first, since one may use the key of another table that goes
     -- (a table that goes drops here only its foreign keys to a key made again)
     FOR i IN 1 .. 2 LOOP
-        FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y)
-                    WHERE (b->'tables') ? x OR i = 1 ORDER BY 1 LOOP
-            w := b->'tables'->k;
+        FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
+                    WHERE b_t ? x OR i = 1 ORDER BY 1 LOOP
+            w := b_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE (CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
@@ -798,8 +806,8 @@ BEGIN
     -- defaults over a function that is dropped, on tables that stay, and
     -- the defaults, checks and indexes of tables that go over a function
     -- made again (the table goes later; the function goes now)
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) ORDER BY 1 LOOP
-        w := b->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
@@ -833,27 +841,27 @@ BEGIN
 
     -- functions made again: dropped now that nothing uses them (users
     -- first), created again before what uses them
-    ordered := migrate.dep_order(a->'functions', remade_funcs, 'uses');
+    ordered := migrate.dep_order(a_f, remade_funcs, 'uses');
     FOR i IN REVERSE cardinality(ordered) .. 1 LOOP
         k := ordered[i];
-        w := a->'functions'->k;
+        w := a_f->k;
         dropped := dropped || ('function:' || k);
         steps := steps || ROW('drop function', k, 'DROP ' || migrate.function_target(w), migrate.function_ddl(w),
             'dropped and created again: its arguments, result or kind change')::migrate.diff_step;
     END LOOP;
-    FOREACH k IN ARRAY migrate.dep_order(b->'functions', remade_funcs, 'uses') LOOP
+    FOREACH k IN ARRAY migrate.dep_order(b_f, remade_funcs, 'uses') LOOP
         CONTINUE WHEN k = ANY (late_funcs);
-        v := b->'functions'->k;
+        v := b_f->k;
         steps := steps || ROW('create function', k, migrate.function_ddl(v),
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
 
     -- new tables, columns only
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) WHERE NOT (a->'tables') ? x ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) WHERE NOT a_t ? x ORDER BY 1 LOOP
         warn := NULL;
         -- a table that goes with the same columns may be this one renamed
-        SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a->'tables') e(x, y)
-        WHERE NOT (b->'tables') ? x AND y->'columns' = v->'columns';
+        SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_t) e(x, y)
+        WHERE NOT b_t ? x AND y->'columns' = v->'columns';
         IF cname IS NOT NULL THEN
             warn := format('may be a rename of %s, whose data the drop would lose', cname);
         END IF;
@@ -862,8 +870,8 @@ BEGIN
     END LOOP;
 
     -- columns of tables that stay: new ones, then changes
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) WHERE (a->'tables') ? x ORDER BY 1 LOOP
-        w := a->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) WHERE a_t ? x ORDER BY 1 LOOP
+        w := a_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF (w->>'partition_by') IS DISTINCT FROM (v->>'partition_by') THEN
             steps := steps || ROW('alter table', k,
@@ -972,17 +980,17 @@ BEGIN
     END LOOP;
 
     -- functions that take or return a row type, now that the tables exist
-    FOREACH k IN ARRAY migrate.dep_order(b->'functions', late_funcs, 'uses') LOOP
-        CONTINUE WHEN (a->'functions') ? k AND NOT k = ANY (remade_funcs);
-        v := b->'functions'->k;
+    FOREACH k IN ARRAY migrate.dep_order(b_f, late_funcs, 'uses') LOOP
+        CONTINUE WHEN a_f ? k AND NOT k = ANY (remade_funcs);
+        v := b_f->k;
         steps := steps || ROW('create function', k, migrate.function_ddl(v),
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
 
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
     FOR i IN 1 .. 2 LOOP
-        FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) ORDER BY 1 LOOP
-            w := a->'tables'->k;
+        FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+            w := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
@@ -1011,8 +1019,8 @@ BEGIN
     END LOOP;
 
     -- columns that go, from tables that stay
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) WHERE (b->'tables') ? x ORDER BY 1 LOOP
-        w := b->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE b_t ? x ORDER BY 1 LOOP
+        w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR c IN SELECT old_c FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(old_c, o)
                  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
@@ -1029,32 +1037,44 @@ BEGIN
         END LOOP;
     END LOOP;
 
-    -- tables that go: those referencing others first
-    remaining := ARRAY(SELECT x FROM jsonb_object_keys(a->'tables') x WHERE NOT (b->'tables') ? x);
+    -- tables that go: those referencing others first.  refs counts, for
+    -- each, the foreign keys of the others that still reference it (a table
+    -- is dropped once none does), so the rounds cost the tables once each
+    remaining := ARRAY(SELECT x FROM jsonb_object_keys(a_t) x WHERE NOT b_t ? x ORDER BY 1);
+    pos := coalesce((SELECT jsonb_object_agg(x, o) FROM unnest(remaining) WITH ORDINALITY AS u(x, o)), '{}');
+    refs := array_fill(0, ARRAY[greatest(cardinality(remaining), 1)]);
+    FOR nxt IN SELECT d->>'references' FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
+               WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
+                 AND NOT (y || '.' || n) = ANY (early_fks) LOOP
+        refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] + 1;
+    END LOOP;
     WHILE cardinality(remaining) > 0 LOOP
-        ordered := ARRAY(SELECT x FROM unnest(remaining) x
-                         WHERE NOT EXISTS (SELECT 1 FROM unnest(remaining) y, jsonb_each(a->'tables'->y->'constraints') con(n, d)
-                                           WHERE y <> x AND d->>'references' = x
-                                             AND NOT (y || '.' || n) = ANY (early_fks))
-                         ORDER BY 1);
+        ordered := ARRAY(SELECT x FROM unnest(remaining) x WHERE refs[(pos->>x)::int] = 0 ORDER BY 1);
         IF cardinality(ordered) = 0 THEN
             -- tables that reference each other: their foreign keys go first
-            FOR k, cname, c IN SELECT y, n, d FROM unnest(remaining) y, jsonb_each(a->'tables'->y->'constraints') con(n, d)
+            FOR k, cname, c IN SELECT y, n, d FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
                                WHERE d->>'references' = ANY (remaining) AND d->>'references' <> y
                                  AND NOT (y || '.' || n) = ANY (early_fks)
                                ORDER BY 1, 2 LOOP
-                v := a->'tables'->k;
+                v := a_t->k;
                 qt := format('%I.%I', v->>'schema', v->>'name');
                 steps := steps || ROW('drop constraint', k || '.' || cname,
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
                     format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
                     NULL)::migrate.diff_step;
                 early_fks := early_fks || (k || '.' || cname);
+                refs[(pos->>(c->>'references'))::int] := refs[(pos->>(c->>'references'))::int] - 1;
             END LOOP;
             CONTINUE;
         END IF;
+        -- what they reference is referenced once less
+        FOR nxt IN SELECT d->>'references' FROM unnest(ordered) y, jsonb_each(a_t->y->'constraints') con(n, d)
+                   WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
+                     AND NOT (y || '.' || n) = ANY (early_fks) LOOP
+            refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
+        END LOOP;
         FOREACH k IN ARRAY ordered LOOP
-            v := a->'tables'->k;
+            v := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             -- (the defaults dropped before it come back after it)
             steps := steps || ROW('drop table', k, format('DROP TABLE %s', qt),
@@ -1086,27 +1106,27 @@ BEGIN
     END LOOP;
 
     -- views: new, changed or dropped above, those used by others first
-    remaining := ARRAY(SELECT x FROM jsonb_object_keys(b->'views') x
-                       WHERE NOT (a->'views') ? x OR x = ANY (drop_views));
+    remaining := ARRAY(SELECT x FROM jsonb_object_keys(b_v) x
+                       WHERE NOT a_v ? x OR x = ANY (drop_views));
     WHILE cardinality(remaining) > 0 LOOP
         ordered := ARRAY(SELECT x FROM unnest(remaining) x
                          WHERE NOT EXISTS (SELECT 1 FROM unnest(remaining) y
-                                           WHERE y <> x AND (b->'views'->x->'uses') ? y)
+                                           WHERE y <> x AND (b_v->x->'uses') ? y)
                          ORDER BY 1);
         IF cardinality(ordered) = 0 THEN
             RAISE EXCEPTION 'views % use each other in a cycle', remaining USING ERRCODE = 'invalid_parameter_value';
         END IF;
         FOREACH k IN ARRAY ordered LOOP
-            v := b->'views'->k;
+            v := b_v->k;
             steps := steps || ROW('create view', k, migrate.view_full_ddl(v), migrate.view_drop(v), NULL)::migrate.diff_step;
         END LOOP;
         remaining := ARRAY(SELECT x FROM unnest(remaining) x WHERE NOT x = ANY (ordered));
     END LOOP;
 
     -- indexes of materialized views that stay, new or changed
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'views') e(x, y) WHERE (a->'views') ? x AND NOT x = ANY (drop_views) ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) WHERE a_v ? x AND NOT x = ANY (drop_views) ORDER BY 1 LOOP
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'indexes', '{}')) e(x, y)
-                        WHERE (a->'views'->k->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment' ORDER BY 1 LOOP
+                        WHERE (a_v->k->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment' ORDER BY 1 LOOP
             steps := steps || ROW('create index', k || '.' || cname,
                 migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
                 format('DROP INDEX %I.%I', v->>'schema', cname), NULL)::migrate.diff_step;
@@ -1114,8 +1134,8 @@ BEGIN
     END LOOP;
 
     -- triggers: new, or dropped above; and those enabled or disabled
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'triggers') e(x, y) ORDER BY 1 LOOP
-        w := a->'triggers'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_tr) e(x, y) ORDER BY 1 LOOP
+        w := a_tr->k;
         IF w IS NULL OR ('trigger:' || k) = ANY (dropped) THEN
             steps := steps || ROW('create trigger', k, migrate.trigger_ddl(v),
                 format('DROP TRIGGER %I ON %I.%I', v->>'name', v->>'schema', v->>'table'), NULL)::migrate.diff_step;
@@ -1125,8 +1145,8 @@ BEGIN
     END LOOP;
 
     -- row-level security: policies, new or dropped above, and the switches
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) ORDER BY 1 LOOP
-        w := a->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+        w := a_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
                         WHERE (w->'policies'->x) IS NULL OR ('policy:' || k || '.' || x) = ANY (dropped) ORDER BY 1 LOOP
@@ -1141,8 +1161,8 @@ BEGIN
     END LOOP;
 
     -- comments on tables, columns and views
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) ORDER BY 1 LOOP
-        w := a->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+        w := a_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF (v->>'comment') IS DISTINCT FROM (w->>'comment') THEN
             steps := steps || ROW('comment', k, migrate.comment_ddl('TABLE', qt, v->>'comment'),
@@ -1157,10 +1177,10 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'views') e(x, y) ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) ORDER BY 1 LOOP
         -- a view created here has its comments already
-        CONTINUE WHEN NOT (a->'views') ? k OR k = ANY (drop_views);
-        w := a->'views'->k;
+        CONTINUE WHEN NOT a_v ? k OR k = ANY (drop_views);
+        w := a_v->k;
         IF (v->>'comment') IS DISTINCT FROM (w->>'comment') THEN
             qt := format('%I.%I', v->>'schema', v->>'name');
             cname := CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
@@ -1176,7 +1196,7 @@ BEGIN
         WHERE o.comment IS DISTINCT FROM n.comment
           -- a view's column comments are listed when there are some
           AND ((n.id IS NOT NULL AND o.id IS NOT NULL)
-               OR ((a->'views') ? coalesce(n.view, o.view) AND (b->'views') ? coalesce(n.view, o.view)
+               OR (a_v ? coalesce(n.view, o.view) AND b_v ? coalesce(n.view, o.view)
                    AND NOT coalesce(n.view, o.view) = ANY (drop_views)))
         ORDER BY coalesce(n.id, o.id) COLLATE "C" LOOP
         CONTINUE WHEN k = ANY (dropped);
@@ -1185,11 +1205,11 @@ BEGIN
     END LOOP;
 
     -- what goes last: functions (users first), sequences, types, extensions, schemas
-    ordered := migrate.dep_order(a->'functions', ARRAY(SELECT x FROM jsonb_object_keys(a->'functions') x
-                                                       WHERE NOT (b->'functions') ? x), 'uses');
+    ordered := migrate.dep_order(a_f, ARRAY(SELECT x FROM jsonb_object_keys(a_f) x
+                                                       WHERE NOT b_f ? x), 'uses');
     FOR i IN REVERSE cardinality(ordered) .. 1 LOOP
         k := ordered[i];
-        w := a->'functions'->k;
+        w := a_f->k;
         steps := steps || ROW('drop function', k, 'DROP ' || migrate.function_target(w), migrate.function_ddl(w),
             NULL)::migrate.diff_step;
     END LOOP;
@@ -1198,11 +1218,11 @@ BEGIN
             migrate.with_comment(migrate.sequence_ddl(v), 'SEQUENCE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
             'the downgrade restarts the sequence')::migrate.diff_step;
     END LOOP;
-    ordered := migrate.dep_order(a->'types', ARRAY(SELECT x FROM jsonb_object_keys(a->'types') x
-                                                   WHERE NOT (b->'types') ? x), 'types');
+    ordered := migrate.dep_order(a_ty, ARRAY(SELECT x FROM jsonb_object_keys(a_ty) x
+                                                   WHERE NOT b_ty ? x), 'types');
     FOR i IN REVERSE cardinality(ordered) .. 1 LOOP
         k := ordered[i];
-        w := a->'types'->k;
+        w := a_ty->k;
         steps := steps || ROW('drop type', k,
             format('DROP %s %I.%I', CASE WHEN w->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END, w->>'schema', w->>'name'),
             migrate.type_ddl(w), NULL)::migrate.diff_step;
