@@ -201,7 +201,8 @@ describe_models() {
 diff_models() {   # json file, what
 	local query
 	case $2 in
-		steps) query="SELECT step || '|' || operation || '|' || object || '|' || coalesce(warning, '') FROM d ORDER BY step" ;;
+		# one line per step: a name with a newline must not end the comment it goes into
+		steps) query="SELECT step || '|' || operation || '|' || translate(object, E'\\n\\r|', '  /') || '|' || translate(coalesce(warning, ''), E'\\n\\r|', '  /') FROM d ORDER BY step" ;;
 		upgrade) query="SELECT string_agg(upgrade || ';', E'\\n' ORDER BY step) FROM d" ;;
 		downgrade) query="SELECT string_agg(downgrade || ';', E'\\n' ORDER BY step DESC) FROM d" ;;
 	esac
