@@ -380,6 +380,8 @@ DECLARE
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
+    one migrate.diff_step;
+    later int;
     pos jsonb;                       -- position of each table that goes
     refs int[];                      -- foreign keys still referencing it, by position
     sql_old text;
@@ -1248,20 +1250,23 @@ BEGIN
 
     -- a value added to an enum cannot be used before the transaction that
     -- added it commits ("unsafe use of new value"): say so on the step
-    RETURN QUERY
-    WITH s AS (SELECT * FROM unnest(steps) WITH ORDINALITY AS s(operation, object, upgrade, downgrade, warning, o))
-    SELECT s.o::int, s.operation, s.object, s.upgrade, s.downgrade,
-           CASE WHEN used.o IS NOT NULL
-                THEN concat_ws('; ', s.warning,
-                         format('the new value is used by step %s (%s %s) of the same upgrade, which fails: '
-                                'PostgreSQL cannot use an enum value before the transaction that adds it commits; '
-                                'split this revision in two, the new values first', used.o, used.operation, used.object))
-                ELSE s.warning END
-    FROM s
-    LEFT JOIN LATERAL (SELECT u.o, u.operation, u.object FROM s u
-                       WHERE s.operation = 'add enum value' AND u.o > s.o
-                         AND strpos(u.upgrade, substring(s.upgrade FROM 'ADD VALUE (''(?:[^'']|'''')*'')')) > 0
-                       ORDER BY u.o LIMIT 1) used ON true
-    ORDER BY s.o;
+    FOR i IN 1 .. cardinality(steps) LOOP
+        CONTINUE WHEN steps[i].operation <> 'add enum value';
+        nxt := substring(steps[i].upgrade FROM 'ADD VALUE (''(?:[^'']|'''')*'')');
+        FOR later IN i + 1 .. cardinality(steps) LOOP
+            CONTINUE WHEN strpos(steps[later].upgrade, nxt) = 0;
+            one := steps[i];
+            one.warning := concat_ws('; ', one.warning,
+                format('the new value is used by step %s (%s %s) of the same upgrade, which fails: '
+                       'PostgreSQL cannot use an enum value before the transaction that adds it commits; '
+                       'split this revision in two, the new values first', later, steps[later].operation, steps[later].object));
+            steps[i] := one;
+            EXIT;
+        END LOOP;
+    END LOOP;
+
+    RETURN QUERY SELECT o::int, s.operation, s.object, s.upgrade, s.downgrade, s.warning
+                 FROM unnest(steps) WITH ORDINALITY AS s(operation, object, upgrade, downgrade, warning, o)
+                 ORDER BY o;
 END
 $fn$;
