@@ -267,7 +267,14 @@ WITH member AS (
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    LEFT JOIN owned_seq s ON s.rel = r.oid AND s.col = a.attnum
+    -- looked up per column through the index (a join with owned_seq would
+    -- scan all of it for every table)
+    LEFT JOIN LATERAL (SELECT sd.objid AS seq, sd.deptype FROM pg_depend sd
+                       JOIN pg_class sc ON sc.oid = sd.objid AND sc.relkind = 'S'
+                       WHERE sd.refclassid = 'pg_class'::regclass AND sd.refobjid = r.oid
+                         AND sd.refobjsubid = a.attnum AND sd.classid = 'pg_class'::regclass
+                         AND sd.deptype IN ('a', 'i')
+                       LIMIT 1) s ON true
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
 )
