@@ -4,7 +4,11 @@
 Random pairs of schemas A and B over the covered objects (tables, columns
 with types, nullability, defaults, identity and collations, primary keys,
 unique, check and foreign key constraints, plain, partial, expression and
-unique indexes, standalone sequences, enum types, views, comments).  B is A
+unique indexes, standalone sequences, enum types, views, comments;
+functions used by defaults, checks and indexes, whose body or result type
+changes; triggers, with WHEN clauses, disabled, constraint triggers;
+domains with checks, defaults and NOT NULL, and columns of them; row-level
+security and policies, some over functions).  B is A
 after random edits, so the pairs differ the way successive versions of a
 schema do.  For each pair, in one database: A is loaded and described, B is
 loaded and described, A is loaded again and the generated upgrade run: the
@@ -130,7 +134,8 @@ def new_column(rng, name, enums):
 
 def new_table(rng, name, enums):
     t = {"name": name, "id": rng.choice(["identity", "serial", "plain"]), "comment": None,
-         "columns": [], "checks": {}, "uniques": {}, "fks": {}, "indexes": {}}
+         "columns": [], "checks": {}, "uniques": {}, "fks": {}, "indexes": {},
+         "fchecks": {}, "findexes": {}, "triggers": {}, "rls": (False, False), "policies": {}}
     for i in range(rng.randint(1, 4)):
         t["columns"].append(new_column(rng, f"c{i}", enums))
     if rng.random() < 0.2:
@@ -176,8 +181,125 @@ def add_random_constraint(rng, schema, t):
         t["indexes"][f"{t['name']}_{c['name']}_{kind}"] = (kind, c["name"])
 
 
+def new_function(rng):
+    return {"ret": rng.choice(["integer", "bigint"]), "add": rng.choice([1, 2])}
+
+
+def new_domain(rng):
+    return {"base": rng.choice(["integer", "bigint"]), "check": rng.choice([None, ">", ">="]),
+            "default": rng.choice([None, "1"]), "not_null": rng.random() < 0.3}
+
+
+def add_function_uses(rng, s, t):
+    """Function uses on table t: a default, a check, an index, a policy."""
+    if not s["functions"]:
+        return
+    f = rng.choice(sorted(s["functions"]))
+    roll = rng.random()
+    ints = [c for c in t["columns"] if c["type"] in INTS and not c.get("fn")]
+    if roll < 0.3 and ints:
+        c = rng.choice(ints)
+        c["default"], c["fn"] = f"prop.{f}(1)", f
+    elif roll < 0.55:
+        t["fchecks"][f"{t['name']}_{f}_chk"] = f
+    elif roll < 0.8:
+        t["findexes"][f"{t['name']}_{f}_idx"] = f
+    else:
+        t["policies"][f"{f}_pol"] = ("SELECT", f"prop.{f}(id::int) > 0")
+
+
+def add_trigger(rng, t):
+    name = f"tr{rng.randint(0, 3)}"
+    t["triggers"][name] = {"kind": rng.choice(["plain", "when", "constraint"]),
+                           "event": rng.choice(["INSERT", "UPDATE"]), "disabled": rng.random() < 0.2}
+
+
+def random_extras(rng, s):
+    for i in range(rng.randint(0, 2)):
+        s["functions"][f"f{i}"] = new_function(rng)
+    for i in range(rng.randint(0, 2)):
+        s["domains"][f"d{i}"] = new_domain(rng)
+    for t in s["tables"].values():
+        for _ in range(rng.randint(0, 2)):
+            add_function_uses(rng, s, t)
+        for _ in range(rng.randint(0, 2)):
+            add_trigger(rng, t)
+        if rng.random() < 0.3:
+            t["rls"] = (True, rng.random() < 0.5)
+            t["policies"]["own"] = (rng.choice(["ALL", "SELECT", "UPDATE"]), rng.choice(["id > 0", "true"]))
+        if s["domains"] and rng.random() < 0.4:
+            t["columns"].append({"name": "dom", "type": "prop." + rng.choice(sorted(s["domains"])),
+                                 "not_null": False, "default": None, "comment": None, "collation": None})
+
+
+def drop_function_uses(s, f):
+    for t in s["tables"].values():
+        for c in t["columns"]:
+            if c.get("fn") == f:
+                c["default"], c["fn"] = None, None
+        t["fchecks"] = {k: v for k, v in t["fchecks"].items() if v != f}
+        t["findexes"] = {k: v for k, v in t["findexes"].items() if v != f}
+        t["policies"] = {k: v for k, v in t["policies"].items() if f"prop.{f}(" not in v[1]}
+
+
+def mutate_extras(rng, s):
+    roll = rng.random()
+    tables = sorted(s["tables"])
+    t = s["tables"][rng.choice(tables)] if tables else None
+    if roll < 0.15 and s["functions"]:
+        f = s["functions"][rng.choice(sorted(s["functions"]))]
+        f["add"] = f["add"] + 1                         # a new body: CREATE OR REPLACE
+    elif roll < 0.3 and s["functions"]:
+        f = s["functions"][rng.choice(sorted(s["functions"]))]
+        f["ret"] = "bigint" if f["ret"] == "integer" else "integer"   # dropped and created
+    elif roll < 0.38 and s["functions"]:
+        f = rng.choice(sorted(s["functions"]))
+        del s["functions"][f]
+        drop_function_uses(s, f)
+    elif roll < 0.45:
+        s["functions"][f"f{rng.randint(3, 5)}"] = new_function(rng)
+    elif roll < 0.55 and t:
+        add_function_uses(rng, s, t)
+    elif roll < 0.65 and t:
+        if t["triggers"] and rng.random() < 0.5:
+            k = rng.choice(sorted(t["triggers"]))
+            if rng.random() < 0.5:
+                del t["triggers"][k]
+            else:
+                t["triggers"][k]["disabled"] = not t["triggers"][k]["disabled"]
+        else:
+            add_trigger(rng, t)
+    elif roll < 0.75 and t:
+        en, force = t["rls"]
+        if rng.random() < 0.4:
+            t["rls"] = (not en, force) if rng.random() < 0.5 else (en, not force)
+        elif t["policies"] and rng.random() < 0.5:
+            del t["policies"][rng.choice(sorted(t["policies"]))]
+        else:
+            t["policies"][rng.choice(["own", "other"])] = (rng.choice(["ALL", "INSERT", "DELETE"]),
+                                                         rng.choice(["id > 1", "false"]))
+    elif roll < 0.88 and s["domains"]:
+        d = s["domains"][rng.choice(sorted(s["domains"]))]
+        what = rng.choice(["check", "default", "not_null"])
+        if what == "check":
+            d["check"] = rng.choice([None, ">", ">="])
+        elif what == "default":
+            d["default"] = rng.choice([None, "1", "2"])
+        else:
+            d["not_null"] = not d["not_null"]
+    elif roll < 0.94:
+        s["domains"][f"d{rng.randint(3, 5)}"] = new_domain(rng)
+    elif s["domains"]:
+        dname = rng.choice(sorted(s["domains"]))
+        del s["domains"][dname]
+        for o in s["tables"].values():
+            for c in [c for c in o["columns"] if c["type"] == "prop." + dname]:
+                o["columns"].remove(c)
+                drop_column_refs(s, o, c["name"])
+
+
 def random_schema(rng):
-    s = {"enums": {}, "sequences": {}, "tables": {}, "views": {}}
+    s = {"enums": {}, "sequences": {}, "tables": {}, "views": {}, "functions": {}, "domains": {}}
     for i in range(rng.randint(0, 2)):
         s["enums"][f"e{i}"] = rng.sample(["red", "green", "blue", "gold"], rng.randint(1, 3))
     for i in range(rng.randint(0, 2)):
@@ -190,6 +312,7 @@ def random_schema(rng):
             add_random_constraint(rng, s, t)
     for i in range(rng.randint(0, 2)):
         add_view(rng, s, f"v{i}")
+    random_extras(rng, s)
     return s
 
 
@@ -204,6 +327,7 @@ def drop_column_refs(s, t, cname):
     t["uniques"] = {k: v for k, v in t["uniques"].items() if v != cname}
     t["fks"] = {k: v for k, v in t["fks"].items() if v[0] != cname}
     t["indexes"] = {k: v for k, v in t["indexes"].items() if v[1] != cname}
+    t["policies"] = {k: v for k, v in t["policies"].items() if cname not in v[1]}
     s["views"] = {k: v for k, v in s["views"].items() if not (v[0] == t["name"] and cname in v[1])}
 
 
@@ -278,6 +402,8 @@ def mutate(rng, s):
                 del s["views"][rng.choice(sorted(s["views"]))]
             else:
                 add_view(rng, s, f"v{rng.randint(0, 4)}")
+    for _ in range(rng.randint(0, 3)):
+        mutate_extras(rng, s)
     # referencing tables need the referenced ids to keep their type
     for o in s["tables"].values():
         for k, (col, ref, _) in o["fks"].items():
@@ -288,6 +414,16 @@ def mutate(rng, s):
 
 def render(s):
     out = ["CREATE SCHEMA prop;"]
+    for name, d in sorted(s["domains"].items()):
+        out.append(f"CREATE DOMAIN prop.{q(name)} AS {d['base']}"
+                   + (f" DEFAULT {d['default']}" if d["default"] else "")
+                   + (" NOT NULL" if d["not_null"] else "")
+                   + (f" CHECK (VALUE {d['check']} 0)" if d["check"] else "") + ";")
+    for name, f in sorted(s["functions"].items()):
+        out.append(f"CREATE FUNCTION prop.{q(name)}(x int) RETURNS {f['ret']} LANGUAGE sql IMMUTABLE "
+                   f"AS $f$SELECT x + {f['add']}$f$;")
+    if any(t["triggers"] for t in s["tables"].values()):
+        out.append("CREATE FUNCTION prop.tg() RETURNS trigger LANGUAGE plpgsql AS $f$BEGIN RETURN NEW; END$f$;")
     for e, values in sorted(s["enums"].items()):
         out.append(f"CREATE TYPE prop.{q(e)} AS ENUM ({', '.join(repr(v) for v in values)});")
     for name, (start, inc) in sorted(s["sequences"].items()):
@@ -327,6 +463,28 @@ def render(s):
                 out.append(f"CREATE UNIQUE INDEX {q(k)} ON {tn} ({q(col)});")
             else:
                 out.append(f"CREATE INDEX {q(k)} ON {tn} (lower({q(col)}));")
+        for k, f in sorted(t["fchecks"].items()):
+            out.append(f"ALTER TABLE {tn} ADD CONSTRAINT {q(k)} CHECK (prop.{q(f)}(id::int) <> 0);")
+        for k, f in sorted(t["findexes"].items()):
+            out.append(f"CREATE INDEX {q(k)} ON {tn} (prop.{q(f)}(id::int));")
+            out.append(f"COMMENT ON INDEX prop.{q(k)} IS 'over {f}';")
+        for k, tr in sorted(t["triggers"].items()):
+            if tr["kind"] == "constraint":
+                out.append(f"CREATE CONSTRAINT TRIGGER {q(k)} AFTER {tr['event']} ON {tn} "
+                           f"DEFERRABLE FOR EACH ROW EXECUTE FUNCTION prop.tg();")
+            else:
+                when = " WHEN (NEW.id > 0)" if tr["kind"] == "when" else ""
+                out.append(f"CREATE TRIGGER {q(k)} BEFORE {tr['event']} ON {tn} FOR EACH ROW{when} "
+                           f"EXECUTE FUNCTION prop.tg();")
+            if tr["disabled"]:
+                out.append(f"ALTER TABLE {tn} DISABLE TRIGGER {q(k)};")
+        if t["rls"][0]:
+            out.append(f"ALTER TABLE {tn} ENABLE ROW LEVEL SECURITY;")
+        if t["rls"][1]:
+            out.append(f"ALTER TABLE {tn} FORCE ROW LEVEL SECURITY;")
+        for k, (cmd, expr) in sorted(t["policies"].items()):
+            clause = f"WITH CHECK ({expr})" if cmd == "INSERT" else f"USING ({expr})"
+            out.append(f"CREATE POLICY {q(k)} ON {tn} FOR {cmd} {clause};")
         if t["comment"]:
             out.append(f"COMMENT ON TABLE {tn} IS '{t['comment']}';")
         for c in t["columns"]:

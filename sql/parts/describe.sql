@@ -154,17 +154,51 @@ $$;
 -- Autogenerate: describing a schema, and the steps from one description to another
 
 /*
+ * CREATE AGGREGATE for an aggregate (pg_get_functiondef does not do them):
+ * its state and final functions and their options, in a fixed form.
+ */
+CREATE OR REPLACE FUNCTION migrate.aggregate_ddl(agg oid)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+SELECT format('CREATE AGGREGATE %I.%I(%s) (', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+    || concat_ws(', ',
+           'SFUNC = ' || a.aggtransfn::regproc::text,
+           'STYPE = ' || format_type(a.aggtranstype, NULL),
+           CASE WHEN a.aggtransspace <> 0 THEN 'SSPACE = ' || a.aggtransspace END,
+           CASE WHEN a.aggfinalfn <> 0 THEN 'FINALFUNC = ' || a.aggfinalfn::regproc::text END,
+           CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END,
+           CASE WHEN a.aggcombinefn <> 0 THEN 'COMBINEFUNC = ' || a.aggcombinefn::regproc::text END,
+           CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::regproc::text END,
+           CASE WHEN a.aggdeserialfn <> 0 THEN 'DESERIALFUNC = ' || a.aggdeserialfn::regproc::text END,
+           'INITCOND = ' || quote_literal(a.agginitval),
+           CASE WHEN a.aggsortop <> 0 THEN 'SORTOP = OPERATOR(' || a.aggsortop::regoperator::text || ')' END,
+           CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END,
+           CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END)
+    || ')'
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE a.aggfnoid = agg
+$$;
+
+/*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
  * canonical forms; no OIDs, owners or privileges.  schemas limits it to the
  * named schemas; NULL means every schema but the system ones and migrate's.
  * Objects that belong to an extension are left out: the extension stands for
- * them.
+ * them.  An object that uses user functions lists them in "uses" (from
+ * pg_depend), so that migrate_diff can order it after them and make it again
+ * when one of them is dropped and created.
  */
 CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog CTEs are far above what they hold:
+-- compiling the query would cost more than running it
+SET jit = off
 SET quote_all_identifiers = off
 SET DateStyle = 'ISO, YMD'
 SET IntervalStyle = postgres
@@ -176,11 +210,42 @@ WITH member AS (
 ), ns AS (
     SELECT * FROM migrate.user_schemas(schemas)
 ), rel AS (
-    SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key
+    SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key,
+           c.relrowsecurity, c.relforcerowsecurity
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
       AND NOT c.relispartition      -- partitions are not covered
       AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+), fn AS (
+    -- functions, procedures and aggregates, keyed by name and identity arguments
+    SELECT p.oid, p.proname, p.prokind, ns.nspname, pg_get_function_identity_arguments(p.oid) AS signature,
+           ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    WHERE (p.tableoid, p.oid) NOT IN (SELECT classid, objid FROM member)
+      -- not the constructors a range type makes for itself
+      AND NOT EXISTS (SELECT FROM pg_depend d
+                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+), fn_use AS (
+    -- the user functions each object uses (defaults, constraints, indexes,
+    -- views, triggers, policies, other functions)
+    SELECT d.classid, d.objid, jsonb_agg(DISTINCT f.key) AS uses
+    FROM pg_depend d JOIN fn f ON f.oid = d.refobjid
+    WHERE d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n'
+    GROUP BY d.classid, d.objid
+), col_dep AS (
+    -- the columns each trigger and policy uses
+    SELECT d.classid, d.objid, jsonb_agg(DISTINCT a.attname) AS columns
+    FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+    WHERE d.classid IN ('pg_trigger'::regclass, 'pg_policy'::regclass)
+      AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
+    GROUP BY d.classid, d.objid
+), typ AS (
+    -- domains, composite types and range types
+    SELECT t.oid, t.typname, t.typtype, t.typrelid, ns.nspname, ns.nspname || '.' || t.typname AS key
+    FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+    LEFT JOIN pg_class c ON c.oid = t.typrelid
+    WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+      AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)
 ), owned_seq AS (
     -- sequences that belong to a column (serial, identity)
     SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS col, d.deptype
@@ -206,12 +271,21 @@ WITH member AS (
            CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END AS collation,
            col_description(r.oid, a.attnum) AS comment,
            -- a serial column's sequence, to follow its type
-           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence
+           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence,
+           u.uses
     FROM rel r
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    LEFT JOIN owned_seq s ON s.rel = r.oid AND s.col = a.attnum
+    -- looked up per column through the index (a join with owned_seq would
+    -- scan all of it for every table)
+    LEFT JOIN LATERAL (SELECT sd.objid AS seq, sd.deptype FROM pg_depend sd
+                       JOIN pg_class sc ON sc.oid = sd.objid AND sc.relkind = 'S'
+                       WHERE sd.refclassid = 'pg_class'::regclass AND sd.refobjid = r.oid
+                         AND sd.refobjsubid = a.attnum AND sd.classid = 'pg_class'::regclass
+                         AND sd.deptype IN ('a', 'i')
+                       LIMIT 1) s ON true
+    LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
 )
 SELECT jsonb_build_object(
@@ -224,31 +298,94 @@ SELECT jsonb_build_object(
                   AND (schemas IS NULL OR n.nspname = ANY (schemas))), '{}'),
     'enums', coalesce((SELECT jsonb_object_agg(ns.nspname || '.' || t.typname, jsonb_build_object(
                     'schema', ns.nspname, 'name', t.typname,
+                    'comment', obj_description(t.oid, 'pg_type'),
                     'values', (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)
                                FROM pg_enum e WHERE e.enumtypid = t.oid)))
                 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
                 WHERE t.typtype = 'e'
                   AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)), '{}'),
+    'types', coalesce((SELECT jsonb_object_agg(ty.key, jsonb_build_object(
+                    'schema', ty.nspname, 'name', ty.typname,
+                    'kind', CASE ty.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite' ELSE 'range' END,
+                    'comment', obj_description(ty.oid, 'pg_type'),
+                    -- a domain: its base type, collation, default, NOT NULL and checks
+                    'base', CASE WHEN ty.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
+                    'collation', CASE WHEN ty.typtype = 'd' AND t.typcollation <> bt.typcollation
+                                      THEN t.typcollation::regcollation::text END,
+                    'default', CASE WHEN ty.typtype = 'd' THEN pg_get_expr(t.typdefaultbin, 0) END,
+                    'not_null', CASE WHEN ty.typtype = 'd' THEN t.typnotnull END,
+                    'constraints', CASE WHEN ty.typtype = 'd' THEN coalesce((
+                                    SELECT jsonb_object_agg(con.conname, jsonb_build_object(
+                                        'definition', pg_get_constraintdef(con.oid),
+                                        'comment', obj_description(con.oid, 'pg_constraint')))
+                                    FROM pg_constraint con
+                                    WHERE con.contypid = ty.oid AND con.contype = 'c'), '{}') END,
+                    -- a composite type: its attributes in order
+                    'attributes', CASE WHEN ty.typtype = 'c' THEN coalesce((
+                                    SELECT jsonb_agg(jsonb_build_object(
+                                        'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                        'collation', CASE WHEN a.attcollation <> at.typcollation
+                                                          THEN a.attcollation::regcollation::text END,
+                                        'comment', col_description(ty.typrelid, a.attnum)) ORDER BY a.attnum)
+                                    FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
+                                    WHERE a.attrelid = ty.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '[]') END,
+                    -- a range type: its subtype and the functions it was made with
+                    'subtype', (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = ty.oid),
+                    'subtype_diff', (SELECT nullif(r.rngsubdiff, 0)::regproc::text FROM pg_range r WHERE r.rngtypid = ty.oid),
+                    'range_collation', (SELECT CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                                                    THEN r.rngcollation::regcollation::text END
+                                        FROM pg_range r JOIN pg_type st ON st.oid = r.rngsubtype
+                                        WHERE r.rngtypid = ty.oid),
+                    -- the other user types it is made of, to create them first
+                    'types', (SELECT jsonb_agg(DISTINCT o.key) FROM pg_depend d JOIN typ o ON o.oid = d.refobjid
+                              WHERE d.refclassid = 'pg_type'::regclass AND d.deptype = 'n' AND o.oid <> ty.oid
+                                AND ((d.classid = 'pg_type'::regclass AND d.objid = ty.oid)
+                                     OR (d.classid = 'pg_class'::regclass AND d.objid = ty.typrelid AND ty.typrelid <> 0)))))
+                FROM typ ty JOIN pg_type t ON t.oid = ty.oid
+                LEFT JOIN pg_type bt ON bt.oid = t.typbasetype), '{}'),
+    'functions', coalesce((SELECT jsonb_object_agg(f.key, jsonb_build_object(
+                    'schema', f.nspname, 'name', f.proname, 'signature', f.signature,
+                    'kind', f.prokind::text,
+                    'arguments', pg_get_function_arguments(f.oid),
+                    'returns', CASE WHEN f.prokind <> 'p' THEN pg_get_function_result(f.oid) END,
+                    'language', l.lanname,
+                    'definition', CASE WHEN f.prokind = 'a' THEN migrate.aggregate_ddl(f.oid)
+                                       ELSE pg_get_functiondef(f.oid) END,
+                    'comment', obj_description(f.oid, 'pg_proc'),
+                    'uses', u.uses,
+                    -- tables whose row type it takes or returns (or an atomic body uses)
+                    'tables', (SELECT jsonb_agg(DISTINCT r.key) FROM pg_depend d
+                               LEFT JOIN pg_type rt ON d.refclassid = 'pg_type'::regclass AND rt.oid = d.refobjid
+                               JOIN rel r ON r.oid = CASE WHEN d.refclassid = 'pg_class'::regclass THEN d.refobjid
+                                                          ELSE rt.typrelid END
+                               WHERE d.classid = 'pg_proc'::regclass AND d.objid = f.oid AND d.deptype = 'n')))
+                FROM fn f JOIN pg_proc p ON p.oid = f.oid JOIN pg_language l ON l.oid = p.prolang
+                LEFT JOIN fn_use u ON u.classid = 'pg_proc'::regclass AND u.objid = f.oid), '{}'),
     'sequences', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'type', format_type(s.seqtypid, NULL), 'start', s.seqstart,
                     'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
-                    'cache', s.seqcache, 'cycle', s.seqcycle))
+                    'cache', s.seqcache, 'cycle', s.seqcycle,
+                    'comment', obj_description(r.oid, 'pg_class')))
                 FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
                 WHERE r.oid NOT IN (SELECT seq FROM owned_seq)), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'comment', obj_description(r.oid, 'pg_class'),
                     'partition_by', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
+                    'row_security', r.relrowsecurity, 'force_row_security', r.relforcerowsecurity,
                     'columns', coalesce((SELECT jsonb_agg(jsonb_build_object(
                                     'name', c.attname, 'type', c.type, 'not_null', c.not_null,
                                     'default', c."default", 'identity', c.identity,
                                     'generated', c.generated, 'collation', c.collation,
-                                    'comment', c.comment, 'sequence', c.sequence) ORDER BY c.attnum)
+                                    'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses) ORDER BY c.attnum)
                                 FROM col c WHERE c.rel = r.oid), '[]'),
                     'constraints', coalesce((SELECT jsonb_object_agg(con.conname, jsonb_build_object(
                                     'type', con.contype,
                                     'definition', pg_get_constraintdef(con.oid),
+                                    'comment', obj_description(con.oid, 'pg_constraint'),
+                                    'uses', (SELECT u.uses FROM fn_use u
+                                             WHERE u.classid = 'pg_constraint'::regclass AND u.objid = con.oid),
                                     'columns', (SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]')
                                                 FROM pg_attribute a
                                                 WHERE a.attrelid = r.oid AND a.attnum = ANY (con.conkey)),
@@ -260,6 +397,9 @@ SELECT jsonb_build_object(
                                 WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')), '{}'),
                     'indexes', coalesce((SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
                                     'definition', pg_get_indexdef(i.indexrelid),
+                                    'comment', obj_description(i.indexrelid, 'pg_class'),
+                                    'uses', (SELECT u.uses FROM fn_use u
+                                             WHERE u.classid = 'pg_class'::regclass AND u.objid = i.indexrelid),
                                     -- key, expression and predicate columns alike
                                     'columns', (SELECT coalesce(jsonb_agg(DISTINCT a.attname), '[]')
                                                 FROM pg_depend d
@@ -271,19 +411,55 @@ SELECT jsonb_build_object(
                                 WHERE i.indrelid = r.oid
                                   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                                                   WHERE con.conindid = i.indexrelid
-                                                    AND con.conrelid = r.oid)), '{}')))
+                                                    AND con.conrelid = r.oid)), '{}'),
+                    'policies', coalesce((SELECT jsonb_object_agg(p.polname, jsonb_build_object(
+                                    'command', p.polcmd::text, 'permissive', p.polpermissive,
+                                    'roles', (SELECT jsonb_agg(CASE WHEN x = 0 THEN 'PUBLIC' ELSE x::regrole::text END
+                                                               ORDER BY CASE WHEN x = 0 THEN 'PUBLIC' ELSE x::regrole::text END COLLATE "C")
+                                              FROM unnest(p.polroles) x),
+                                    'using', pg_get_expr(p.polqual, p.polrelid),
+                                    'check', pg_get_expr(p.polwithcheck, p.polrelid),
+                                    'comment', obj_description(p.oid, 'pg_policy'),
+                                    'uses', (SELECT u.uses FROM fn_use u
+                                             WHERE u.classid = 'pg_policy'::regclass AND u.objid = p.oid),
+                                    'columns', (SELECT cd.columns FROM col_dep cd
+                                                WHERE cd.classid = 'pg_policy'::regclass AND cd.objid = p.oid)))
+                                FROM pg_policy p WHERE p.polrelid = r.oid), '{}')))
                 FROM rel r WHERE r.relkind IN ('r', 'p')), '{}'),
     'views', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'materialized', r.relkind = 'm',
                     'definition', pg_get_viewdef(r.oid),
                     'comment', obj_description(r.oid, 'pg_class'),
+                    'column_comments', (SELECT jsonb_object_agg(a.attname, d.description)
+                                        FROM pg_description d
+                                        JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.objsubid
+                                        WHERE d.classoid = 'pg_class'::regclass AND d.objoid = r.oid
+                                          AND d.objsubid > 0),
+                    'indexes', CASE WHEN r.relkind = 'm' THEN coalesce((
+                                    SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
+                                        'definition', pg_get_indexdef(i.indexrelid),
+                                        'comment', obj_description(i.indexrelid, 'pg_class')))
+                                    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                    WHERE i.indrelid = r.oid), '{}') ELSE '{}' END,
                     'uses', coalesce((SELECT jsonb_agg(DISTINCT n.nspname || '.' || c.relname)
                                       FROM pg_rewrite rw
                                       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
                                       JOIN pg_class c ON c.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
                                       JOIN pg_namespace n ON n.oid = c.relnamespace
-                                      WHERE rw.ev_class = r.oid AND c.oid <> r.oid), '[]')))
-                FROM rel r WHERE r.relkind IN ('v', 'm')), '{}')
+                                      WHERE rw.ev_class = r.oid AND c.oid <> r.oid), '[]')
+                            || coalesce((SELECT u.uses FROM pg_rewrite rw
+                                         JOIN fn_use u ON u.classid = 'pg_rewrite'::regclass AND u.objid = rw.oid
+                                         WHERE rw.ev_class = r.oid AND rw.rulename = '_RETURN'), '[]')))
+                FROM rel r WHERE r.relkind IN ('v', 'm')), '{}'),
+    'triggers', coalesce((SELECT jsonb_object_agg(r.key || '.' || tg.tgname, jsonb_build_object(
+                    'relation', r.key, 'schema', r.nspname, 'table', r.relname, 'name', tg.tgname,
+                    'definition', pg_get_triggerdef(tg.oid), 'enabled', tg.tgenabled::text,
+                    'comment', obj_description(tg.oid, 'pg_trigger'),
+                    'uses', u.uses, 'columns', cd.columns))
+                FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid
+                LEFT JOIN fn_use u ON u.classid = 'pg_trigger'::regclass AND u.objid = tg.oid
+                LEFT JOIN col_dep cd ON cd.classid = 'pg_trigger'::regclass AND cd.objid = tg.oid
+                WHERE NOT tg.tgisinternal), '{}')
 )
 $$;

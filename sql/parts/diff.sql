@@ -72,6 +72,232 @@ LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT format('COMMENT ON %s %s IS %s', kind, target, coalesce(quote_literal(comment), 'NULL')) $$;
 
+-- COMMENT ON ... appended to a DDL statement when there is a comment
+CREATE OR REPLACE FUNCTION migrate.with_comment(ddl text, kind text, target text, comment text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT concat_ws(E';\n', ddl, CASE WHEN comment IS NOT NULL THEN migrate.comment_ddl(kind, target, comment) END) $$;
+
+-- does an object (its "uses" or "columns" list) name one of keys?
+CREATE OR REPLACE FUNCTION migrate.uses_any(obj jsonb, field text, keys text[])
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT coalesce(jsonb_typeof(obj->field) = 'array' AND (obj->field) ?| keys, false) $$;
+
+/*
+ * keys ordered so that each comes after the others of keys that its
+ * objs->key->field list names (what it uses first).  Objects in a cycle,
+ * which PostgreSQL cannot have, come last in name order.
+ */
+CREATE OR REPLACE FUNCTION migrate.dep_order(objs jsonb, keys text[], field text)
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    done text[] := '{}';
+    ready text[];
+    remaining text[] := ARRAY(SELECT DISTINCT x FROM unnest(keys) x ORDER BY 1);
+BEGIN
+    WHILE cardinality(remaining) > 0 LOOP
+        ready := ARRAY(SELECT x FROM unnest(remaining) x
+                       WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                             CASE WHEN jsonb_typeof(objs->x->field) = 'array' THEN objs->x->field ELSE '[]' END) u
+                                         WHERE u OPERATOR(pg_catalog.<>) x AND u OPERATOR(pg_catalog.=) ANY (remaining))
+                       ORDER BY 1);
+        IF cardinality(ready) = 0 THEN
+            RETURN done || remaining;
+        END IF;
+        done := done || ready;
+        remaining := ARRAY(SELECT x FROM unnest(remaining) x WHERE NOT x OPERATOR(pg_catalog.=) ANY (ready) ORDER BY 1);
+    END LOOP;
+    RETURN done;
+END
+$$;
+
+-- a function, procedure or aggregate: what COMMENT ON and DROP name it by
+CREATE OR REPLACE FUNCTION migrate.function_target(f jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('%s %I.%I(%s)', CASE f->>'kind' WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
+              f->>'schema', f->>'name', f->>'signature')
+$$;
+
+/*
+ * A function as pg_get_functiondef writes it (with its comment).  The body
+ * of a non-atomic SQL function is checked when it is created, against tables
+ * the same upgrade may create after it: as pg_dump does, the check is off
+ * (for the transaction) while it is created.
+ */
+CREATE OR REPLACE FUNCTION migrate.function_ddl(f jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT migrate.with_comment(
+           CASE WHEN f->>'language' = 'sql' AND f->>'definition' !~ '\mBEGIN ATOMIC\M'
+                THEN E'SET LOCAL check_function_bodies = off;\n' ELSE '' END
+           || rtrim(f->>'definition', E'\n'),
+           split_part(migrate.function_target(f), ' ', 1),
+           substr(migrate.function_target(f), length(split_part(migrate.function_target(f), ' ', 1)) + 2),
+           f->>'comment')
+$$;
+
+-- a domain, composite or range type with its comments
+CREATE OR REPLACE FUNCTION migrate.type_ddl(t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n',
+    CASE t->>'kind'
+    WHEN 'domain' THEN
+        format('CREATE DOMAIN %I.%I AS %s', t->>'schema', t->>'name', t->>'base')
+        || coalesce(' COLLATE ' || (t->>'collation'), '')
+        || coalesce(' DEFAULT ' || (t->>'default'), '')
+        || CASE WHEN (t->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END
+        || coalesce((SELECT string_agg(format(' CONSTRAINT %I %s', n, d->>'definition'), '' ORDER BY n)
+                     FROM jsonb_each(CASE WHEN jsonb_typeof(t->'constraints') = 'object' THEN t->'constraints' ELSE '{}' END) c(n, d)), '')
+    WHEN 'composite' THEN
+        format('CREATE TYPE %I.%I AS (%s)', t->>'schema', t->>'name',
+               coalesce((SELECT string_agg(format('%I %s', x->>'name', x->>'type')
+                                           || coalesce(' COLLATE ' || (x->>'collation'), ''), ', ' ORDER BY o)
+                         FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t->'attributes') = 'array' THEN t->'attributes' ELSE '[]' END) WITH ORDINALITY AS e(x, o)), ''))
+    ELSE
+        format('CREATE TYPE %I.%I AS RANGE (SUBTYPE = %s', t->>'schema', t->>'name', t->>'subtype')
+        || coalesce(', SUBTYPE_DIFF = ' || (t->>'subtype_diff'), '')
+        || coalesce(', COLLATION = ' || (t->>'range_collation'), '') || ')'
+    END,
+    CASE WHEN t->>'comment' IS NOT NULL
+         THEN migrate.comment_ddl(CASE WHEN t->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END,
+                                  format('%I.%I', t->>'schema', t->>'name'), t->>'comment') END,
+    (SELECT string_agg(migrate.comment_ddl('CONSTRAINT', format('%I ON DOMAIN %I.%I', n, t->>'schema', t->>'name'),
+                                           d->>'comment'), E';\n' ORDER BY n)
+     FROM jsonb_each(CASE WHEN jsonb_typeof(t->'constraints') = 'object' THEN t->'constraints' ELSE '{}' END) c(n, d) WHERE d->>'comment' IS NOT NULL),
+    (SELECT string_agg(migrate.comment_ddl('COLUMN', format('%I.%I.%I', t->>'schema', t->>'name', x->>'name'),
+                                           x->>'comment'), E';\n' ORDER BY o)
+     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t->'attributes') = 'array' THEN t->'attributes' ELSE '[]' END) WITH ORDINALITY AS e(x, o) WHERE x->>'comment' IS NOT NULL))
+$$;
+
+-- a trigger as pg_get_triggerdef writes it, with its state and comment
+CREATE OR REPLACE FUNCTION migrate.trigger_ddl(t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n', t->>'definition',
+    CASE WHEN t->>'enabled' <> 'O' THEN migrate.trigger_state(t) END,
+    CASE WHEN t->>'comment' IS NOT NULL
+         THEN migrate.comment_ddl('TRIGGER', format('%I ON %I.%I', t->>'name', t->>'schema', t->>'table'), t->>'comment') END)
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.trigger_state(t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER TABLE %I.%I %s TRIGGER %I', t->>'schema', t->>'table',
+              CASE t->>'enabled' WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA'
+                                 WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE' END, t->>'name')
+$$;
+
+-- a row-level security policy of table qt (quoted), with its comment
+CREATE OR REPLACE FUNCTION migrate.policy_ddl(qt text, name text, p jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT migrate.with_comment(
+    format('CREATE POLICY %I ON %s AS %s FOR %s TO %s', name, qt,
+           CASE WHEN (p->>'permissive')::boolean THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+           CASE p->>'command' WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                              WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+           (SELECT string_agg(x, ', ' ORDER BY o) FROM jsonb_array_elements_text(p->'roles') WITH ORDINALITY AS r(x, o)))
+    || coalesce(' USING (' || (p->>'using') || ')', '')
+    || coalesce(' WITH CHECK (' || (p->>'check') || ')', ''),
+    'POLICY', format('%I ON %s', name, qt), p->>'comment')
+$$;
+
+-- ENABLE/FORCE ROW LEVEL SECURITY of a table as it is in t (NULL: a new table)
+CREATE OR REPLACE FUNCTION migrate.row_security_ddl(qt text, t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER TABLE %s %s ROW LEVEL SECURITY, %s ROW LEVEL SECURITY', qt,
+              CASE WHEN coalesce((t->>'row_security')::boolean, false) THEN 'ENABLE' ELSE 'DISABLE' END,
+              CASE WHEN coalesce((t->>'force_row_security')::boolean, false) THEN 'FORCE' ELSE 'NO FORCE' END)
+$$;
+
+/*
+ * The comments of a description on the objects other than tables, their
+ * columns and views: id (the kind and key, as migrate_diff records what it
+ * drops), the COMMENT ON kind and target, and the text.
+ */
+CREATE OR REPLACE FUNCTION migrate.comment_targets(d jsonb)
+RETURNS TABLE (id text, kind text, target text, comment text, view text)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT 'sequence:' || k, 'SEQUENCE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment', NULL
+FROM jsonb_each(d->'sequences') e(k, v)
+UNION ALL
+SELECT 'enum:' || k, 'TYPE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment', NULL
+FROM jsonb_each(d->'enums') e(k, v)
+UNION ALL
+SELECT 'type:' || k, CASE WHEN v->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END,
+       format('%I.%I', v->>'schema', v->>'name'), v->>'comment', NULL
+FROM jsonb_each(d->'types') e(k, v)
+UNION ALL
+SELECT 'domain constraint:' || k || '.' || n, 'CONSTRAINT', format('%I ON DOMAIN %I.%I', n, v->>'schema', v->>'name'), c->>'comment', NULL
+FROM jsonb_each(d->'types') e(k, v), jsonb_each(CASE WHEN jsonb_typeof(v->'constraints') = 'object' THEN v->'constraints' ELSE '{}' END) x(n, c)
+UNION ALL
+SELECT 'attribute:' || k || '.' || (c->>'name'), 'COLUMN', format('%I.%I.%I', v->>'schema', v->>'name', c->>'name'), c->>'comment', NULL
+FROM jsonb_each(d->'types') e(k, v), jsonb_array_elements(CASE WHEN jsonb_typeof(v->'attributes') = 'array' THEN v->'attributes' ELSE '[]' END) c
+UNION ALL
+SELECT 'function:' || k, split_part(migrate.function_target(v), ' ', 1),
+       substr(migrate.function_target(v), length(split_part(migrate.function_target(v), ' ', 1)) + 2), v->>'comment', NULL
+FROM jsonb_each(d->'functions') e(k, v)
+UNION ALL
+SELECT 'constraint:' || k || '.' || n, 'CONSTRAINT', format('%I ON %I.%I', n, v->>'schema', v->>'name'), c->>'comment', NULL
+FROM jsonb_each(d->'tables') e(k, v), jsonb_each(coalesce(v->'constraints', '{}')) x(n, c)
+UNION ALL
+SELECT 'index:' || k || '.' || n, 'INDEX', format('%I.%I', v->>'schema', n), c->>'comment', NULL
+FROM jsonb_each(d->'tables') e(k, v), jsonb_each(coalesce(v->'indexes', '{}')) x(n, c)
+UNION ALL
+SELECT 'index:' || k || '.' || n, 'INDEX', format('%I.%I', v->>'schema', n), c->>'comment', NULL
+FROM jsonb_each(d->'views') e(k, v), jsonb_each(CASE WHEN jsonb_typeof(v->'indexes') = 'object' THEN v->'indexes' ELSE '{}' END) x(n, c)
+UNION ALL
+SELECT 'view column:' || k || '.' || n, 'COLUMN', format('%I.%I.%I', v->>'schema', v->>'name', n), c, k
+FROM jsonb_each(d->'views') e(k, v),
+     jsonb_each_text(CASE WHEN jsonb_typeof(v->'column_comments') = 'object' THEN v->'column_comments' ELSE '{}' END) x(n, c)
+UNION ALL
+SELECT 'policy:' || k || '.' || n, 'POLICY', format('%I ON %I.%I', n, v->>'schema', v->>'name'), c->>'comment', NULL
+FROM jsonb_each(d->'tables') e(k, v), jsonb_each(coalesce(v->'policies', '{}')) x(n, c)
+UNION ALL
+SELECT 'trigger:' || k, 'TRIGGER', format('%I ON %I.%I', v->>'name', v->>'schema', v->>'table'), v->>'comment', NULL
+FROM jsonb_each(d->'triggers') e(k, v)
+$$;
+
+-- a view with its comments and (materialized) its indexes
+CREATE OR REPLACE FUNCTION migrate.view_full_ddl(v jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n',
+    migrate.with_comment(migrate.view_ddl(v), CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                         format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
+    (SELECT string_agg(migrate.comment_ddl('COLUMN', format('%I.%I.%I', v->>'schema', v->>'name', n), c), E';\n' ORDER BY n)
+     FROM jsonb_each_text(CASE WHEN jsonb_typeof(v->'column_comments') = 'object' THEN v->'column_comments' ELSE '{}' END) x(n, c)),
+    (SELECT string_agg(migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', n), c->>'comment'), E';\n' ORDER BY n)
+     FROM jsonb_each(CASE WHEN jsonb_typeof(v->'indexes') = 'object' THEN v->'indexes' ELSE '{}' END) x(n, c)))
+$$;
+
 /*
  * Does a constraint or index of table tbl cover a column in replaced
  * ("table.column"), or is it a foreign key to a table with one?
@@ -125,6 +351,8 @@ CREATE OR REPLACE FUNCTION @extschema@.migrate_diff(from_schema jsonb, to_schema
 RETURNS TABLE (step int, operation text, object text, upgrade text, downgrade text, warning text)
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+SET jit = off
 AS $fn$
 DECLARE
     a jsonb := from_schema;
@@ -144,6 +372,20 @@ DECLARE
     early_fks text[] := '{}';        -- table.constraint of tables that go, dropped before them
     key_tables text[] := '{}';       -- tables that stay whose keys go or change
     drop_views text[] := '{}';
+    touched_cols text[] := '{}';     -- table.column that goes, is made again or changes type
+    dropped_funcs text[] := '{}';    -- functions of from_schema that are dropped (gone or made again)
+    remade_funcs text[] := '{}';     -- functions in both that are dropped and created again
+    late_funcs text[] := '{}';       -- functions to create once the tables exist (they take a row type)
+    dropped text[] := '{}';          -- kind:key of objects in both that are dropped and made again
+    early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
+    a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
+    a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
+    one migrate.diff_step;
+    later int;
+    pos jsonb;                       -- position of each table that goes
+    refs int[];                      -- foreign keys still referencing it, by position
+    sql_old text;
+    sql_new text;
     ordered text[];
     remaining text[];
     added_cols text[];
@@ -158,7 +400,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass migrate_describe() of each database, or ''{}'' for an empty one.';
     END IF;
-    FOREACH k IN ARRAY ARRAY['schemas', 'extensions', 'enums', 'sequences', 'tables', 'views'] LOOP
+    FOREACH k IN ARRAY ARRAY['schemas', 'extensions', 'enums', 'types', 'functions', 'sequences', 'tables', 'views', 'triggers'] LOOP
         IF jsonb_typeof(coalesce(a->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(b->k, '{}')) <> 'object' THEN
             RAISE EXCEPTION 'schema description has no valid "%" object', k
                 USING ERRCODE = 'invalid_parameter_value',
@@ -167,14 +409,29 @@ BEGIN
     END LOOP;
     a := jsonb_build_object('schemas', coalesce(a->'schemas', '{}'), 'extensions', coalesce(a->'extensions', '{}'),
                             'enums', coalesce(a->'enums', '{}'), 'sequences', coalesce(a->'sequences', '{}'),
-                            'tables', coalesce(a->'tables', '{}'), 'views', coalesce(a->'views', '{}'));
+                            'tables', coalesce(a->'tables', '{}'), 'views', coalesce(a->'views', '{}'),
+                            'types', coalesce(a->'types', '{}'), 'functions', coalesce(a->'functions', '{}'),
+                            'triggers', coalesce(a->'triggers', '{}'));
     b := jsonb_build_object('schemas', coalesce(b->'schemas', '{}'), 'extensions', coalesce(b->'extensions', '{}'),
                             'enums', coalesce(b->'enums', '{}'), 'sequences', coalesce(b->'sequences', '{}'),
-                            'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'));
+                            'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
+                            'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
+                            'triggers', coalesce(b->'triggers', '{}'));
+    -- the parts, taken out once: each -> on the whole document copies it
+    a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
+    a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
+    a_tr := a->'triggers'; b_tr := b->'triggers';
 
     -- schemas
-    FOR k IN SELECT x FROM jsonb_object_keys(b->'schemas') x WHERE NOT (a->'schemas') ? x ORDER BY 1 LOOP
-        steps := steps || ROW('create schema', k, format('CREATE SCHEMA %I', k), format('DROP SCHEMA %I', k), NULL)::migrate.diff_step;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b->'schemas') e(x, y) WHERE NOT (a->'schemas') ? x ORDER BY 1 LOOP
+        steps := steps || ROW('create schema', k,
+            migrate.with_comment(format('CREATE SCHEMA %I', k), 'SCHEMA', quote_ident(k), v->>'comment'),
+            format('DROP SCHEMA %I', k), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b->'schemas') e(x, y)
+                WHERE (a->'schemas') ? x AND (a->'schemas'->x->>'comment') IS DISTINCT FROM y->>'comment' ORDER BY 1 LOOP
+        steps := steps || ROW('comment', k, migrate.comment_ddl('SCHEMA', quote_ident(k), v->>'comment'),
+            migrate.comment_ddl('SCHEMA', quote_ident(k), a->'schemas'->k->>'comment'), NULL)::migrate.diff_step;
     END LOOP;
 
     -- extensions
@@ -198,10 +455,24 @@ BEGIN
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
             steps := steps || ROW('create type', k,
-                format('CREATE TYPE %s AS ENUM (%s)', qt,
+                migrate.with_comment(format('CREATE TYPE %s AS ENUM (%s)', qt,
                        (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
-                        FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))),
+                        FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))), 'TYPE', qt, v->>'comment'),
                 format('DROP TYPE %s', qt), NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        -- as many values, each the same or new in place of one that went: renamed
+        IF jsonb_array_length(w->'values') = jsonb_array_length(v->'values') AND w->'values' <> v->'values'
+           AND NOT EXISTS (SELECT 1 FROM generate_series(0, jsonb_array_length(v->'values') - 1) n
+                           WHERE w->'values'->>n <> v->'values'->>n
+                             AND ((v->'values') ? (w->'values'->>n) OR (w->'values') ? (v->'values'->>n))) THEN
+            FOR i IN 0 .. jsonb_array_length(v->'values') - 1 LOOP
+                CONTINUE WHEN w->'values'->>i = v->'values'->>i;
+                steps := steps || ROW('rename enum value', k || '.' || (w->'values'->>i),
+                    format('ALTER TYPE %s RENAME VALUE %L TO %L', qt, w->'values'->>i, v->'values'->>i),
+                    format('ALTER TYPE %s RENAME VALUE %L TO %L', qt, v->'values'->>i, w->'values'->>i),
+                    format('value %L in place of %L is taken as a rename', v->'values'->>i, w->'values'->>i))::migrate.diff_step;
+            END LOOP;
             CONTINUE;
         END IF;
         IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(w->'values') x
@@ -227,13 +498,132 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- domains, composite and range types: new ones (those they are made of
+    -- first), and changes
+    FOREACH k IN ARRAY migrate.dep_order(b_ty, ARRAY(SELECT jsonb_object_keys(b_ty)), 'types') LOOP
+        v := b_ty->k;
+        w := a_ty->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        IF w IS NOT NULL AND w->>'kind' = v->>'kind' AND v->>'kind' = 'domain'
+           AND (w->>'base', w->>'collation') IS NOT DISTINCT FROM (v->>'base', v->>'collation') THEN
+            IF (w->>'default') IS DISTINCT FROM (v->>'default') THEN
+                steps := steps || ROW('alter domain', k,
+                    format('ALTER DOMAIN %s %s', qt, coalesce('SET DEFAULT ' || (v->>'default'), 'DROP DEFAULT')),
+                    format('ALTER DOMAIN %s %s', qt, coalesce('SET DEFAULT ' || (w->>'default'), 'DROP DEFAULT')),
+                    NULL)::migrate.diff_step;
+            END IF;
+            IF (w->>'not_null')::boolean <> (v->>'not_null')::boolean THEN
+                steps := steps || ROW('alter domain', k,
+                    format('ALTER DOMAIN %s %s NOT NULL', qt, CASE WHEN (v->>'not_null')::boolean THEN 'SET' ELSE 'DROP' END),
+                    format('ALTER DOMAIN %s %s NOT NULL', qt, CASE WHEN (w->>'not_null')::boolean THEN 'SET' ELSE 'DROP' END),
+                    CASE WHEN (v->>'not_null')::boolean THEN 'fails if a column of the domain holds NULLs' END)::migrate.diff_step;
+            END IF;
+            FOR cname, c IN SELECT x, y FROM jsonb_each(w->'constraints') e(x, y)
+                            WHERE (v->'constraints'->x->>'definition') IS DISTINCT FROM y->>'definition' ORDER BY 1 LOOP
+                dropped := dropped || ('domain constraint:' || k || '.' || cname);
+                steps := steps || ROW('drop domain constraint', k || '.' || cname,
+                    format('ALTER DOMAIN %s DROP CONSTRAINT %I', qt, cname),
+                    migrate.with_comment(format('ALTER DOMAIN %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                                         'CONSTRAINT', format('%I ON DOMAIN %s', cname, qt), c->>'comment'),
+                    NULL)::migrate.diff_step;
+            END LOOP;
+            FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
+                            WHERE (w->'constraints'->x->>'definition') IS DISTINCT FROM y->>'definition' ORDER BY 1 LOOP
+                steps := steps || ROW('add domain constraint', k || '.' || cname,
+                    migrate.with_comment(format('ALTER DOMAIN %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                                         'CONSTRAINT', format('%I ON DOMAIN %s', cname, qt), c->>'comment'),
+                    format('ALTER DOMAIN %s DROP CONSTRAINT %I', qt, cname),
+                    'fails if a column of the domain holds a value it rejects')::migrate.diff_step;
+            END LOOP;
+            CONTINUE;
+        END IF;
+        IF w IS NOT NULL AND w->>'kind' = v->>'kind' AND v->>'kind' = 'composite' THEN
+            -- attributes that go, change type or collation, and new ones (last)
+            FOR c IN SELECT x FROM jsonb_array_elements(w->'attributes') WITH ORDINALITY AS e(x, o)
+                     WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'attributes') y WHERE y->>'name' = x->>'name')
+                     ORDER BY o LOOP
+                steps := steps || ROW('drop attribute', k || '.' || (c->>'name'),
+                    format('ALTER TYPE %s DROP ATTRIBUTE %I', qt, c->>'name'),
+                    migrate.with_comment(format('ALTER TYPE %s ADD ATTRIBUTE %I %s', qt, c->>'name', c->>'type')
+                                         || coalesce(' COLLATE ' || (c->>'collation'), ''),
+                                         'COLUMN', qt || '.' || quote_ident(c->>'name'), c->>'comment'),
+                    NULL)::migrate.diff_step;
+            END LOOP;
+            FOR c, oc IN SELECT y, x FROM jsonb_array_elements(v->'attributes') WITH ORDINALITY AS e(y, o)
+                         LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(w->'attributes') x
+                                            WHERE x->>'name' = y->>'name') old ON true
+                         ORDER BY o LOOP
+                IF oc IS NULL THEN
+                    steps := steps || ROW('add attribute', k || '.' || (c->>'name'),
+                        migrate.with_comment(format('ALTER TYPE %s ADD ATTRIBUTE %I %s', qt, c->>'name', c->>'type')
+                                             || coalesce(' COLLATE ' || (c->>'collation'), ''),
+                                             'COLUMN', qt || '.' || quote_ident(c->>'name'), c->>'comment'),
+                        format('ALTER TYPE %s DROP ATTRIBUTE %I', qt, c->>'name'), NULL)::migrate.diff_step;
+                ELSIF (oc->>'type', oc->>'collation') IS DISTINCT FROM (c->>'type', c->>'collation') THEN
+                    steps := steps || ROW('alter attribute', k || '.' || (c->>'name'),
+                        format('ALTER TYPE %s ALTER ATTRIBUTE %I TYPE %s%s', qt, c->>'name', c->>'type',
+                               coalesce(' COLLATE ' || (c->>'collation'), '')),
+                        format('ALTER TYPE %s ALTER ATTRIBUTE %I TYPE %s%s', qt, c->>'name', oc->>'type',
+                               coalesce(' COLLATE ' || (oc->>'collation'), '')),
+                        NULL)::migrate.diff_step;
+                END IF;
+            END LOOP;
+            CONTINUE;
+        END IF;
+        IF w IS NOT NULL AND (w - 'comment') = (v - 'comment') THEN
+            CONTINUE;
+        END IF;
+        IF w IS NOT NULL THEN
+            -- a domain over another type, a range, a kind that changes: made again
+            dropped := dropped || ('type:' || k);
+            steps := steps || ROW('drop type', k,
+                format('DROP %s %s', CASE WHEN w->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END, qt),
+                migrate.type_ddl(w),
+                'the type is dropped and created again: fails while columns or functions use it')::migrate.diff_step;
+        END IF;
+        steps := steps || ROW('create type', k, migrate.type_ddl(v),
+            format('DROP %s %s', CASE WHEN v->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END, qt), NULL)::migrate.diff_step;
+    END LOOP;
+
+    -- functions, procedures and aggregates: a changed body (same arguments,
+    -- result and kind) is CREATE OR REPLACE; any other change drops and
+    -- creates it again, and with it the functions that use it
+    SELECT coalesce(array_agg(x), '{}') INTO remade_funcs
+    FROM jsonb_each(a_f) e(x, y)
+    WHERE b_f ? x AND (b_f->x) - 'comment' <> y - 'comment'
+      AND (y->>'kind' = 'a' OR (b_f->x->>'kind', b_f->x->>'returns', b_f->x->>'arguments')
+                               IS DISTINCT FROM (y->>'kind', y->>'returns', y->>'arguments'));
+    dropped_funcs := remade_funcs || ARRAY(SELECT x FROM jsonb_object_keys(a_f) x WHERE NOT b_f ? x);
+    LOOP
+        remaining := ARRAY(SELECT x FROM jsonb_each(a_f) e(x, y)
+                           WHERE b_f ? x AND NOT x = ANY (dropped_funcs)
+                             AND migrate.uses_any(y, 'uses', dropped_funcs));
+        EXIT WHEN cardinality(remaining) = 0;
+        remade_funcs := remade_funcs || remaining;
+        dropped_funcs := dropped_funcs || remaining;
+    END LOOP;
+    -- created once the tables exist: those that take or return a row type
+    late_funcs := ARRAY(SELECT x FROM jsonb_each(b_f) e(x, y) WHERE jsonb_typeof(y->'tables') = 'array');
+    FOREACH k IN ARRAY migrate.dep_order(b_f, ARRAY(SELECT jsonb_object_keys(b_f)), 'uses') LOOP
+        v := b_f->k;
+        w := a_f->k;
+        IF w IS NULL AND NOT k = ANY (late_funcs) THEN
+            steps := steps || ROW('create function', k, migrate.function_ddl(v),
+                'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
+        ELSIF w IS NOT NULL AND NOT k = ANY (remade_funcs) AND w->>'definition' <> v->>'definition' THEN
+            steps := steps || ROW('replace function', k, migrate.function_ddl(v - 'comment'),
+                migrate.function_ddl(w - 'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+
     -- standalone sequences
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'sequences') e(x, y) ORDER BY 1 LOOP
         w := a->'sequences'->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
-            steps := steps || ROW('create sequence', k, migrate.sequence_ddl(v), format('DROP SEQUENCE %s', qt), NULL)::migrate.diff_step;
-        ELSIF w <> v THEN
+            steps := steps || ROW('create sequence', k, migrate.with_comment(migrate.sequence_ddl(v), 'SEQUENCE', qt, v->>'comment'),
+                format('DROP SEQUENCE %s', qt), NULL)::migrate.diff_step;
+        ELSIF w - 'comment' <> v - 'comment' THEN
             steps := steps || ROW('alter sequence', k,
                 format('ALTER SEQUENCE %s AS %s INCREMENT %s MINVALUE %s MAXVALUE %s START %s CACHE %s %s', qt,
                        v->>'type', v->>'increment', v->>'min', v->>'max', v->>'start', v->>'cache',
@@ -249,29 +639,41 @@ BEGIN
     -- again; the constraints and indexes over them, and the foreign keys
     -- that reference their table, go and come back with them
     SELECT coalesce(array_agg(t.k || '.' || (nc->>'name')), '{}') INTO replaced
-    FROM jsonb_each(b->'tables') t(k, v)
+    FROM jsonb_each(b_t) t(k, v)
     CROSS JOIN LATERAL jsonb_array_elements(t.v->'columns') nc
-    JOIN LATERAL jsonb_array_elements(a->'tables'->t.k->'columns') old_c ON old_c->>'name' = nc->>'name'
+    JOIN LATERAL jsonb_array_elements(a_t->t.k->'columns') old_c ON old_c->>'name' = nc->>'name'
     WHERE (old_c->>'generated') IS DISTINCT FROM (nc->>'generated')
        OR ((old_c->>'type' ~ 'serial$') <> (nc->>'type' ~ 'serial$'));
+
+    -- columns that go, are made again or change type: the triggers and
+    -- policies over them go first and come back after
+    SELECT coalesce(array_agg(t.k || '.' || (old_c->>'name')), '{}') INTO touched_cols
+    FROM jsonb_each(a_t) t(k, v)
+    CROSS JOIN LATERAL jsonb_array_elements(t.v->'columns') old_c
+    LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(b_t->t.k->'columns') x
+                       WHERE x->>'name' = old_c->>'name') nc ON true
+    WHERE nc.x IS NULL OR (nc.x->>'type', nc.x->>'collation') IS DISTINCT FROM (old_c->>'type', old_c->>'collation')
+       OR (t.k || '.' || (old_c->>'name')) = ANY (replaced);
 
     -- tables whose keys (primary, unique, exclusion, unique indexes) go or
     -- change: the foreign keys to them go first and come back after
     SELECT coalesce(array_agg(t.k), '{}') INTO key_tables
-    FROM jsonb_each(a->'tables') t(k, v)
-    WHERE (b->'tables') ? t.k
+    FROM jsonb_each(a_t) t(k, v)
+    WHERE b_t ? t.k
       AND (EXISTS (SELECT 1 FROM jsonb_each(t.v->'constraints') con(n, d)
                    WHERE d->>'type' IN ('p', 'u', 'x')
-                     AND ((b->'tables'->t.k->'constraints'->n) IS DISTINCT FROM d
-                          OR migrate.touches_replaced(t.k, d, replaced)))
+                     AND ((b_t->t.k->'constraints'->n) - 'comment' IS DISTINCT FROM d - 'comment'
+                          OR migrate.touches_replaced(t.k, d, replaced)
+                          OR migrate.uses_any(d, 'uses', dropped_funcs)))
            OR EXISTS (SELECT 1 FROM jsonb_each(t.v->'indexes') ix(n, d)
                       WHERE d->>'definition' LIKE 'CREATE UNIQUE INDEX %'
-                        AND ((b->'tables'->t.k->'indexes'->n) IS DISTINCT FROM d
-                             OR migrate.touches_replaced(t.k, d, replaced))));
+                        AND ((b_t->t.k->'indexes'->n) - 'comment' IS DISTINCT FROM d - 'comment'
+                             OR migrate.touches_replaced(t.k, d, replaced)
+                             OR migrate.uses_any(d, 'uses', dropped_funcs))));
 
     -- tables whose existing columns change or go: the views over them are recreated
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) LOOP
-        w := b->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) LOOP
+        w := b_t->k;
         IF w IS NULL OR EXISTS (
             SELECT 1 FROM jsonb_array_elements(v->'columns') old_c
             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
@@ -282,12 +684,14 @@ BEGIN
     END LOOP;
     -- views to drop: removed, changed, over a changed table or over a view that goes
     SELECT coalesce(array_agg(x), '{}') INTO drop_views
-    FROM jsonb_each(a->'views') e(x, y)
-    WHERE NOT (b->'views') ? x OR (b->'views'->x) - 'comment' <> y - 'comment'
-       OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (changed_tables));
+    FROM jsonb_each(a_v) e(x, y)
+    WHERE NOT b_v ? x
+       OR (b_v->x) - 'comment' - 'column_comments' - 'indexes' <> y - 'comment' - 'column_comments' - 'indexes'
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (changed_tables))
+       OR migrate.uses_any(y, 'uses', dropped_funcs);
     LOOP
         SELECT coalesce(array_agg(x), '{}') INTO remaining
-        FROM jsonb_each(a->'views') e(x, y)
+        FROM jsonb_each(a_v) e(x, y)
         WHERE NOT x = ANY (drop_views)
           AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (drop_views));
         EXIT WHEN cardinality(remaining) = 0;
@@ -300,7 +704,7 @@ BEGIN
         SELECT coalesce(array_agg(x ORDER BY x), '{}') INTO drop_views
         FROM unnest(remaining) x
         WHERE NOT EXISTS (SELECT 1 FROM unnest(remaining) y
-                          WHERE y <> x AND (a->'views'->y->'uses') ? x);
+                          WHERE y <> x AND (a_v->y->'uses') ? x);
         IF cardinality(drop_views) = 0 THEN
             RAISE EXCEPTION 'views % use each other in a cycle', remaining USING ERRCODE = 'invalid_parameter_value';
         END IF;
@@ -308,13 +712,56 @@ BEGIN
         remaining := ARRAY(SELECT x FROM unnest(remaining) x WHERE NOT x = ANY (drop_views));
     END LOOP;
     drop_views := ordered;
+
+    -- triggers that go or change, on a relation that goes, over a function
+    -- that is dropped or a column that changes
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_tr) e(x, y)
+                WHERE NOT b_tr ? x
+                   OR (b_tr->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
+                   OR y->>'relation' = ANY (drop_views)
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                   OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                  CASE WHEN jsonb_typeof(y->'columns') = 'array' THEN y->'columns' ELSE '[]' END) tc
+                              WHERE (y->>'relation') || '.' || tc = ANY (touched_cols))
+                ORDER BY 1 LOOP
+        dropped := dropped || ('trigger:' || k);
+        steps := steps || ROW('drop trigger', k,
+            format('DROP TRIGGER %I ON %I.%I', v->>'name', v->>'schema', v->>'table'),
+            migrate.trigger_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+
+    -- policies likewise
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        w := b_t->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
+                        WHERE (w->'policies'->x) IS NULL
+                           OR (w->'policies'->x) - 'comment' <> y - 'comment'
+                           OR migrate.uses_any(y, 'uses', dropped_funcs)
+                           OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                          CASE WHEN jsonb_typeof(y->'columns') = 'array' THEN y->'columns' ELSE '[]' END) pc
+                                      WHERE k || '.' || pc = ANY (touched_cols))
+                        ORDER BY 1 LOOP
+            dropped := dropped || ('policy:' || k || '.' || cname);
+            steps := steps || ROW('drop policy', k || '.' || cname,
+                format('DROP POLICY %I ON %s', cname, qt), migrate.policy_ddl(qt, cname, c), NULL)::migrate.diff_step;
+        END LOOP;
+    END LOOP;
+
+    -- indexes of materialized views that stay
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_v) e(x, y) WHERE NOT x = ANY (drop_views) ORDER BY 1 LOOP
+        FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'indexes', '{}')) e(x, y)
+                        WHERE (b_v->k->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment' ORDER BY 1 LOOP
+            dropped := dropped || ('index:' || k || '.' || cname);
+            steps := steps || ROW('drop index', k || '.' || cname, format('DROP INDEX %I.%I', v->>'schema', cname),
+                migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                NULL)::migrate.diff_step;
+        END LOOP;
+    END LOOP;
+
     FOREACH k IN ARRAY drop_views LOOP
-        v := a->'views'->k;
-        steps := steps || ROW('drop view', k, migrate.view_drop(v),
-            concat_ws(E';\n', migrate.view_ddl(v),
-                      CASE WHEN v->>'comment' IS NOT NULL
-                           THEN migrate.comment_ddl(CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
-                                                    format('%I.%I', v->>'schema', v->>'name'), v->>'comment') END),
+        v := a_v->k;
+        steps := steps || ROW('drop view', k, migrate.view_drop(v), migrate.view_full_ddl(v),
             CASE WHEN (v->>'materialized')::boolean THEN 'the materialized view is refilled when it is created again' END)::migrate.diff_step;
     END LOOP;
 
@@ -322,41 +769,101 @@ BEGIN
     -- foreign key first, since one may use the key of another table that goes
     -- (a table that goes drops here only its foreign keys to a key made again)
     FOR i IN 1 .. 2 LOOP
-        FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y)
-                    WHERE (b->'tables') ? x OR i = 1 ORDER BY 1 LOOP
-            w := b->'tables'->k;
+        FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
+                    WHERE b_t ? x OR i = 1 ORDER BY 1 LOOP
+            w := b_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE (CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
-                                        ELSE (w->'constraints'->x) IS DISTINCT FROM y
-                                             OR migrate.touches_replaced(k, y, replaced) END
+                                        ELSE (w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
+                                             OR migrate.touches_replaced(k, y, replaced)
+                                             OR migrate.uses_any(y, 'uses', dropped_funcs) END
                                    OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
                               AND ((y->>'type' = 'f') = (i = 1))
                             ORDER BY x LOOP
                 IF w IS NULL THEN
                     early_fks := early_fks || (k || '.' || cname);
                 END IF;
+                dropped := dropped || ('constraint:' || k || '.' || cname);
                 steps := steps || ROW('drop constraint', k || '.' || cname,
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
-                    format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
                     NULL)::migrate.diff_step;
             END LOOP;
             CONTINUE WHEN i = 1;
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'indexes') e(x, y)
-                            WHERE (w->'indexes'->x) IS DISTINCT FROM y
-                               OR migrate.touches_replaced(k, y, replaced) ORDER BY 1 LOOP
+                            WHERE (w->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment'
+                               OR migrate.touches_replaced(k, y, replaced)
+                               OR migrate.uses_any(y, 'uses', dropped_funcs) ORDER BY 1 LOOP
+                dropped := dropped || ('index:' || k || '.' || cname);
                 steps := steps || ROW('drop index', k || '.' || cname,
-                    format('DROP INDEX %I.%I', v->>'schema', cname), c->>'definition', NULL)::migrate.diff_step;
+                    format('DROP INDEX %I.%I', v->>'schema', cname),
+                    migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                    NULL)::migrate.diff_step;
             END LOOP;
         END LOOP;
     END LOOP;
 
+    -- defaults over a function that is dropped, on tables that stay, and
+    -- the defaults, checks and indexes of tables that go over a function
+    -- made again (the table goes later; the function goes now)
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        w := b_t->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        IF w IS NULL THEN
+            FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
+                            WHERE migrate.uses_any(y, 'uses', remade_funcs) AND NOT (k || '.' || x) = ANY (early_fks)
+                            ORDER BY 1 LOOP
+                early_fks := early_fks || (k || '.' || cname);
+                steps := steps || ROW('drop constraint', k || '.' || cname,
+                    format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
+                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
+                    NULL)::migrate.diff_step;
+            END LOOP;
+            FOR cname, c IN SELECT x, y FROM jsonb_each(v->'indexes') e(x, y)
+                            WHERE migrate.uses_any(y, 'uses', remade_funcs) ORDER BY 1 LOOP
+                early_idx := early_idx || (k || '.' || cname);
+                steps := steps || ROW('drop index', k || '.' || cname,
+                    format('DROP INDEX %I.%I', v->>'schema', cname),
+                    migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                    NULL)::migrate.diff_step;
+            END LOOP;
+        END IF;
+        FOR c IN SELECT x FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(x, o)
+                 WHERE migrate.uses_any(x, 'uses', CASE WHEN w IS NULL THEN remade_funcs ELSE dropped_funcs END)
+                 ORDER BY o LOOP
+            steps := steps || ROW('drop default', k || '.' || (c->>'name'),
+                format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', qt, c->>'name'),
+                format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', qt, c->>'name', c->>'default'),
+                NULL)::migrate.diff_step;
+        END LOOP;
+    END LOOP;
+
+    -- functions made again: dropped now that nothing uses them (users
+    -- first), created again before what uses them
+    ordered := migrate.dep_order(a_f, remade_funcs, 'uses');
+    FOR i IN REVERSE cardinality(ordered) .. 1 LOOP
+        k := ordered[i];
+        w := a_f->k;
+        dropped := dropped || ('function:' || k);
+        steps := steps || ROW('drop function', k, 'DROP ' || migrate.function_target(w), migrate.function_ddl(w),
+            'dropped and created again: its arguments, result or kind change')::migrate.diff_step;
+    END LOOP;
+    FOREACH k IN ARRAY migrate.dep_order(b_f, remade_funcs, 'uses') LOOP
+        CONTINUE WHEN k = ANY (late_funcs);
+        v := b_f->k;
+        steps := steps || ROW('create function', k, migrate.function_ddl(v),
+            'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
+    END LOOP;
+
     -- new tables, columns only
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) WHERE NOT (a->'tables') ? x ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) WHERE NOT a_t ? x ORDER BY 1 LOOP
         warn := NULL;
         -- a table that goes with the same columns may be this one renamed
-        SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a->'tables') e(x, y)
-        WHERE NOT (b->'tables') ? x AND y->'columns' = v->'columns';
+        SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_t) e(x, y)
+        WHERE NOT b_t ? x AND y->'columns' = v->'columns';
         IF cname IS NOT NULL THEN
             warn := format('may be a rename of %s, whose data the drop would lose', cname);
         END IF;
@@ -365,8 +872,8 @@ BEGIN
     END LOOP;
 
     -- columns of tables that stay: new ones, then changes
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) WHERE (a->'tables') ? x ORDER BY 1 LOOP
-        w := a->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) WHERE a_t ? x ORDER BY 1 LOOP
+        w := a_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF (w->>'partition_by') IS DISTINCT FROM (v->>'partition_by') THEN
             steps := steps || ROW('alter table', k,
@@ -414,7 +921,8 @@ BEGIN
                     'the column is dropped and added again: its data is lost')::migrate.diff_step;
                 CONTINUE;
             END IF;
-            IF (oc->>'default') IS DISTINCT FROM (c->>'default') AND oc->>'default' IS NOT NULL THEN
+            IF (oc->>'default') IS DISTINCT FROM (c->>'default') AND oc->>'default' IS NOT NULL
+               AND NOT migrate.uses_any(oc, 'uses', dropped_funcs) THEN
                 steps := steps || ROW('drop default', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc),
                     format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default'), NULL)::migrate.diff_step;
@@ -441,7 +949,8 @@ BEGIN
                     CASE WHEN NOT migrate.type_widens(prev, nxt)
                          THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type') END)::migrate.diff_step;
             END IF;
-            IF (c->>'default') IS DISTINCT FROM (oc->>'default') AND c->>'default' IS NOT NULL THEN
+            IF ((c->>'default') IS DISTINCT FROM (oc->>'default') OR migrate.uses_any(oc, 'uses', dropped_funcs))
+               AND c->>'default' IS NOT NULL THEN
                 steps := steps || ROW('set default', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, c->>'default'),
                     format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc), NULL)::migrate.diff_step;
@@ -472,36 +981,48 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- functions that take or return a row type, now that the tables exist
+    FOREACH k IN ARRAY migrate.dep_order(b_f, late_funcs, 'uses') LOOP
+        CONTINUE WHEN a_f ? k AND NOT k = ANY (remade_funcs);
+        v := b_f->k;
+        steps := steps || ROW('create function', k, migrate.function_ddl(v),
+            'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
+    END LOOP;
+
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
     FOR i IN 1 .. 2 LOOP
-        FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) ORDER BY 1 LOOP
-            w := a->'tables'->k;
+        FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+            w := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
-                            WHERE ((w->'constraints'->x) IS DISTINCT FROM y
+                            WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                    OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
+                                   OR migrate.uses_any(w->'constraints'->x, 'uses', dropped_funcs)
                                    OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
-                    format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
                     CASE WHEN w IS NOT NULL
                          THEN 'fails if existing rows violate it' END)::migrate.diff_step;
             END LOOP;
             CONTINUE WHEN i = 2;
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'indexes') e(x, y)
-                            WHERE (w->'indexes'->x) IS DISTINCT FROM y
-                               OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced)) ORDER BY 1 LOOP
-                steps := steps || ROW('create index', k || '.' || cname, c->>'definition',
+                            WHERE (w->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment'
+                               OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
+                               OR migrate.uses_any(w->'indexes'->x, 'uses', dropped_funcs) ORDER BY 1 LOOP
+                steps := steps || ROW('create index', k || '.' || cname,
+                    migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
                     format('DROP INDEX %I.%I', v->>'schema', cname), NULL)::migrate.diff_step;
             END LOOP;
         END LOOP;
     END LOOP;
 
     -- columns that go, from tables that stay
-    FOR k, v IN SELECT x, y FROM jsonb_each(a->'tables') e(x, y) WHERE (b->'tables') ? x ORDER BY 1 LOOP
-        w := b->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE b_t ? x ORDER BY 1 LOOP
+        w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR c IN SELECT old_c FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(old_c, o)
                  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
@@ -509,48 +1030,75 @@ BEGIN
                  ORDER BY o LOOP
             steps := steps || ROW('drop column', k || '.' || (c->>'name'),
                 format('ALTER TABLE %s DROP COLUMN %I', qt, c->>'name'),
-                concat_ws(E';\n', format('ALTER TABLE %s ADD COLUMN %s', qt, migrate.column_ddl(c)),
+                concat_ws(E';\n', format('ALTER TABLE %s ADD COLUMN %s', qt,
+                                         migrate.column_ddl(CASE WHEN migrate.uses_any(c, 'uses', dropped_funcs)
+                                                                 THEN c - 'default' ELSE c END)),
                           CASE WHEN c->>'comment' IS NOT NULL
                                THEN migrate.comment_ddl('COLUMN', qt || '.' || quote_ident(c->>'name'), c->>'comment') END),
                 'drops the column and its data')::migrate.diff_step;
         END LOOP;
     END LOOP;
 
-    -- tables that go: those referencing others first
-    remaining := ARRAY(SELECT x FROM jsonb_object_keys(a->'tables') x WHERE NOT (b->'tables') ? x);
+    -- tables that go: those referencing others first.  refs counts, for
+    -- each, the foreign keys of the others that still reference it (a table
+    -- is dropped once none does), so the rounds cost the tables once each
+    remaining := ARRAY(SELECT x FROM jsonb_object_keys(a_t) x WHERE NOT b_t ? x ORDER BY 1);
+    pos := coalesce((SELECT jsonb_object_agg(x, o) FROM unnest(remaining) WITH ORDINALITY AS u(x, o)), '{}');
+    refs := array_fill(0, ARRAY[greatest(cardinality(remaining), 1)]);
+    FOR nxt IN SELECT d->>'references' FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
+               WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
+                 AND NOT (y || '.' || n) = ANY (early_fks) LOOP
+        refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] + 1;
+    END LOOP;
     WHILE cardinality(remaining) > 0 LOOP
-        ordered := ARRAY(SELECT x FROM unnest(remaining) x
-                         WHERE NOT EXISTS (SELECT 1 FROM unnest(remaining) y, jsonb_each(a->'tables'->y->'constraints') con(n, d)
-                                           WHERE y <> x AND d->>'references' = x
-                                             AND NOT (y || '.' || n) = ANY (early_fks))
-                         ORDER BY 1);
+        ordered := ARRAY(SELECT x FROM unnest(remaining) x WHERE refs[(pos->>x)::int] = 0 ORDER BY 1);
         IF cardinality(ordered) = 0 THEN
             -- tables that reference each other: their foreign keys go first
-            FOR k, cname, c IN SELECT y, n, d FROM unnest(remaining) y, jsonb_each(a->'tables'->y->'constraints') con(n, d)
+            FOR k, cname, c IN SELECT y, n, d FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
                                WHERE d->>'references' = ANY (remaining) AND d->>'references' <> y
                                  AND NOT (y || '.' || n) = ANY (early_fks)
                                ORDER BY 1, 2 LOOP
-                v := a->'tables'->k;
+                v := a_t->k;
                 qt := format('%I.%I', v->>'schema', v->>'name');
                 steps := steps || ROW('drop constraint', k || '.' || cname,
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
                     format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
                     NULL)::migrate.diff_step;
                 early_fks := early_fks || (k || '.' || cname);
+                refs[(pos->>(c->>'references'))::int] := refs[(pos->>(c->>'references'))::int] - 1;
             END LOOP;
             CONTINUE;
         END IF;
+        -- what they reference is referenced once less
+        FOR nxt IN SELECT d->>'references' FROM unnest(ordered) y, jsonb_each(a_t->y->'constraints') con(n, d)
+                   WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
+                     AND NOT (y || '.' || n) = ANY (early_fks) LOOP
+            refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
+        END LOOP;
         FOREACH k IN ARRAY ordered LOOP
-            v := a->'tables'->k;
+            v := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
+            -- (the defaults dropped before it come back after it)
             steps := steps || ROW('drop table', k, format('DROP TABLE %s', qt),
-                concat_ws(E';\n', migrate.table_ddl(v),
+                concat_ws(E';\n', migrate.table_ddl(jsonb_set(v, '{columns}', coalesce((
+                              SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
+                                               ORDER BY o)
+                              FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]'))),
                           (SELECT string_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, n, d->>'definition'), E';\n'
                                              ORDER BY CASE d->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'f' THEN 3 ELSE 2 END, n)
                            FROM jsonb_each(v->'constraints') con(n, d)
                            WHERE NOT (k || '.' || n) = ANY (early_fks)),
-                          (SELECT string_agg(d->>'definition', E';\n' ORDER BY n) FROM jsonb_each(v->'indexes') ix(n, d)),
+                          (SELECT string_agg(d->>'definition', E';\n' ORDER BY n) FROM jsonb_each(v->'indexes') ix(n, d)
+                           WHERE NOT (k || '.' || n) = ANY (early_idx)),
                           CASE WHEN v->>'comment' IS NOT NULL THEN migrate.comment_ddl('TABLE', qt, v->>'comment') END,
+                          (SELECT string_agg(migrate.comment_ddl('CONSTRAINT', format('%I ON %s', n, qt), d->>'comment'), E';\n' ORDER BY n)
+                           FROM jsonb_each(v->'constraints') con(n, d)
+                           WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_fks)),
+                          (SELECT string_agg(migrate.comment_ddl('INDEX', format('%I.%I', v->>'schema', n), d->>'comment'), E';\n' ORDER BY n)
+                           FROM jsonb_each(v->'indexes') ix(n, d)
+                           WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_idx)),
+                          CASE WHEN coalesce((v->>'row_security')::boolean OR (v->>'force_row_security')::boolean, false)
+                               THEN migrate.row_security_ddl(qt, v) END,
                           (SELECT string_agg(migrate.comment_ddl('COLUMN', qt || '.' || quote_ident(col->>'name'), col->>'comment'), E';\n' ORDER BY o)
                            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)
                            WHERE col->>'comment' IS NOT NULL)),
@@ -560,26 +1108,63 @@ BEGIN
     END LOOP;
 
     -- views: new, changed or dropped above, those used by others first
-    remaining := ARRAY(SELECT x FROM jsonb_object_keys(b->'views') x
-                       WHERE NOT (a->'views') ? x OR x = ANY (drop_views));
+    remaining := ARRAY(SELECT x FROM jsonb_object_keys(b_v) x
+                       WHERE NOT a_v ? x OR x = ANY (drop_views));
     WHILE cardinality(remaining) > 0 LOOP
         ordered := ARRAY(SELECT x FROM unnest(remaining) x
                          WHERE NOT EXISTS (SELECT 1 FROM unnest(remaining) y
-                                           WHERE y <> x AND (b->'views'->x->'uses') ? y)
+                                           WHERE y <> x AND (b_v->x->'uses') ? y)
                          ORDER BY 1);
         IF cardinality(ordered) = 0 THEN
             RAISE EXCEPTION 'views % use each other in a cycle', remaining USING ERRCODE = 'invalid_parameter_value';
         END IF;
         FOREACH k IN ARRAY ordered LOOP
-            v := b->'views'->k;
-            steps := steps || ROW('create view', k, migrate.view_ddl(v), migrate.view_drop(v), NULL)::migrate.diff_step;
+            v := b_v->k;
+            steps := steps || ROW('create view', k, migrate.view_full_ddl(v), migrate.view_drop(v), NULL)::migrate.diff_step;
         END LOOP;
         remaining := ARRAY(SELECT x FROM unnest(remaining) x WHERE NOT x = ANY (ordered));
     END LOOP;
 
+    -- indexes of materialized views that stay, new or changed
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) WHERE a_v ? x AND NOT x = ANY (drop_views) ORDER BY 1 LOOP
+        FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'indexes', '{}')) e(x, y)
+                        WHERE (a_v->k->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment' ORDER BY 1 LOOP
+            steps := steps || ROW('create index', k || '.' || cname,
+                migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                format('DROP INDEX %I.%I', v->>'schema', cname), NULL)::migrate.diff_step;
+        END LOOP;
+    END LOOP;
+
+    -- triggers: new, or dropped above; and those enabled or disabled
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_tr) e(x, y) ORDER BY 1 LOOP
+        w := a_tr->k;
+        IF w IS NULL OR ('trigger:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create trigger', k, migrate.trigger_ddl(v),
+                format('DROP TRIGGER %I ON %I.%I', v->>'name', v->>'schema', v->>'table'), NULL)::migrate.diff_step;
+        ELSIF w->>'enabled' <> v->>'enabled' THEN
+            steps := steps || ROW('alter trigger', k, migrate.trigger_state(v), migrate.trigger_state(w), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+
+    -- row-level security: policies, new or dropped above, and the switches
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+        w := a_t->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
+                        WHERE (w->'policies'->x) IS NULL OR ('policy:' || k || '.' || x) = ANY (dropped) ORDER BY 1 LOOP
+            steps := steps || ROW('create policy', k || '.' || cname, migrate.policy_ddl(qt, cname, c),
+                format('DROP POLICY %I ON %s', cname, qt), NULL)::migrate.diff_step;
+        END LOOP;
+        IF (coalesce((v->>'row_security')::boolean, false), coalesce((v->>'force_row_security')::boolean, false))
+           IS DISTINCT FROM (coalesce((w->>'row_security')::boolean, false), coalesce((w->>'force_row_security')::boolean, false)) THEN
+            steps := steps || ROW('row security', k, migrate.row_security_ddl(qt, v), migrate.row_security_ddl(qt, w),
+                NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+
     -- comments on tables, columns and views
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'tables') e(x, y) ORDER BY 1 LOOP
-        w := a->'tables'->k;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+        w := a_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF (v->>'comment') IS DISTINCT FROM (w->>'comment') THEN
             steps := steps || ROW('comment', k, migrate.comment_ddl('TABLE', qt, v->>'comment'),
@@ -594,8 +1179,10 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
-    FOR k, v IN SELECT x, y FROM jsonb_each(b->'views') e(x, y) ORDER BY 1 LOOP
-        w := CASE WHEN k = ANY (drop_views) THEN NULL ELSE a->'views'->k END;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) ORDER BY 1 LOOP
+        -- a view created here has its comments already
+        CONTINUE WHEN NOT a_v ? k OR k = ANY (drop_views);
+        w := a_v->k;
         IF (v->>'comment') IS DISTINCT FROM (w->>'comment') THEN
             qt := format('%I.%I', v->>'schema', v->>'name');
             cname := CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
@@ -604,16 +1191,50 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- what goes last: sequences, types, extensions, schemas
+    -- comments on the other objects that are in both and were not made again
+    FOR k, cname, qt, prev, nxt IN
+        SELECT coalesce(n.id, o.id), coalesce(n.kind, o.kind), coalesce(n.target, o.target), o.comment, n.comment
+        FROM migrate.comment_targets(b) n FULL JOIN migrate.comment_targets(a) o ON o.id = n.id
+        WHERE o.comment IS DISTINCT FROM n.comment
+          -- a view's column comments are listed when there are some
+          AND ((n.id IS NOT NULL AND o.id IS NOT NULL)
+               OR (a_v ? coalesce(n.view, o.view) AND b_v ? coalesce(n.view, o.view)
+                   AND NOT coalesce(n.view, o.view) = ANY (drop_views)))
+        ORDER BY coalesce(n.id, o.id) COLLATE "C" LOOP
+        CONTINUE WHEN k = ANY (dropped);
+        steps := steps || ROW('comment', substr(k, strpos(k, ':') + 1), migrate.comment_ddl(cname, qt, nxt),
+            migrate.comment_ddl(cname, qt, prev), NULL)::migrate.diff_step;
+    END LOOP;
+
+    -- what goes last: functions (users first), sequences, types, extensions, schemas
+    ordered := migrate.dep_order(a_f, ARRAY(SELECT x FROM jsonb_object_keys(a_f) x
+                                                       WHERE NOT b_f ? x), 'uses');
+    FOR i IN REVERSE cardinality(ordered) .. 1 LOOP
+        k := ordered[i];
+        w := a_f->k;
+        steps := steps || ROW('drop function', k, 'DROP ' || migrate.function_target(w), migrate.function_ddl(w),
+            NULL)::migrate.diff_step;
+    END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'sequences') e(x, y) WHERE NOT (b->'sequences') ? x ORDER BY 1 LOOP
         steps := steps || ROW('drop sequence', k, format('DROP SEQUENCE %I.%I', v->>'schema', v->>'name'),
-            migrate.sequence_ddl(v), 'the downgrade restarts the sequence')::migrate.diff_step;
+            migrate.with_comment(migrate.sequence_ddl(v), 'SEQUENCE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
+            'the downgrade restarts the sequence')::migrate.diff_step;
+    END LOOP;
+    ordered := migrate.dep_order(a_ty, ARRAY(SELECT x FROM jsonb_object_keys(a_ty) x
+                                                   WHERE NOT b_ty ? x), 'types');
+    FOR i IN REVERSE cardinality(ordered) .. 1 LOOP
+        k := ordered[i];
+        w := a_ty->k;
+        steps := steps || ROW('drop type', k,
+            format('DROP %s %I.%I', CASE WHEN w->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END, w->>'schema', w->>'name'),
+            migrate.type_ddl(w), NULL)::migrate.diff_step;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'enums') e(x, y) WHERE NOT (b->'enums') ? x ORDER BY 1 LOOP
         steps := steps || ROW('drop type', k, format('DROP TYPE %I.%I', v->>'schema', v->>'name'),
-            format('CREATE TYPE %I.%I AS ENUM (%s)', v->>'schema', v->>'name',
+            migrate.with_comment(format('CREATE TYPE %I.%I AS ENUM (%s)', v->>'schema', v->>'name',
                    (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
                     FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))),
+                   'TYPE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
             NULL)::migrate.diff_step;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'extensions') e(x, y) WHERE NOT (b->'extensions') ? x ORDER BY 1 LOOP
@@ -622,7 +1243,26 @@ BEGIN
             'drops the extension''s objects and their data')::migrate.diff_step;
     END LOOP;
     FOR k IN SELECT x FROM jsonb_object_keys(a->'schemas') x WHERE NOT (b->'schemas') ? x ORDER BY 1 LOOP
-        steps := steps || ROW('drop schema', k, format('DROP SCHEMA %I', k), format('CREATE SCHEMA %I', k), NULL)::migrate.diff_step;
+        steps := steps || ROW('drop schema', k, format('DROP SCHEMA %I', k),
+            migrate.with_comment(format('CREATE SCHEMA %I', k), 'SCHEMA', quote_ident(k), a->'schemas'->k->>'comment'),
+            NULL)::migrate.diff_step;
+    END LOOP;
+
+    -- a value added to an enum cannot be used before the transaction that
+    -- added it commits ("unsafe use of new value"): say so on the step
+    FOR i IN 1 .. cardinality(steps) LOOP
+        CONTINUE WHEN steps[i].operation <> 'add enum value';
+        nxt := substring(steps[i].upgrade FROM 'ADD VALUE (''(?:[^'']|'''')*'')');
+        FOR later IN i + 1 .. cardinality(steps) LOOP
+            CONTINUE WHEN strpos(steps[later].upgrade, nxt) = 0;
+            one := steps[i];
+            one.warning := concat_ws('; ', one.warning,
+                format('the new value is used by step %s (%s %s) of the same upgrade, which fails: '
+                       'PostgreSQL cannot use an enum value before the transaction that adds it commits; '
+                       'split this revision in two, the new values first', later, steps[later].operation, steps[later].object));
+            steps[i] := one;
+            EXIT;
+        END LOOP;
     END LOOP;
 
     RETURN QUERY SELECT o::int, s.operation, s.object, s.upgrade, s.downgrade, s.warning

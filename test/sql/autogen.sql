@@ -207,10 +207,206 @@ CREATE TABLE ag.b (id int PRIMARY KEY, a_id int REFERENCES ag.a);
 ALTER TABLE ag.a ADD FOREIGN KEY (b_id) REFERENCES ag.b;$$,
 'CREATE SCHEMA ag');
 
+-- describe a schema made by sql (for steps that cannot run in one transaction)
+CREATE FUNCTION described(sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE d jsonb;
+BEGIN
+    DROP SCHEMA IF EXISTS ag CASCADE;
+    EXECUTE sql;
+    d := migrate_describe(ARRAY['ag']);
+    DROP SCHEMA ag CASCADE;
+    RETURN d;
+END $$;
+
+-- functions, procedures and aggregates, and what uses them: created before
+-- the defaults, checks, indexes, views and triggers over them, dropped after
+SELECT step, operation, object, warning FROM diff('CREATE SCHEMA ag',
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.next_code(n int DEFAULT 1) RETURNS text LANGUAGE sql IMMUTABLE AS $b$SELECT 'c' || n$b$;
+CREATE FUNCTION ag.positive(x int) RETURNS boolean LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT x > 0; END;
+CREATE FUNCTION ag.twice(x int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT ag.positive(x)::int * x * 2; END;
+CREATE FUNCTION ag.stamp() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN NEW.code := upper(NEW.code); RETURN NEW; END$b$;
+CREATE PROCEDURE ag.reset(n int) LANGUAGE plpgsql AS $b$BEGIN PERFORM n; END$b$;
+CREATE AGGREGATE ag.total(int) (SFUNC = int4pl, STYPE = int, INITCOND = '0');
+CREATE TABLE ag.t (id int CHECK (ag.positive(id)), code text DEFAULT ag.next_code());
+CREATE FUNCTION ag.count_t() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM ag.t';
+CREATE FUNCTION ag.row_label(r ag.t) RETURNS text LANGUAGE sql AS $b$SELECT r.code$b$;
+CREATE INDEX t_twice ON ag.t (ag.twice(id));
+CREATE VIEW ag.v AS SELECT ag.twice(id) AS t2, ag.count_t() AS n, ag.total(id) OVER () AS s FROM ag.t;
+CREATE TRIGGER t_stamp BEFORE INSERT ON ag.t FOR EACH ROW EXECUTE FUNCTION ag.stamp();
+COMMENT ON FUNCTION ag.twice(int) IS 'x2';
+COMMENT ON PROCEDURE ag.reset(int) IS 'resets';
+COMMENT ON AGGREGATE ag.total(int) IS 'sum';$$);
+-- and the other way
+SELECT step, operation, object FROM diff(
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.positive(x int) RETURNS boolean LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT x > 0; END;
+CREATE FUNCTION ag.stamp() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+CREATE TABLE ag.t (id int CHECK (ag.positive(id)));
+CREATE TRIGGER t_stamp BEFORE INSERT ON ag.t FOR EACH ROW EXECUTE FUNCTION ag.stamp();$$,
+'CREATE SCHEMA ag');
+
+-- a changed body with the same arguments and result: CREATE OR REPLACE
+SELECT step, operation, object, upgrade FROM diff(
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1';
+CREATE TABLE ag.t (v int DEFAULT ag.f(1));$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 2';
+CREATE TABLE ag.t (v int DEFAULT ag.f(1));$$);
+
+-- a changed result: dropped and created, and everything over it with it
+-- (defaults, checks, indexes, views, triggers, policies, functions using it)
+SELECT step, operation, object, warning FROM diff(
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.f(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+CREATE FUNCTION ag.g(x int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT ag.f(x); END;
+CREATE FUNCTION ag.tg() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+CREATE FUNCTION ag.untouched() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TABLE ag.t (id int DEFAULT ag.f(0) CHECK (ag.f(id) > 0), gone int DEFAULT ag.f(5));
+CREATE INDEX t_f ON ag.t (ag.f(id));
+COMMENT ON INDEX ag.t_f IS 'kept';
+CREATE VIEW ag.v AS SELECT ag.g(id) FROM ag.t;
+CREATE TRIGGER tr BEFORE UPDATE ON ag.t FOR EACH ROW WHEN (ag.f(NEW.id) > 1) EXECUTE FUNCTION ag.tg();
+ALTER TABLE ag.t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON ag.t USING (ag.f(id) > 0);$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.f(x int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+CREATE FUNCTION ag.g(x int) RETURNS bigint LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT ag.f(x); END;
+CREATE FUNCTION ag.tg() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+CREATE FUNCTION ag.untouched() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TABLE ag.t (id int DEFAULT ag.f(0) CHECK (ag.f(id) > 0));
+CREATE INDEX t_f ON ag.t (ag.f(id));
+COMMENT ON INDEX ag.t_f IS 'kept';
+CREATE VIEW ag.v AS SELECT ag.g(id) FROM ag.t;
+CREATE TRIGGER tr BEFORE UPDATE ON ag.t FOR EACH ROW WHEN (ag.f(NEW.id) > 1) EXECUTE FUNCTION ag.tg();
+ALTER TABLE ag.t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON ag.t USING (ag.f(id) > 0);$$);
+
+-- names, comments and bodies with quotes, dollar quotes and newlines
+SELECT step, operation, object, upgrade FROM diff('CREATE SCHEMA ag',
+$sql$CREATE SCHEMA ag;
+CREATE FUNCTION ag."it's $x$"("a ""b""" text) RETURNS text LANGUAGE plpgsql AS $body$
+BEGIN
+    RETURN 'it''s $$ ' || "a ""b""" || $q$ $function$ $q$;
+END
+$body$;
+COMMENT ON FUNCTION ag."it's $x$"(text) IS E'line one\nit''s $$ two';$sql$);
+
+-- triggers: constraint triggers, WHEN clauses, disabled ones, comments
+SELECT step, operation, object, upgrade FROM diff(
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.tg() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+CREATE TABLE ag.t (id int, v text);
+CREATE TRIGGER gone AFTER DELETE ON ag.t FOR EACH STATEMENT EXECUTE FUNCTION ag.tg();
+CREATE TRIGGER w BEFORE UPDATE OF v ON ag.t FOR EACH ROW WHEN (OLD.v IS DISTINCT FROM NEW.v) EXECUTE FUNCTION ag.tg();
+CREATE TRIGGER toggled BEFORE INSERT ON ag.t FOR EACH ROW EXECUTE FUNCTION ag.tg();$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.tg() RETURNS trigger LANGUAGE plpgsql AS $b$BEGIN RETURN NEW; END$b$;
+CREATE TABLE ag.t (id int, v varchar(10));
+CREATE CONSTRAINT TRIGGER c AFTER INSERT ON ag.t DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ag.tg();
+CREATE TRIGGER w BEFORE UPDATE OF v ON ag.t FOR EACH ROW WHEN (OLD.v IS DISTINCT FROM NEW.v) EXECUTE FUNCTION ag.tg();
+CREATE TRIGGER toggled BEFORE INSERT ON ag.t FOR EACH ROW EXECUTE FUNCTION ag.tg();
+ALTER TABLE ag.t DISABLE TRIGGER toggled;
+COMMENT ON TRIGGER w ON ag.t IS 'when v changes';$$);
+
+-- domains, composite and range types, created before the columns of them
+SELECT step, operation, object, upgrade FROM diff('CREATE SCHEMA ag',
+$$CREATE SCHEMA ag;
+CREATE DOMAIN ag.code AS text COLLATE "C" DEFAULT 'x' NOT NULL CONSTRAINT code_len CHECK (length(VALUE) < 10);
+CREATE DOMAIN ag.small_code AS ag.code CHECK (VALUE <> '');
+CREATE TYPE ag.pair AS (a ag.code, b int);
+CREATE TYPE ag.floatrange AS RANGE (SUBTYPE = float8, SUBTYPE_DIFF = float8mi);
+CREATE TABLE ag.t (c ag.small_code, p ag.pair, r ag.floatrange);
+COMMENT ON DOMAIN ag.code IS 'a code';
+COMMENT ON CONSTRAINT code_len ON DOMAIN ag.code IS 'short';
+COMMENT ON COLUMN ag.pair.b IS 'the number';$$);
+-- and their changes
+SELECT step, operation, object, upgrade, warning FROM diff(
+$$CREATE SCHEMA ag;
+CREATE DOMAIN ag.code AS text DEFAULT 'x' CONSTRAINT code_len CHECK (length(VALUE) < 10);
+CREATE TYPE ag.pair AS (a text, b int, gone int);
+CREATE TYPE ag.r AS RANGE (SUBTYPE = int4);
+CREATE TABLE ag.t (c ag.code);$$,
+$$CREATE SCHEMA ag;
+CREATE DOMAIN ag.code AS text NOT NULL CONSTRAINT code_len CHECK (length(VALUE) < 20) CONSTRAINT code_nonempty CHECK (VALUE <> '');
+CREATE TYPE ag.pair AS (a varchar(5), b int, c date);
+CREATE TYPE ag.r AS RANGE (SUBTYPE = int8);
+CREATE TABLE ag.t (c ag.code);
+COMMENT ON TYPE ag.r IS 'made again';$$);
+
+-- enum values renamed in place
+SELECT step, operation, upgrade, warning FROM diff(
+$$CREATE SCHEMA ag; CREATE TYPE ag.mood AS ENUM ('sad', 'ok', 'happy');$$,
+$$CREATE SCHEMA ag; CREATE TYPE ag.mood AS ENUM ('sad', 'fine', 'glad');
+COMMENT ON TYPE ag.mood IS 'how it''s going';$$);
+
+-- an enum value added and used in the same upgrade: the step says to split it
+SELECT step, operation, object, warning FROM migrate_diff(
+    described($$CREATE SCHEMA ag; CREATE TYPE ag.mood AS ENUM ('sad', 'ok');
+                CREATE TABLE ag.t (m ag.mood DEFAULT 'ok');$$),
+    described($$CREATE SCHEMA ag; CREATE TYPE ag.mood AS ENUM ('sad', 'ok', 'new');
+                CREATE TABLE ag.t (m ag.mood DEFAULT 'new');$$)) ORDER BY step;
+
+-- row-level security: the switches and policies, all clauses
+SELECT step, operation, object, upgrade FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id int, owner name, v int);
+ALTER TABLE ag.t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gone ON ag.t FOR DELETE USING (false);
+CREATE POLICY own ON ag.t FOR SELECT USING (owner = current_user);
+CREATE POLICY over_v ON ag.t FOR UPDATE USING (v > 0);$$,
+$sql$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id int, owner name, v bigint);
+ALTER TABLE ag.t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY own ON ag.t AS RESTRICTIVE FOR SELECT TO PUBLIC USING (owner = current_user);
+CREATE POLICY over_v ON ag.t FOR UPDATE USING (v > 0);
+CREATE POLICY ins ON ag.t FOR INSERT TO PUBLIC WITH CHECK (id > 0);
+CREATE POLICY "it's all" ON ag.t FOR ALL USING (true) WITH CHECK (v < 100);
+COMMENT ON POLICY "it's all" ON ag.t IS 'every $$ command';
+CREATE TABLE ag.n (id int);
+ALTER TABLE ag.n ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON ag.n USING (id > 0);$sql$);
+-- a table with policies that goes
+SELECT step, operation, object FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.n (id int);
+ALTER TABLE ag.n ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON ag.n USING (id > 0);$$, 'CREATE SCHEMA ag');
+
+-- comments on every kind, changed where the objects stay
+SELECT step, operation, object, upgrade FROM diff(
+$$CREATE SCHEMA ag;
+CREATE SEQUENCE ag.s;
+CREATE TABLE ag.t (id int CONSTRAINT t_pk PRIMARY KEY, v int);
+CREATE INDEX t_v ON ag.t (v);
+CREATE MATERIALIZED VIEW ag.mv AS SELECT id, v FROM ag.t;
+CREATE INDEX mv_v ON ag.mv (v);
+CREATE FUNCTION ag.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE ag.e AS ENUM ('a');
+COMMENT ON SCHEMA ag IS 'old';
+COMMENT ON SEQUENCE ag.s IS 'old';
+COMMENT ON INDEX ag.t_v IS 'old';$$,
+$$CREATE SCHEMA ag;
+CREATE SEQUENCE ag.s;
+CREATE TABLE ag.t (id int CONSTRAINT t_pk PRIMARY KEY, v int);
+CREATE INDEX t_v ON ag.t (v);
+CREATE MATERIALIZED VIEW ag.mv AS SELECT id, v FROM ag.t;
+CREATE INDEX mv_v ON ag.mv (v);
+CREATE INDEX mv_id ON ag.mv (id);
+CREATE FUNCTION ag.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE ag.e AS ENUM ('a');
+COMMENT ON SCHEMA ag IS 'new';
+COMMENT ON SEQUENCE ag.s IS E'it''s\nnew';
+COMMENT ON CONSTRAINT t_pk ON ag.t IS 'the key';
+COMMENT ON COLUMN ag.mv.v IS 'matview column';
+COMMENT ON INDEX ag.mv_v IS 'matview index';
+COMMENT ON FUNCTION ag.f() IS 'one';
+COMMENT ON TYPE ag.e IS 'letters';$$);
+
 -- bad input
 \set SHOW_CONTEXT never
 SELECT * FROM migrate_diff(NULL, '{}');
 SELECT * FROM migrate_diff('{}', NULL);
 SELECT * FROM migrate_diff('{"tables": []}', '{}');
 
-DROP FUNCTION diff(text, text), norm(jsonb);
+DROP FUNCTION diff(text, text), norm(jsonb), described(text);
