@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 
 #include "catalog.h"
+#include "nontx.h"
 #include "register.h"
 #include "trust.h"
 
@@ -54,7 +55,7 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	rc = SPI_execute_with_args("SELECT r.upgrade, r.downgrade, r.message, "
 							   "EXISTS (SELECT FROM migrate.applied a "
 							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
-							   "r.registered_by "
+							   "r.registered_by, r.transactional "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, values, NULL, false, 0);
@@ -72,6 +73,13 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	applied = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 	trusted = trust_registrant(NameStr(*DatumGetName(SPI_getbinval(tup, desc, 5, &isnull))),
 							   caller);
+	/* the new bodies must suit the revision's kind, as at registration */
+	{
+		bool		transactional = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+
+		nontx_check_body(revision, "upgrade", upgrade, transactional);
+		nontx_check_body(revision, "downgrade", downgrade, transactional);
+	}
 	SPI_freetuptable(SPI_tuptable);
 	if (message == NULL)
 		message = old_message;

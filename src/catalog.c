@@ -38,6 +38,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "nontx.h"
 #include "trust.h"
 
 
@@ -857,9 +858,9 @@ bool
 catalog_register(const RevisionDef *def)
 {
 	CatalogAccess ca;
-	Oid			argtypes[8] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, TEXTOID, NAMEOID};
-	Datum		values[8];
+	Oid			argtypes[9] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, NAMEOID, BOOLOID};
+	Datum		values[9];
 	Oid			caller = GetUserId();
 	Name		caller_name = catalog_caller_name();
 	int			rc;
@@ -877,13 +878,14 @@ catalog_register(const RevisionDef *def)
 	values[5] = CStringGetTextDatum(def->upgrade);
 	values[6] = CStringGetTextDatum(def->downgrade);
 	values[7] = NameGetDatum(caller_name);
+	values[8] = BoolGetDatum(def->transactional);
 
 	catalog_enter(&ca);
 	rc = SPI_execute_with_args("SELECT r.down_revision, r.depends_on, r.branch_labels, "
 							   "r.message, r.upgrade, r.downgrade, "
 							   "EXISTS (SELECT FROM migrate.applied a "
 							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
-							   "r.registered_by "
+							   "r.registered_by, r.transactional "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
 							   1, argtypes, values, NULL, false, 0);
@@ -907,6 +909,8 @@ catalog_register(const RevisionDef *def)
 			changed = "upgrade";
 		else if (!text_equal(SPI_getbinval(tup, desc, 6, &isnull), def->downgrade))
 			changed = "downgrade";
+		else if (DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull)) != def->transactional)
+			changed = "transactional flag";
 		same = (changed == NULL);
 		applied = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 		if (same)
@@ -933,22 +937,24 @@ catalog_register(const RevisionDef *def)
 
 	if (exists)
 	{
+		/* a revision half applied keeps the statements it started with */
+		nontx_check_not_in_progress(def->revision, "changed");
 		rc = SPI_execute_with_args("UPDATE migrate.revision SET down_revision = $2, "
 								   "depends_on = $3, branch_labels = $4, message = $5, "
 								   "upgrade = $6, downgrade = $7, "
 								   "registered_at = pg_catalog.now(), "
-								   "registered_by = $8 "
+								   "registered_by = $8, transactional = $9 "
 								   "WHERE revision OPERATOR(pg_catalog.=) $1",
-								   8, argtypes, values, NULL, false, 0);
+								   9, argtypes, values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
 	}
 	else
 	{
 		rc = SPI_execute_with_args("INSERT INTO migrate.revision (revision, down_revision, "
 								   "depends_on, branch_labels, message, upgrade, downgrade, "
-								   "registered_by) "
-								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-								   8, argtypes, values, NULL, false, 0);
+								   "registered_by, transactional) "
+								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+								   9, argtypes, values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}
 	catalog_leave(&ca);

@@ -34,3 +34,25 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
 CREATE OR REPLACE FUNCTION migrate.bump_generation() RETURNS trigger
 AS 'MODULE_PATHNAME', 'migrate_bump_generation'
 LANGUAGE C;
+
+-- Non-transactional revisions (src/nontx.c)
+ALTER TABLE migrate.revision ADD COLUMN transactional boolean NOT NULL DEFAULT true;
+
+CREATE TABLE migrate.in_progress (
+    revision      text PRIMARY KEY,
+    direction     text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),
+    next          integer NOT NULL,
+    statements    integer NOT NULL,
+    role          name NOT NULL,
+    started_at    timestamptz NOT NULL,
+    pid           integer NOT NULL,
+    backend_start timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX in_progress_one ON migrate.in_progress ((true));
+
+GRANT SELECT ON migrate.in_progress TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('migrate.in_progress', '');
+
+-- new optional argument transactional; a new column in_progress
+DROP FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]);
+DROP FUNCTION @extschema@.migrate_status();
