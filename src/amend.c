@@ -52,12 +52,13 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	values[0] = CStringGetTextDatum(revision);
 
 	catalog_enter(&ca);
-	rc = SPI_execute_with_args("SELECT r.upgrade, r.downgrade, r.message, "
+	rc = SPI_execute_with_args(psprintf("SELECT r.upgrade, r.downgrade, r.message, "
 							   "EXISTS (SELECT FROM migrate.applied a "
 							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
-							   "r.registered_by, r.transactional "
+							   "r.registered_by, %s "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+							   nontx_catalog() ? "r.transactional" : "true"),
 							   1, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
 	if (SPI_processed == 0)

@@ -869,6 +869,7 @@ catalog_register(const RevisionDef *def)
 	bool		applied = false;
 	bool		trusted = true;
 	const char *changed = NULL;
+	bool		has_flag = nontx_catalog();
 
 	values[0] = CStringGetTextDatum(def->revision);
 	values[1] = PointerGetDatum(def->down_revision);
@@ -880,14 +881,21 @@ catalog_register(const RevisionDef *def)
 	values[7] = NameGetDatum(caller_name);
 	values[8] = BoolGetDatum(def->transactional);
 
+	/* a 1.0 or 1.1 catalog has no transactional column: all are */
+	if (!has_flag && !def->transactional)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("non-transactional revisions need migrate 1.2"),
+				 errhint("Run ALTER EXTENSION migrate UPDATE.")));
 	catalog_enter(&ca);
-	rc = SPI_execute_with_args("SELECT r.down_revision, r.depends_on, r.branch_labels, "
+	rc = SPI_execute_with_args(psprintf("SELECT r.down_revision, r.depends_on, r.branch_labels, "
 							   "r.message, r.upgrade, r.downgrade, "
 							   "EXISTS (SELECT FROM migrate.applied a "
 							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
-							   "r.registered_by, r.transactional "
+							   "r.registered_by, %s "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+							   has_flag ? "r.transactional" : "true"),
 							   1, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
 	if (SPI_processed == 1)
@@ -939,22 +947,28 @@ catalog_register(const RevisionDef *def)
 	{
 		/* a revision half applied keeps the statements it started with */
 		nontx_check_not_in_progress(def->revision, "changed");
-		rc = SPI_execute_with_args("UPDATE migrate.revision SET down_revision = $2, "
+		rc = SPI_execute_with_args(psprintf("UPDATE migrate.revision SET down_revision = $2, "
 								   "depends_on = $3, branch_labels = $4, message = $5, "
 								   "upgrade = $6, downgrade = $7, "
 								   "registered_at = pg_catalog.now(), "
-								   "registered_by = $8, transactional = $9 "
+								   "registered_by = $8 %s"
 								   "WHERE revision OPERATOR(pg_catalog.=) $1",
-								   9, argtypes, values, NULL, false, 0);
+								   has_flag ? ", transactional = $9 " : ""),
+								   has_flag ? 9 : 8, argtypes, values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
 	}
 	else
 	{
-		rc = SPI_execute_with_args("INSERT INTO migrate.revision (revision, down_revision, "
+		rc = SPI_execute_with_args(has_flag ?
+								   "INSERT INTO migrate.revision (revision, down_revision, "
 								   "depends_on, branch_labels, message, upgrade, downgrade, "
 								   "registered_by, transactional) "
-								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-								   9, argtypes, values, NULL, false, 0);
+								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)" :
+								   "INSERT INTO migrate.revision (revision, down_revision, "
+								   "depends_on, branch_labels, message, upgrade, downgrade, "
+								   "registered_by) "
+								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+								   has_flag ? 9 : 8, argtypes, values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}
 	catalog_leave(&ca);

@@ -333,6 +333,16 @@ load_body(const char *revision, bool upgrade, bool *transactional)
 	return body;
 }
 
+/*
+ * Does the catalog know non-transactional revisions?  The library also runs
+ * with the tables of 1.0 and 1.1 until ALTER EXTENSION migrate UPDATE.
+ */
+bool
+nontx_catalog(void)
+{
+	return catalog_has_table("in_progress");
+}
+
 bool
 nontx_read_progress(NontxProgress *p)
 {
@@ -342,6 +352,8 @@ nontx_read_progress(NontxProgress *p)
 	bool		isnull;
 	int			rc;
 
+	if (!nontx_catalog())
+		return false;
 	catalog_enter(&ca);
 	rc = SPI_execute("SELECT i.revision, i.direction OPERATOR(pg_catalog.=) 'upgrade', i.next, "
 					 "i.statements, i.role, i.started_at, i.pid, i.backend_start, "
@@ -469,7 +481,7 @@ nontx_set(Graph *g, List *steps, bool upgrade, bool *any)
 	int			rc;
 
 	*any = false;
-	if (steps == NIL)
+	if (steps == NIL || !nontx_catalog())
 		return set;
 	values[0] = graph_ids_array(g, steps);
 	catalog_enter(&ca);

@@ -12,6 +12,7 @@
 #include "graph.h"
 
 extern void nontx_init(void);
+extern bool nontx_catalog(void);
 extern List *nontx_statements(const char *body);
 extern void nontx_check_body(const char *revision, const char *which,
 							 const char *body, bool transactional);

@@ -53,6 +53,41 @@ CREATE UNIQUE INDEX in_progress_one ON migrate.in_progress ((true));
 GRANT SELECT ON migrate.in_progress TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('migrate.in_progress', '');
 
--- new optional argument transactional; a new column in_progress
-DROP FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]);
+-- migrate_status() has a new column, in_progress
 DROP FUNCTION @extschema@.migrate_status();
+
+/*
+ * migrate_revision() has a new optional argument, transactional: the old
+ * signature goes, and the roles granted EXECUTE on it keep the right on the
+ * new one (api.sql then re-creates it from the same text as a fresh install).
+ */
+DO $update$
+DECLARE
+    grantees text[];
+    grantee text;
+BEGIN
+    SELECT pg_catalog.array_agg(a.grantee::pg_catalog.regrole::text) INTO grantees
+        FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+        WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.migrate_revision(text, text[], text, text, text, text[], text[])'::pg_catalog.regprocedure
+          AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+          AND a.grantee OPERATOR(pg_catalog.<>) 0
+          AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    DROP FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]);
+    CREATE FUNCTION @extschema@.migrate_revision(
+        revision      text,
+        down_revision text[] DEFAULT '{}',
+        upgrade       text   DEFAULT '',
+        downgrade     text   DEFAULT '',
+        message       text   DEFAULT '',
+        branch_labels text[] DEFAULT '{}',
+        depends_on    text[] DEFAULT '{}',
+        transactional boolean DEFAULT true)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'migrate_revision'
+    LANGUAGE C VOLATILE;
+    REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM PUBLIC;
+    FOREACH grantee IN ARRAY COALESCE(grantees, '{}') LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO %s', grantee);
+    END LOOP;
+END
+$update$;
