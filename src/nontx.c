@@ -190,6 +190,45 @@ is_transaction_stmt(Node *n, TransactionStmtKind kind)
 	return IsA(n, TransactionStmt) && ((TransactionStmt *) n)->kind == kind;
 }
 
+/* A syntax error in a body points into the body, not into the call. */
+typedef struct BodyContext
+{
+	const char *revision;
+	const char *which;
+	const char *body;
+} BodyContext;
+
+static void
+body_error_callback(void *arg)
+{
+	BodyContext *bc = (BodyContext *) arg;
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(bc->body);
+	}
+	errcontext("%s of revision \"%s\"", bc->which, bc->revision);
+}
+
+static List *
+parse_body(const char *revision, const char *which, const char *body)
+{
+	BodyContext bc = {revision, which, body};
+	ErrorContextCallback cb;
+	List	   *raw;
+
+	cb.callback = body_error_callback;
+	cb.arg = &bc;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	raw = raw_statements(body);
+	error_context_stack = cb.previous;
+	return raw;
+}
+
 /*
  * Registration-time checks of one body.  A transactional body that opens a
  * transaction of its own (a file written for psql -f) is refused with what
@@ -213,7 +252,7 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 		/* parse only what may start with BEGIN: registration stays cheap */
 		if (!starts_with_begin(body))
 			return;
-		raw = raw_statements(body);
+		raw = parse_body(revision, which, body);
 		if (raw == NIL)
 			return;
 		first = linitial_node(RawStmt, raw);
@@ -231,7 +270,7 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 		return;
 	}
 
-	foreach(lc, raw_statements(body))
+	foreach(lc, parse_body(revision, which, body))
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
 		Node	   *n = rs->stmt;
@@ -450,7 +489,9 @@ nontx_clear_in_progress(void)
 	ereport(WARNING,
 			(errmsg("revision \"%s\" was being %s: it is no longer recorded as in progress",
 					p.revision, verb(p.upgrade)),
-			 errdetail("Statements 1 to %d of its %d had completed.", p.next - 1, p.statements)));
+			 p.next > 1 ?
+			 errdetail("Statements 1 to %d of its %d had completed.", p.next - 1, p.statements) :
+			 errdetail("None of its %d statements had completed.", p.statements)));
 	return true;
 }
 
@@ -547,8 +588,8 @@ nontx_stop_before(Graph *g, List *steps, bool upgrade)
 			ereport(commands_given ? NOTICE : WARNING,
 					(errmsg("%s stopped before revision \"%s\", which cannot run in a transaction",
 							dir, g->revs[r].id),
-					 errdetail("%d of the %d steps were %s; the others are left to do.",
-							   list_length(kept), list_length(steps), upgrade ? "applied" : "unapplied"),
+					 errdetail("It is step %d of %d: the call runs the steps before it only.",
+							   list_length(kept) + 1, list_length(steps)),
 					 errhint("Run the whole deploy outside a transaction block, in psql with: SELECT command FROM migrate_%s_commands('<target>') \\gexec",
 							 dir)));
 			break;
