@@ -518,24 +518,20 @@ direction_arg(FunctionCallInfo fcinfo, int argno)
 	return d[0] == 'u';
 }
 
-Datum
-migrate_nontransactional_step(PG_FUNCTION_ARGS)
+/* the step call (statement > 0) and the done call (statement 0) */
+static Datum
+nontx_call(FunctionCallInfo fcinfo, int statement)
 {
 	char	   *revision = text_arg(fcinfo, 0, "revision id");
 	bool		upgrade = direction_arg(fcinfo, 1);
-	int			statement;
 	CallState	cs;
 	char	   *result;
 
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("statement must not be null")));
-	statement = PG_GETARG_INT32(2);
-	apply_check_not_in_body("migrate_nontransactional_step()");
+	apply_check_not_in_body(statement ? "migrate_nontransactional_step()" :
+							"migrate_nontransactional_done()");
 	register_check_id(revision);
 	call_begin(fcinfo, &cs, false);
-	result = nontx_step(revision, upgrade, statement);
+	result = statement ? nontx_step(revision, upgrade, statement) : nontx_done(revision, upgrade);
 	MemoryContextSwitchTo(cs.oldcxt);
 	result = pstrdup(result);
 	MemoryContextSwitchTo(cs.cxt);
@@ -544,22 +540,24 @@ migrate_nontransactional_step(PG_FUNCTION_ARGS)
 }
 
 Datum
+migrate_nontransactional_step(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("statement must not be null")));
+	/* statement 0 is refused there as out of range, never taken for "done" */
+	if (PG_GETARG_INT32(2) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("statement numbers start at 1")));
+	return nontx_call(fcinfo, PG_GETARG_INT32(2));
+}
+
+Datum
 migrate_nontransactional_done(PG_FUNCTION_ARGS)
 {
-	char	   *revision = text_arg(fcinfo, 0, "revision id");
-	bool		upgrade = direction_arg(fcinfo, 1);
-	CallState	cs;
-	char	   *result;
-
-	apply_check_not_in_body("migrate_nontransactional_done()");
-	register_check_id(revision);
-	call_begin(fcinfo, &cs, false);
-	result = nontx_done(revision, upgrade);
-	MemoryContextSwitchTo(cs.oldcxt);
-	result = pstrdup(result);
-	MemoryContextSwitchTo(cs.cxt);
-	call_end(&cs);
-	PG_RETURN_TEXT_P(cstring_to_text(result));
+	return nontx_call(fcinfo, 0);
 }
 
 Datum

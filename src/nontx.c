@@ -506,18 +506,18 @@ nontx_in_progress_revision(void)
 /* ---- planning ---- */
 
 /*
- * The non-transactional revisions among steps that have statements in this
- * direction, as a set over the graph; *any tells whether there is one.  A
- * non-transactional revision with nothing to run in this direction is an
- * ordinary step.
+ * The statements of the non-transactional revisions among steps that have
+ * statements in this direction, indexed by revision (NIL for the others);
+ * *any tells whether there is one.  A non-transactional revision with
+ * nothing to run in this direction is an ordinary step.
  */
-static bool *
+static List **
 nontx_set(Graph *g, List *steps, bool upgrade, bool *any)
 {
 	CatalogAccess ca;
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	Datum		values[1];
-	bool	   *set = graph_new_set(g);
+	List	  **set = palloc0(sizeof(List *) * Max(g->n, 1));
 	uint64		i;
 	int			rc;
 
@@ -540,11 +540,8 @@ nontx_set(Graph *g, List *steps, bool upgrade, bool *any)
 		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		char	   *body = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 
-		if (nontx_statements(body) != NIL)
-		{
-			set[graph_lookup(g, id)] = true;
-			*any = true;
-		}
+		set[graph_lookup(g, id)] = nontx_statements(body);
+		*any |= set[graph_lookup(g, id)] != NIL;
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return set;
@@ -560,7 +557,7 @@ nontx_stop_before(Graph *g, List *steps, bool upgrade)
 {
 	NontxProgress p;
 	bool		any;
-	bool	   *set;
+	List	  **set;
 	List	   *kept = NIL;
 	ListCell   *lc;
 	const char *dir = upgrade ? "upgrade" : "downgrade";
@@ -583,7 +580,7 @@ nontx_stop_before(Graph *g, List *steps, bool upgrade)
 	{
 		int			r = lfirst_int(lc);
 
-		if (set[r])
+		if (set[r] != NIL)
 		{
 			ereport(commands_given ? NOTICE : WARNING,
 					(errmsg("%s stopped before revision \"%s\", which cannot run in a transaction",
@@ -628,8 +625,7 @@ absolute_target(Graph *g, const TargetSpec *spec, bool upgrade)
 }
 
 static void
-revision_commands(List **out, const char *id, bool upgrade, List *statements, int from,
-				  bool resume)
+revision_commands(List **out, const char *id, bool upgrade, List *statements, int from)
 {
 	const char *dir = upgrade ? "upgrade" : "downgrade";
 	int			k;
@@ -647,7 +643,6 @@ revision_commands(List **out, const char *id, bool upgrade, List *statements, in
 	}
 	*out = lappend(*out, psprintf("SELECT pg_catalog.migrate_nontransactional_done(%s, '%s')",
 								  quote_literal_cstr(id), dir));
-	(void) resume;
 }
 
 /*
@@ -666,7 +661,7 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 	List	   *out = NIL;
 	NontxProgress p;
 	bool		any;
-	bool	   *set;
+	List	  **set;
 	bool		pending = false;
 	int			resumed = -1;
 	ListCell   *lc;
@@ -697,7 +692,7 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 					 errhint("Wait for that deploy to finish, then run this again: it does what is left.")));
 		body = load_body(p.revision, upgrade, &transactional);
 		resumed = graph_lookup(g, p.revision);
-		revision_commands(&out, p.revision, upgrade, nontx_statements(body), p.next, true);
+		revision_commands(&out, p.revision, upgrade, nontx_statements(body), p.next);
 	}
 	set = nontx_set(g, steps, upgrade, &any);
 	foreach(lc, steps)
@@ -706,15 +701,12 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 
 		if (r == resumed)
 			continue;
-		if (set[r])
+		if (set[r] != NIL)
 		{
-			bool		transactional;
-			char	   *body = load_body(g->revs[r].id, upgrade, &transactional);
-
 			if (pending)
 				out = lappend(out, move);
 			pending = false;
-			revision_commands(&out, g->revs[r].id, upgrade, nontx_statements(body), 1, false);
+			revision_commands(&out, g->revs[r].id, upgrade, set[r], 1);
 		}
 		else
 			pending = true;
@@ -891,7 +883,6 @@ nontx_done(const char *revision, bool upgrade)
 {
 	Graph	   *g = catalog_graph(catalog_lock_state());
 	int			r = graph_lookup(g, revision);
-	List	   *statements;
 	NontxProgress p;
 	StepRecord	rec;
 	CatalogAccess ca;
@@ -902,7 +893,7 @@ nontx_done(const char *revision, bool upgrade)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", revision)));
-	statements = revision_statements(revision, upgrade);
+	(void) revision_statements(revision, upgrade);
 	if (!nontx_read_progress(&p) || strcmp(p.revision, revision) != 0 || p.upgrade != upgrade)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -922,7 +913,6 @@ nontx_done(const char *revision, bool upgrade)
 				 errmsg("revision \"%s\" is being %s by another session", revision, verb(upgrade)),
 				 errdetail("The session with process ID %d ran its statements.", p.pid)));
 	trust_check_steps(g, list_make1_int(r), upgrade);
-	(void) statements;
 
 	rec.rev = r;
 	rec.at = p.started_at;
