@@ -1003,13 +1003,14 @@ armed_kind(PlannedStmt *pstmt, const char *queryString, ProcessUtilityContext co
 	text = trim_statement(queryString, pstmt->stmt_location, len);
 	if (armed->repair && strcmp(text, armed->repair) == 0)
 		return ARMED_REPAIR;
+	/* first: a body may hold the same statement twice */
+	if (strcmp(text, list_nth(armed->statements, armed->statement - 1)) == 0)
+		return ARMED_STATEMENT;
 	foreach(lc, armed->statements)
 	{
 		j++;
 		if (strcmp(text, lfirst(lc)) != 0)
 			continue;
-		if (j == armed->statement)
-			return ARMED_STATEMENT;
 		/* psql's \gexec goes on after an error unless ON_ERROR_STOP is set */
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
