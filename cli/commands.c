@@ -51,9 +51,12 @@ begin_reading(PGconn *conn, MigFiles *files, const char **why)
 
 	*why = NULL;
 	res = query(conn,
+				/* by name: the signature grew an argument in 1.2 */
 				"SELECT NOT pg_catalog.pg_is_in_recovery() "
-				"   AND pg_catalog.has_function_privilege("
-				"         'pg_catalog.migrate_revision(text, text[], text, text, text, text[], text[])', 'EXECUTE'), "
+				"   AND coalesce((SELECT pg_catalog.bool_and(pg_catalog.has_function_privilege(p.oid, 'EXECUTE')) "
+				"                 FROM pg_catalog.pg_proc p "
+				"                 WHERE p.proname OPERATOR(pg_catalog.=) 'migrate_revision' "
+				"                   AND p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace), false), "
 				"       pg_catalog.pg_is_in_recovery()",
 				0, NULL);
 	if (res == NULL)

@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 
 #include "catalog.h"
+#include "nontx.h"
 #include "register.h"
 #include "trust.h"
 
@@ -51,12 +52,13 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	values[0] = CStringGetTextDatum(revision);
 
 	catalog_enter(&ca);
-	rc = SPI_execute_with_args("SELECT r.upgrade, r.downgrade, r.message, "
+	rc = SPI_execute_with_args(psprintf("SELECT r.upgrade, r.downgrade, r.message, "
 							   "EXISTS (SELECT FROM migrate.applied a "
 							   "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
-							   "r.registered_by "
+							   "r.registered_by, %s "
 							   "FROM migrate.revision r "
 							   "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+							   nontx_catalog() ? "r.transactional" : "true"),
 							   1, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
 	if (SPI_processed == 0)
@@ -72,6 +74,13 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 	applied = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 	trusted = trust_registrant(NameStr(*DatumGetName(SPI_getbinval(tup, desc, 5, &isnull))),
 							   caller);
+	/* the new bodies must suit the revision's kind, as at registration */
+	{
+		bool		transactional = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+
+		nontx_check_body(revision, "upgrade", upgrade, transactional);
+		nontx_check_body(revision, "downgrade", downgrade, transactional);
+	}
 	SPI_freetuptable(SPI_tuptable);
 	if (message == NULL)
 		message = old_message;

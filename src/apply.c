@@ -99,7 +99,7 @@ step_error_callback(void *arg)
 	switch (geterrcode())
 	{
 		case ERRCODE_ACTIVE_SQL_TRANSACTION:
-			errhint("migrate runs revisions inside the caller's transaction; run this statement on its own, outside migrate, before or after the deploy.");
+			errhint("migrate runs revisions inside the caller's transaction; put this statement in a revision registered with transactional => false.");
 			break;
 		case ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE:
 			errhint("Add the enum value in one migrate_upgrade() call and use it in a later one: a new value is usable only after its transaction commits.");

@@ -38,6 +38,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "nontx.h"
 #include "trust.h"
 
 
@@ -874,15 +875,16 @@ catalog_register(const RevisionDef *def)
 	/*
 	 * Kept prepared: a deploy registers every file in one transaction, and
 	 * parsing and planning these three queries at each call was half the
-	 * cost of registering.
+	 * cost of registering.  One of each for a catalog with and one without
+	 * the transactional column (1.2, and 1.0/1.1 before the update).
 	 */
-	static SPIPlanPtr select_plan = NULL;
-	static SPIPlanPtr update_plan = NULL;
-	static SPIPlanPtr insert_plan = NULL;
+	static SPIPlanPtr select_plan[2] = {NULL, NULL};
+	static SPIPlanPtr update_plan[2] = {NULL, NULL};
+	static SPIPlanPtr insert_plan[2] = {NULL, NULL};
 	CatalogAccess ca;
-	Oid			argtypes[8] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, TEXTOID, NAMEOID};
-	Datum		values[8];
+	Oid			argtypes[9] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, NAMEOID, BOOLOID};
+	Datum		values[9];
 	Oid			caller = GetUserId();
 	Name		caller_name = catalog_caller_name();
 	int			rc;
@@ -891,6 +893,7 @@ catalog_register(const RevisionDef *def)
 	bool		applied = false;
 	bool		trusted = true;
 	const char *changed = NULL;
+	bool		has_flag = nontx_catalog();
 
 	values[0] = CStringGetTextDatum(def->revision);
 	values[1] = PointerGetDatum(def->down_revision);
@@ -900,16 +903,24 @@ catalog_register(const RevisionDef *def)
 	values[5] = CStringGetTextDatum(def->upgrade);
 	values[6] = CStringGetTextDatum(def->downgrade);
 	values[7] = NameGetDatum(caller_name);
+	values[8] = BoolGetDatum(def->transactional);
 
+	/* a 1.0 or 1.1 catalog has no transactional column: all are */
+	if (!has_flag && !def->transactional)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("non-transactional revisions need migrate 1.2"),
+				 errhint("Run ALTER EXTENSION migrate UPDATE.")));
 	catalog_enter(&ca);
-	rc = SPI_execute_plan(saved_plan(&select_plan,
-									 "SELECT r.down_revision, r.depends_on, r.branch_labels, "
-									 "r.message, r.upgrade, r.downgrade, "
-									 "EXISTS (SELECT FROM migrate.applied a "
-									 "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
-									 "r.registered_by "
-									 "FROM migrate.revision r "
-									 "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+	rc = SPI_execute_plan(saved_plan(&select_plan[has_flag],
+									 psprintf("SELECT r.down_revision, r.depends_on, r.branch_labels, "
+											  "r.message, r.upgrade, r.downgrade, "
+											  "EXISTS (SELECT FROM migrate.applied a "
+											  "        WHERE a.revision OPERATOR(pg_catalog.=) r.revision), "
+											  "r.registered_by, %s "
+											  "FROM migrate.revision r "
+											  "WHERE r.revision OPERATOR(pg_catalog.=) $1",
+											  has_flag ? "r.transactional" : "true"),
 									 1, argtypes),
 						  values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
@@ -932,6 +943,8 @@ catalog_register(const RevisionDef *def)
 			changed = "upgrade";
 		else if (!text_equal(SPI_getbinval(tup, desc, 6, &isnull), def->downgrade))
 			changed = "downgrade";
+		else if (DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull)) != def->transactional)
+			changed = "transactional flag";
 		same = (changed == NULL);
 		applied = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 		if (same)
@@ -958,25 +971,32 @@ catalog_register(const RevisionDef *def)
 
 	if (exists)
 	{
-		rc = SPI_execute_plan(saved_plan(&update_plan,
-										 "UPDATE migrate.revision SET down_revision = $2, "
-										 "depends_on = $3, branch_labels = $4, message = $5, "
-										 "upgrade = $6, downgrade = $7, "
-										 "registered_at = pg_catalog.now(), "
-										 "registered_by = $8 "
-										 "WHERE revision OPERATOR(pg_catalog.=) $1",
-										 8, argtypes),
+		/* a revision half applied keeps the statements it started with */
+		nontx_check_not_in_progress(def->revision, "changed");
+		rc = SPI_execute_plan(saved_plan(&update_plan[has_flag],
+										 psprintf("UPDATE migrate.revision SET down_revision = $2, "
+												  "depends_on = $3, branch_labels = $4, message = $5, "
+												  "upgrade = $6, downgrade = $7, "
+												  "registered_at = pg_catalog.now(), "
+												  "registered_by = $8 %s"
+												  "WHERE revision OPERATOR(pg_catalog.=) $1",
+												  has_flag ? ", transactional = $9 " : ""),
+										 has_flag ? 9 : 8, argtypes),
 							  values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
 	}
 	else
 	{
-		rc = SPI_execute_plan(saved_plan(&insert_plan,
+		rc = SPI_execute_plan(saved_plan(&insert_plan[has_flag], has_flag ?
+										 "INSERT INTO migrate.revision (revision, down_revision, "
+										 "depends_on, branch_labels, message, upgrade, downgrade, "
+										 "registered_by, transactional) "
+										 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)" :
 										 "INSERT INTO migrate.revision (revision, down_revision, "
 										 "depends_on, branch_labels, message, upgrade, downgrade, "
 										 "registered_by) "
 										 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-										 8, argtypes),
+										 has_flag ? 9 : 8, argtypes),
 							  values, NULL, false, 0);
 		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}

@@ -26,6 +26,7 @@ typedef struct RevisionDef
 	char	   *upgrade;
 	char	   *downgrade;
 	char	   *message;
+	bool		transactional;	/* false: statements run one by one (nontx.c) */
 } RevisionDef;
 
 /* one step as it is to be logged */

@@ -5,7 +5,9 @@
  *	  migrate.drift, or refused, as the migrate.guard setting says.
  *
  * Four event triggers see every DDL command.  A command run while migrate
- * applies or unapplies a revision belongs to that revision; so do the
+ * applies or unapplies a revision belongs to that revision, as does the
+ * statement of a non-transactional revision that its deploy session runs
+ * at its turn (nontx.c: the exact text, armed by the step call); so do the
  * commands of an extension's install script, temporary objects and
  * restores (see guard_restoring).  Anything else is out of band:
  *
@@ -55,6 +57,7 @@
 #include "drift.h"
 #include "graph.h"
 #include "guard.h"
+#include "nontx.h"
 
 typedef enum GuardMode
 {
@@ -170,7 +173,7 @@ guard_restoring(void)
 static bool
 guard_active(void)
 {
-	if (apply_in_body() || creating_extension)
+	if (apply_in_body() || nontx_in_statement() || creating_extension)
 		return false;
 	if (guard_mode == GUARD_OFF && !guard_set_by_session)
 		return false;

@@ -29,6 +29,7 @@
 #include "fingerprint.h"
 #include "graph.h"
 #include "guard.h"
+#include "nontx.h"
 #include "register.h"
 #include "setting.h"
 #include "trust.h"
@@ -49,6 +50,11 @@ PG_FUNCTION_INFO_V1(migrate_resolve);
 PG_FUNCTION_INFO_V1(migrate_history);
 PG_FUNCTION_INFO_V1(migrate_status);
 PG_FUNCTION_INFO_V1(migrate_schema_fingerprint);
+PG_FUNCTION_INFO_V1(migrate_upgrade_commands);
+PG_FUNCTION_INFO_V1(migrate_downgrade_commands);
+PG_FUNCTION_INFO_V1(migrate_nontransactional_step);
+PG_FUNCTION_INFO_V1(migrate_nontransactional_done);
+PG_FUNCTION_INFO_V1(migrate_in_progress);
 PG_FUNCTION_INFO_V1(migrate_bump_generation);
 PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_start);
 PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_end);
@@ -65,6 +71,7 @@ _PG_init(void)
 	/* migrate.lock_timeout and migrate.lock_retries (issue 15), before the prefix is reserved */
 	apply_init();
 	guard_init();
+	nontx_init();
 	/* after every DefineCustom*Variable */
 	setting_keep_configured(placeholders);
 }
@@ -185,7 +192,11 @@ migrate_revision(PG_FUNCTION_ARGS)
 	def.message = PG_ARGISNULL(4) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	def.branch_labels = PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5);
 	def.depends_on = PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6);
+	/* a 1.1 declaration has seven arguments */
+	def.transactional = PG_NARGS() < 8 || PG_ARGISNULL(7) ? true : PG_GETARG_BOOL(7);
 	register_check_def(&def);
+	nontx_check_body(def.revision, "upgrade", def.upgrade, def.transactional);
+	nontx_check_body(def.revision, "downgrade", def.downgrade, def.transactional);
 
 	call_begin(fcinfo, &cs, false);
 	catalog_lock_state();
@@ -205,6 +216,7 @@ migrate_forget(PG_FUNCTION_ARGS)
 	register_check_id(revision);
 	call_begin(fcinfo, &cs, false);
 	catalog_lock_state();
+	nontx_check_not_in_progress(revision, "forgotten");
 	catalog_forget(revision);
 	call_end(&cs);
 	PG_RETURN_VOID();
@@ -223,6 +235,7 @@ migrate_amend(PG_FUNCTION_ARGS)
 	register_check_id(revision);
 	call_begin(fcinfo, &cs, false);
 	catalog_lock_state();
+	nontx_check_not_in_progress(revision, "amended");
 	if (amend_revision(revision, upgrade, downgrade, message))
 		register_warn_one_way(revision, upgrade, downgrade);
 	call_end(&cs);
@@ -253,6 +266,8 @@ move(FunctionCallInfo fcinfo, bool upgrade)
 	/* a dry run changes nothing, so it neither waits nor blocks */
 	g = catalog_graph(dry_run ? CATALOG_UNLOCKED : catalog_lock_state());
 	steps = upgrade ? plan_upgrade(g, &spec) : plan_downgrade(g, &spec);
+	/* up to the first revision that cannot run in a transaction */
+	steps = nontx_stop_before(g, steps, upgrade);
 	/* a dry run is the review step: it refuses what the real call would */
 	trust_check_steps(g, steps, upgrade);
 	if (!dry_run)
@@ -317,6 +332,8 @@ migrate_stamp(PG_FUNCTION_ARGS)
 	g = catalog_graph(catalog_lock_state());
 	for (i = 0; i < n; i++)
 		targets = list_concat_unique_int(targets, target_resolve(g, &specs[i]));
+	/* the caller says where the schema stands, a half-applied revision too */
+	(void) nontx_clear_in_progress();
 	plan_stamp(g, targets, &removed, &added);
 	apply_stamp(g, removed, added);
 
@@ -427,8 +444,9 @@ migrate_status(PG_FUNCTION_ARGS)
 	Graph	   *g;
 	TargetSpec	spec;
 	DriftStatus st;
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	char	   *in_progress;
 	HeapTuple	tuple;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -438,6 +456,7 @@ migrate_status(PG_FUNCTION_ARGS)
 	call_begin(fcinfo, &cs, false);
 	g = catalog_graph(CATALOG_UNLOCKED);
 	drift_status(&st);
+	in_progress = nontx_in_progress_revision();
 	/* the result outlives the call's memory context and SPI's */
 	MemoryContextSwitchTo(callercxt);
 	values[0] = graph_ids_array(g, graph_sorted_by_id(g, graph_current_heads(g)));
@@ -449,6 +468,8 @@ migrate_status(PG_FUNCTION_ARGS)
 	values[5] = BoolGetDatum(st.schema_matches);
 	nulls[5] = !st.has_fingerprint;
 	values[6] = CStringGetTextDatum(guard_mode_name());
+	values[7] = in_progress ? CStringGetTextDatum(in_progress) : (Datum) 0;
+	nulls[7] = in_progress == NULL;
 	tuple = heap_form_tuple(tupdesc, values, nulls);
 	MemoryContextSwitchTo(cs.cxt);
 	call_end(&cs);
@@ -460,6 +481,126 @@ Datum
 migrate_schema_fingerprint(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(fingerprint_schema());
+}
+
+/*
+ * Non-transactional revisions (nontx.c): the deploy as commands for psql's
+ * \gexec, and the calls those commands make around each statement.
+ */
+static Datum
+commands(FunctionCallInfo fcinfo, bool upgrade)
+{
+	char	   *target = text_arg(fcinfo, 0, "target");
+	TargetSpec	spec;
+	CallState	cs;
+	Graph	   *g;
+	ListCell   *lc;
+
+	target_parse(target, &spec);
+	call_begin(fcinfo, &cs, true);
+	g = catalog_graph(CATALOG_UNLOCKED);
+	foreach(lc, nontx_commands(g, &spec, upgrade))
+		put_text(&cs, lfirst(lc));
+	call_end(&cs);
+	return (Datum) 0;
+}
+
+Datum
+migrate_upgrade_commands(PG_FUNCTION_ARGS)
+{
+	return commands(fcinfo, true);
+}
+
+Datum
+migrate_downgrade_commands(PG_FUNCTION_ARGS)
+{
+	return commands(fcinfo, false);
+}
+
+static bool
+direction_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *d = text_arg(fcinfo, argno, "direction");
+
+	if (strcmp(d, "upgrade") != 0 && strcmp(d, "downgrade") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid direction \"%s\"", d),
+				 errhint("The direction is \"upgrade\" or \"downgrade\".")));
+	return d[0] == 'u';
+}
+
+/* the step call (statement > 0) and the done call (statement 0) */
+static Datum
+nontx_call(FunctionCallInfo fcinfo, int statement)
+{
+	char	   *revision = text_arg(fcinfo, 0, "revision id");
+	bool		upgrade = direction_arg(fcinfo, 1);
+	CallState	cs;
+	char	   *result;
+
+	apply_check_not_in_body(statement ? "migrate_nontransactional_step()" :
+							"migrate_nontransactional_done()");
+	register_check_id(revision);
+	call_begin(fcinfo, &cs, false);
+	result = statement ? nontx_step(revision, upgrade, statement) : nontx_done(revision, upgrade);
+	MemoryContextSwitchTo(cs.oldcxt);
+	result = pstrdup(result);
+	MemoryContextSwitchTo(cs.cxt);
+	call_end(&cs);
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+Datum
+migrate_nontransactional_step(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("statement must not be null")));
+	/* statement 0 is refused there as out of range, never taken for "done" */
+	if (PG_GETARG_INT32(2) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("statement numbers start at 1")));
+	return nontx_call(fcinfo, PG_GETARG_INT32(2));
+}
+
+Datum
+migrate_nontransactional_done(PG_FUNCTION_ARGS)
+{
+	return nontx_call(fcinfo, 0);
+}
+
+Datum
+migrate_in_progress(PG_FUNCTION_ARGS)
+{
+	CallState	cs;
+	NontxProgress p;
+
+	call_begin(fcinfo, &cs, true);
+	if (nontx_read_progress(&p))
+	{
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(p.revision);
+		values[1] = CStringGetTextDatum(p.upgrade ? "upgrade" : "downgrade");
+		values[2] = Int32GetDatum(p.next);
+		values[3] = Int32GetDatum(p.statements);
+		{
+			Name		role = palloc0(NAMEDATALEN);
+
+			namestrcpy(role, p.role);
+			values[4] = NameGetDatum(role);
+		}
+		values[5] = TimestampTzGetDatum(p.started_at);
+		values[6] = Int32GetDatum(p.pid);
+		values[7] = BoolGetDatum(p.alive);
+		tuplestore_putvalues(cs.tupstore, cs.tupdesc, values, nulls);
+	}
+	call_end(&cs);
+	return (Datum) 0;
 }
 
 /* the statement trigger on migrate.revision and migrate.applied */

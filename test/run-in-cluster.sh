@@ -9,6 +9,7 @@ status=0
 make -s installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" || { status=1; head -200 regression.diffs 2>/dev/null; }
 make -s installcheck REGRESS= PG_CONFIG="$PG_CONFIG" || { status=1; head -200 regression.diffs 2>/dev/null; }
 bash test/dump_restore.sh || status=1
+bash test/nontx.sh || status=1
 /usr/bin/python3 test/alembic_compare.py || status=1
 /usr/bin/python3 test/autogen_property.py || status=1
 /usr/bin/python3 test/hardening/fuzz.py || status=1

@@ -13,11 +13,12 @@ CREATE OR REPLACE FUNCTION @extschema@.migrate_revision(
     downgrade     text   DEFAULT '',
     message       text   DEFAULT '',
     branch_labels text[] DEFAULT '{}',
-    depends_on    text[] DEFAULT '{}')
+    depends_on    text[] DEFAULT '{}',
+    transactional boolean DEFAULT true)
 RETURNS text
 AS 'MODULE_PATHNAME', 'migrate_revision'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.migrate_forget(revision text)
 RETURNS void
@@ -49,6 +50,43 @@ RETURNS TABLE (revision text, message text)
 AS 'MODULE_PATHNAME', 'migrate_downgrade'
 LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION @extschema@.migrate_downgrade(text, boolean) FROM PUBLIC;
+
+/*
+ * Non-transactional revisions (src/nontx.c): the whole deploy as top-level
+ * commands for psql's \gexec, and the calls those commands make around each
+ * statement.  Granted like migrate_upgrade() and migrate_downgrade().
+ */
+CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade_commands(target text)
+RETURNS TABLE (command text)
+AS 'MODULE_PATHNAME', 'migrate_upgrade_commands'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade_commands(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_downgrade_commands(target text)
+RETURNS TABLE (command text)
+AS 'MODULE_PATHNAME', 'migrate_downgrade_commands'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_downgrade_commands(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_nontransactional_step(
+    revision text, direction text, statement integer)
+RETURNS text
+AS 'MODULE_PATHNAME', 'migrate_nontransactional_step'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_nontransactional_step(text, text, integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_nontransactional_done(
+    revision text, direction text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'migrate_nontransactional_done'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_nontransactional_done(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.migrate_in_progress()
+RETURNS TABLE (revision text, direction text, next integer, statements integer,
+               role name, started_at timestamptz, pid integer, session_alive boolean)
+AS 'MODULE_PATHNAME', 'migrate_in_progress'
+LANGUAGE C VOLATILE;
 
 CREATE OR REPLACE FUNCTION @extschema@.migrate_stamp(VARIADIC target text[])
 RETURNS SETOF text

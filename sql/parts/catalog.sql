@@ -31,7 +31,10 @@ CREATE TABLE migrate.revision (
     registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- the role that registered (or last amended or took over) the bodies:
     -- deploys run them only for roles it could act as (src/trust.c)
-    registered_by name NOT NULL DEFAULT CURRENT_USER
+    registered_by name NOT NULL DEFAULT CURRENT_USER,
+    -- false: the bodies are lists of statements each run as its own
+    -- top-level command by the client (src/nontx.c)
+    transactional boolean NOT NULL DEFAULT true
 );
 
 CREATE TABLE migrate.applied (
@@ -160,6 +163,29 @@ CREATE TABLE migrate.amendment (
 GRANT SELECT ON migrate.amendment TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
+
+/*
+ * A non-transactional revision being applied or unapplied (src/nontx.c):
+ * its statements run one by one as top-level commands, so a failure or a
+ * lost connection can leave it half done.  "next" is the statement to run
+ * next (1-based; statements + 1 when all ran); pid and backend_start name
+ * the session running it, which alone may run its statements in band.
+ * At most one row.  Dumped: the schema it describes is dumped with it.
+ */
+CREATE TABLE migrate.in_progress (
+    revision      text PRIMARY KEY,
+    direction     text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),
+    next          integer NOT NULL,
+    statements    integer NOT NULL,
+    role          name NOT NULL,
+    started_at    timestamptz NOT NULL,
+    pid           integer NOT NULL,
+    backend_start timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX in_progress_one ON migrate.in_progress ((true));
+
+GRANT SELECT ON migrate.in_progress TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('migrate.in_progress', '');
 
 -- one step of migrate_diff(), before it is numbered
 CREATE TYPE migrate.diff_step AS (operation text, object text, upgrade text, downgrade text, warning text);

@@ -45,7 +45,8 @@ CREATE OR REPLACE FUNCTION @extschema@.migrate_status(
     OUT last_migration_at timestamptz,
     OUT drift bigint,               -- out-of-band changes recorded since the last migration
     OUT schema_matches boolean,     -- the schema still has the last migration's fingerprint
-    OUT guard text)                 -- migrate.guard in this session
+    OUT guard text,                 -- migrate.guard in this session
+    OUT in_progress text)           -- a non-transactional revision left half done
 RETURNS record
 AS 'MODULE_PATHNAME', 'migrate_status'
 LANGUAGE C VOLATILE;

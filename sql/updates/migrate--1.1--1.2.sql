@@ -56,3 +56,60 @@ LANGUAGE C;
 CREATE EVENT TRIGGER migrate_guard_ddl_command_start ON ddl_command_start
     EXECUTE FUNCTION migrate.guard_ddl_command_start();
 ALTER EVENT TRIGGER migrate_guard_ddl_command_start ENABLE ALWAYS;
+
+-- Non-transactional revisions (src/nontx.c)
+ALTER TABLE migrate.revision ADD COLUMN transactional boolean NOT NULL DEFAULT true;
+
+CREATE TABLE migrate.in_progress (
+    revision      text PRIMARY KEY,
+    direction     text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),
+    next          integer NOT NULL,
+    statements    integer NOT NULL,
+    role          name NOT NULL,
+    started_at    timestamptz NOT NULL,
+    pid           integer NOT NULL,
+    backend_start timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX in_progress_one ON migrate.in_progress ((true));
+
+GRANT SELECT ON migrate.in_progress TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('migrate.in_progress', '');
+
+-- migrate_status() has a new column, in_progress
+DROP FUNCTION @extschema@.migrate_status();
+
+/*
+ * migrate_revision() has a new optional argument, transactional: the old
+ * signature goes, and the roles granted EXECUTE on it keep the right on the
+ * new one (api.sql then re-creates it from the same text as a fresh install).
+ */
+DO $update$
+DECLARE
+    grantees text[];
+    grantee text;
+BEGIN
+    SELECT pg_catalog.array_agg(a.grantee::pg_catalog.regrole::text) INTO grantees
+        FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+        WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.migrate_revision(text, text[], text, text, text, text[], text[])'::pg_catalog.regprocedure
+          AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+          AND a.grantee OPERATOR(pg_catalog.<>) 0
+          AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    DROP FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]);
+    CREATE FUNCTION @extschema@.migrate_revision(
+        revision      text,
+        down_revision text[] DEFAULT '{}',
+        upgrade       text   DEFAULT '',
+        downgrade     text   DEFAULT '',
+        message       text   DEFAULT '',
+        branch_labels text[] DEFAULT '{}',
+        depends_on    text[] DEFAULT '{}',
+        transactional boolean DEFAULT true)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'migrate_revision'
+    LANGUAGE C VOLATILE;
+    REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM PUBLIC;
+    FOREACH grantee IN ARRAY COALESCE(grantees, '{}') LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO %s', grantee);
+    END LOOP;
+END
+$update$;

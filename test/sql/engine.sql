@@ -137,7 +137,9 @@ SELECT migrate_forget('s8');
 -- transaction control is refused, with its SQLSTATE
 SELECT migrate_revision('x2', '{s7}', 'INSERT INTO eng_t (id) VALUES (4000); COMMIT', 'SELECT 1', 'commits');
 SELECT * FROM migrate_upgrade('x2');
+-- a BEGIN first is refused at registration (nontx); later in a body, by the engine
 SELECT migrate_revision('x2', '{s7}', 'BEGIN', 'SELECT 1', 'begins');
+SELECT migrate_revision('x2', '{s7}', 'SELECT 1; SAVEPOINT sp', 'SELECT 1', 'savepoint');
 \set VERBOSITY sqlstate
 SELECT * FROM migrate_upgrade('x2');
 \set VERBOSITY default

@@ -9,7 +9,7 @@ SET client_min_messages = warning;
 CREATE ROLE regress_admin SUPERUSER;
 SET ROLE regress_admin;
 CREATE ROLE regress_writer;
-GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[]),
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),
                           migrate_amend(text, text, text, text) TO regress_writer;
 
 SELECT migrate_revision('t1', '{}', 'CREATE TABLE trust_t (id int)', 'DROP TABLE trust_t', 'base');
@@ -94,7 +94,7 @@ CREATE ROLE regress_member IN ROLE regress_deployer;
 GRANT CREATE ON SCHEMA public TO regress_deployer;
 GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean), migrate_downgrade(text, boolean)
     TO regress_deployer, regress_member;
-GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[])
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean)
     TO regress_deployer, regress_member;
 SET ROLE regress_member;
 SELECT migrate_revision('t4', '{t1}', 'CREATE TABLE trust_t4 ()', 'DROP TABLE trust_t4', 'by a member');
@@ -115,11 +115,11 @@ SELECT migrate_forget('t4');
 -- a registrant that no longer exists (dropped, or restored from another
 -- cluster) is trusted by nobody until a trusted role registers it again
 CREATE ROLE regress_gone;
-GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[]) TO regress_gone;
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO regress_gone;
 SET ROLE regress_gone;
 SELECT migrate_revision('t6', '{t1}', 'CREATE TABLE trust_t6 ()', 'DROP TABLE trust_t6', 'orphan');
 SET ROLE regress_admin;
-REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[]) FROM regress_gone;
+REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM regress_gone;
 DROP ROLE regress_gone;
 SELECT revision, registered_by FROM migrate.revision WHERE revision = 't6';
 SELECT * FROM migrate_upgrade('t6');
@@ -132,9 +132,9 @@ SELECT revision FROM migrate_upgrade('t6');
 
 SELECT revision FROM migrate_downgrade('base');
 REVOKE EXECUTE ON FUNCTION migrate_upgrade(text, boolean), migrate_downgrade(text, boolean),
-    migrate_revision(text, text[], text, text, text, text[], text[])
+    migrate_revision(text, text[], text, text, text, text[], text[], boolean)
     FROM regress_deployer, regress_member;
-REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[]),
+REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),
     migrate_amend(text, text, text, text) FROM regress_writer;
 REVOKE CREATE ON SCHEMA public FROM regress_deployer;
 DROP ROLE regress_member;

@@ -34,8 +34,18 @@ SELECT revision FROM migrate_upgrade('head');
 
 ALTER EXTENSION migrate UPDATE TO '1.1';
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+-- 1.2 adds an argument to migrate_revision(): its grants move to the new signature
+CREATE ROLE regress_update_writer;
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[]) TO regress_update_writer;
 ALTER EXTENSION migrate UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+SELECT has_function_privilege('regress_update_writer',
+    'migrate_revision(text, text[], text, text, text, text[], text[], boolean)', 'EXECUTE') AS writer_keeps_it,
+    (SELECT count(*) FROM pg_proc p, aclexplode(p.proacl) a
+     WHERE p.oid = 'migrate_revision(text, text[], text, text, text, text[], text[], boolean)'::regprocedure
+       AND a.grantee = 0) AS public_grants;
+REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM regress_update_writer;
+DROP ROLE regress_update_writer;
 CREATE TEMP TABLE updated AS SELECT * FROM members() m;
 SELECT * FROM migrate_current();
 SELECT current_heads, schema_matches FROM migrate_status();
