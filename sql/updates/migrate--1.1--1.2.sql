@@ -29,6 +29,11 @@ GRANT SELECT ON migrate.amendment TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
 
+-- The PostgreSQL major each fingerprint was taken on: a fingerprint of
+-- another major that differs is not comparable (src/drift.c).  Those taken
+-- before are NULL, and compared as before.
+ALTER TABLE migrate.fingerprint ADD COLUMN server_major integer;
+
 -- The generation trigger in C: one update of migrate.state per transaction
 -- instead of one per statement (N registrations in one transaction cost N^2).
 CREATE OR REPLACE FUNCTION migrate.bump_generation() RETURNS trigger
