@@ -36,7 +36,12 @@ build=$root/.pgbuild/$major
 rm -rf "$build"
 mkdir -p "$build"
 # the work tree as it is (tracked and new files), without what is ignored
-git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$build" 2>/dev/null
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$build"
+else
+	tar -cf - --exclude=./.pgbuild --exclude=./.cache --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+		--exclude=./results --exclude=./output_iso . | tar -xf - -C "$build"
+fi
 (cd "$build" && make -s PG_CONFIG="$bin/pg_config" && make -s install PG_CONFIG="$bin/pg_config") || exit 1
 
 work=$(mktemp -d /tmp/migrate-pg$major.XXXXXX)

@@ -19,7 +19,13 @@ PGVERSION=15
 PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
 
 # python3-alembic is the reference implementation test/alembic_compare.py checks against
-bash scripts/install-deps.sh python3-alembic
+deps=(python3-alembic)
+# newer majors come from the npm registry (scripts/pg-versions.sh); Debian's
+# npm only when no npm is there (NodeSource's nodejs carries its own)
+for v in $PGVERSIONS; do
+	[ "$v" = "$PGVERSION" ] || command -v npm >/dev/null || { deps+=(npm); break; }
+done
+bash scripts/install-deps.sh "${deps[@]}"
 
 echo "== building (-Wall -Wextra -Werror)"
 make -s clean PG_CONFIG="$PG_CONFIG"
@@ -34,6 +40,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+bash test/meta.sh 2>&1 | tee -a "$log" || status=1
 for v in $PGVERSIONS; do
 	if [ "$v" = "$PGVERSION" ]; then
 		echo "== PostgreSQL $v: testing in a throw-away cluster"
