@@ -27,6 +27,10 @@ PG15_CONFIG=$PG15_BINDIR/pg_config
 # Debian 12's test drivers, whatever the server
 PG15_PGXS=$(dirname "$("$PG15_CONFIG" --pgxs)")/../..
 
+if [ "$(id -u)" -ne 0 ]; then
+	echo "FAIL PostgreSQL $major: the throw-away servers run as postgres (su): run as root"
+	exit 1
+fi
 bash scripts/pg-versions.sh "$major" || exit 1
 pgdir=$(bash scripts/pg-versions.sh --cache)/$major
 bin=$pgdir/bin
