@@ -72,12 +72,6 @@ drift_record(const char *role, const char *session_role, const char *command_tag
 	catalog_leave(&ca);
 }
 
-/*
- * Called once per call that changed the applied set, after its last step:
- * the steps of one call run in one transaction, so no one can see the
- * schema between them, and a fingerprint per step would cost a catalog
- * scan per revision of a long deploy.
- */
 /* the major the fingerprint was taken on: a column from 1.2 on */
 static bool
 fingerprint_has_major(void)
@@ -88,31 +82,33 @@ fingerprint_has_major(void)
 	return OidIsValid(rel) && get_attnum(rel, "server_major") != InvalidAttrNumber;
 }
 
+/*
+ * Called once per call that changed the applied set, after its last step:
+ * the steps of one call run in one transaction, so no one can see the
+ * schema between them, and a fingerprint per step would cost a catalog
+ * scan per revision of a long deploy.
+ */
 void
 drift_record_fingerprint(void)
 {
 	CatalogAccess ca;
+	bool		major;
 	int			rc;
 
 	if (!catalog_has_table("fingerprint"))
 		return;
 	catalog_enter(&ca);
-	if (fingerprint_has_major())
-		rc = SPI_execute("INSERT INTO migrate.fingerprint (log_id, at, fingerprint, server_major) "
-						 "SELECT max(id), pg_catalog.now(), migrate.schema_fingerprint(), "
-						 "pg_catalog.current_setting('server_version_num')::pg_catalog.int4 "
-						 "OPERATOR(pg_catalog./) 10000 "
-						 "FROM migrate.log "
-						 "ON CONFLICT (log_id) DO UPDATE SET at = excluded.at, "
-						 "fingerprint = excluded.fingerprint, server_major = excluded.server_major",
-						 false, 0);
-	else
-		rc = SPI_execute("INSERT INTO migrate.fingerprint (log_id, at, fingerprint) "
-						 "SELECT max(id), pg_catalog.now(), migrate.schema_fingerprint() "
-						 "FROM migrate.log "
-						 "ON CONFLICT (log_id) DO UPDATE SET at = excluded.at, "
-						 "fingerprint = excluded.fingerprint",
-						 false, 0);
+	/* the library is built for the server's major: PG_VERSION_NUM is its own */
+	major = fingerprint_has_major();
+	rc = SPI_execute(psprintf("INSERT INTO migrate.fingerprint (log_id, at, fingerprint%s) "
+							  "SELECT max(id), pg_catalog.now(), migrate.schema_fingerprint()%s "
+							  "FROM migrate.log "
+							  "ON CONFLICT (log_id) DO UPDATE SET at = excluded.at, "
+							  "fingerprint = excluded.fingerprint%s",
+							  major ? ", server_major" : "",
+							  major ? psprintf(", %d", PG_VERSION_NUM / 10000) : "",
+							  major ? ", server_major = excluded.server_major" : ""),
+					 false, 0);
 	catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.fingerprint");
 	catalog_leave(&ca);
 }
@@ -154,7 +150,7 @@ drift_status(DriftStatus *st)
 	st->has_fingerprint = !isnull;
 	st->schema_matches = isnull ? false : DatumGetBool(d);
 	d = SPI_getbinval(tup, desc, 4, &isnull);
-	/* the library is built for the server's major: PG_VERSION_NUM is its own */
+	/* another major's different fingerprint: not comparable, not changed */
 	if (st->has_fingerprint && !st->schema_matches && !isnull &&
 		DatumGetInt32(d) != PG_VERSION_NUM / 10000)
 	{
