@@ -18,12 +18,21 @@ status=0
 
 refuse() { echo "migration check: $*" >&2; status=1; }
 
+# paths are read NUL-separated (-z), so git never quotes them (core.quotepath)
+# and no name is skipped; they are printed shell-quoted when unusual, and
+# passed to git as literal pathspecs
+export GIT_LITERAL_PATHSPECS=1
+shown() { printf '%q' "$1"; }
+
+# the rule of scripts/migrate.sh: <revision>_<slug>.sql, nothing else
+name_ok() { [[ $1 =~ ^[0-9A-Za-z]+_[0-9A-Za-z_-]+\.sql$ ]]; }
+
 # id and down_revisions of a migration as staged: "id down1 down2 ..."
 staged_graph_line() {
 	git show ":$1" | sed -nE "
 		s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/id \1/p
-		s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([^}]*)\}'.*/down \1/p" |
-		awk '$1 == "id" { id = $2 } $1 == "down" { down = $2 } END { gsub(",", " ", down); print id, down }'
+		s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_, ]*)\}'.*/down \1/p" |
+		awk '$1 == "id" && id == "" { id = $2 } $1 == "down" && !d { down = $2; d = 1 } END { gsub(",", " ", down); print id, down }'
 }
 
 on_main() {   # path was committed on main at some point
@@ -31,43 +40,53 @@ on_main() {   # path was committed on main at some point
 }
 
 added=()
-while IFS=$'\t' read -r st path rest; do
-	case $path in "$dir"/*.sql) ;; *) continue ;; esac
+while IFS= read -r -d '' st && IFS= read -r -d '' path; do
+	case $path in "$dir"/*) ;; *) continue ;; esac
+	if [ "$st" != D ] && ! name_ok "${path#"$dir"/}"; then
+		refuse "$(shown "$path") is not a migration file name: only $dir/<revision>_<slug>.sql, revision from 0-9 a-z A-Z, slug from 0-9 a-z A-Z _ - (rename it)"
+	fi
 	case $st in
-		A) added+=("$path") ;;
+		A) name_ok "${path#"$dir"/}" && added+=("$path") ;;
 		*) if on_main "$path"; then
-			   refuse "$path is already on $main: do not edit an existing migration, write a new one (make migrate-create)"
+			   refuse "$(shown "$path") is already on $main: do not edit an existing migration, write a new one (make migrate-create)"
 		   fi ;;
 	esac
-done < <(git diff --cached --name-status --no-renames)
+done < <(git diff --cached --name-status --no-renames -z)
+
+is_added() { local a; for a in "${added[@]}"; do [ "$a" = "$1" ] && return 0; done; return 1; }
 
 if [ ${#added[@]} -gt 0 ]; then
-	# heads among the staged migrations that this commit does not add
-	graph=$(git ls-files -- "$dir/*.sql" | while read -r f; do
+	# the staged migrations: "new id down..." per file, file names kept apart
+	lines=() paths=()
+	while IFS= read -r -d '' f; do
+		name_ok "${f#"$dir"/}" || continue
 		new=0
-		for a in "${added[@]}"; do [ "$a" = "$f" ] && new=1; done
-		echo "$new $(staged_graph_line "$f") $f"
-	done)
-	heads=$(echo "$graph" | awk '$1 == 0 { ids[$2] = 1; for (i = 3; i < NF; i++) named[$i] = 1 }
+		is_added "$f" && new=1
+		lines+=("$new $(staged_graph_line "$f")")
+		paths+=("$f")
+	done < <(git ls-files -z -- "$dir")
+	graph=$(printf '%s\n' "${lines[@]}")
+	# heads among the staged migrations that this commit does not add
+	heads=$(echo "$graph" | awk '$1 == 0 { ids[$2] = 1; for (i = 3; i <= NF; i++) named[$i] = 1 }
 		END { for (id in ids) if (!(id in named)) print id }')
 	added_ids=$(echo "$graph" | awk '$1 == 1 { print $2 }')
-	while read -r new id rest; do
+	for i in "${!lines[@]}"; do
+		read -r new id downs <<<"${lines[$i]}"
 		[ "$new" = 1 ] || continue
-		set -- $rest
-		file=${!#}
+		file=${paths[$i]}
 		# a merge brings migrations written on the other branch: only the
 		# single-head rule below applies to them
 		if git rev-parse -q --verify MERGE_HEAD >/dev/null && git cat-file -e "MERGE_HEAD:$file" 2>/dev/null; then
 			continue
 		fi
-		for down in "${@:1:$#-1}"; do
-			if ! grep -qx "$down" <<<"$heads" && ! grep -qx "$down" <<<"$added_ids"; then
-				refuse "$file revises $down, which is not a current head (heads: $(echo $heads | tr ' ' ',')): rebase it with make migrate-create, or join the heads with make migrate-merge"
+		for down in $downs; do
+			if ! grep -qxF -- "$down" <<<"$heads" && ! grep -qxF -- "$down" <<<"$added_ids"; then
+				refuse "$(shown "$file") revises $down, which is not a current head (heads: $(echo $heads | tr ' ' ',')): rebase it with make migrate-create, or join the heads with make migrate-merge"
 			fi
 		done
-	done <<<"$graph"
+	done
 	# and the result must have one head
-	all_heads=$(echo "$graph" | awk '{ ids[$2] = 1; for (i = 3; i < NF; i++) named[$i] = 1 }
+	all_heads=$(echo "$graph" | awk '{ ids[$2] = 1; for (i = 3; i <= NF; i++) named[$i] = 1 }
 		END { for (id in ids) if (!(id in named)) print id }' | sort)
 	if [ "$(echo "$all_heads" | grep -c .)" -gt 1 ]; then
 		refuse "this commit leaves $dir/ with several heads ($(echo $all_heads | tr ' ' ',')): run make migrate-merge MESSAGE=\"merge\" and commit the merge too"
@@ -78,7 +97,8 @@ fi
 # migrate-check, against the development database (or DATABASE_URL)
 models_dir=${MODELS_DIR:-models}
 top=$(git rev-parse --show-toplevel)
-if git diff --cached --name-only | grep -q "^$models_dir/.*\.sql$" && [ -f "$top/scripts/migrate.sh" ]; then
+staged=$(git diff --cached --name-only -z | tr '\0' '\n')
+if grep -q "^$models_dir/.*\.sql$" <<<"$staged" && [ -f "$top/scripts/migrate.sh" ]; then
 	if ! out=$(MODELS_DIR="$top/$models_dir" MIGRATIONS_DIR="$top/$dir" bash "$top/scripts/migrate.sh" check 2>&1); then
 		refuse "models/ changed but the database at head does not match it: write the migration (make migrate-create) and apply it (make migrate-upgrade)"
 		echo "$out" | sed 's/^/    /' >&2

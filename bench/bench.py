@@ -15,6 +15,10 @@ graph) and again on the same one ("warm": the per-backend graph cache), plus
 the backend's peak memory for the plan; Alembic's `heads` and
 `upgrade head --sql` on the sizes it handles in reasonable time.
 
+Part 3, the schema fingerprint with BENCH_COMMENTS table comments of
+BENCH_COMMENT_MB each (which any table owner may write): time and the
+backend's peak memory of migrate.schema_fingerprint() and migrate_status().
+
 Usage: bench.py RESULTS_DIR WORK_DIR   (libpq's PG* variables name the cluster)
 """
 import os
@@ -34,6 +38,8 @@ SQITCH_MAX = int(os.environ.get("BENCH_SQITCH_MAX", "1000"))
 SQITCH_RUNS = 3   # Sqitch takes about a minute per 1,000 changes
 ALEMBIC_MAX = int(os.environ.get("BENCH_ALEMBIC_MAX", "10000"))
 SCALE_SIZES = [int(x) for x in os.environ.get("BENCH_SCALE_SIZES", "5000 10000 20000 40000").split()]
+COMMENT_MB = int(os.environ.get("BENCH_COMMENT_MB", "50"))
+COMMENTS = int(os.environ.get("BENCH_COMMENTS", "4"))
 PY = "/usr/bin/python3"
 TOOLS = ["psql -1 -f", "migrate", "alembic", "sqitch"]
 
@@ -454,6 +460,46 @@ def bench_scaling():
     return rows
 
 
+# ------------------------------------------------------------- fingerprint
+
+def bench_fingerprint():
+    """(seconds, peak kB, kB before) of the fingerprint and of migrate_status()
+    with large comments, each on a new connection."""
+    db = "fingerprint_comments"
+    fresh_db(db, extension=True)
+    conn = psycopg2.connect(dbname=db)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SET client_min_messages = warning")
+        for i in range(COMMENTS):
+            cur.execute(f"CREATE TABLE commented_{i} (id int)")
+            # distinct text per table; written server-side, not sent
+            cur.execute("DO $$ BEGIN EXECUTE format('COMMENT ON TABLE commented_%s IS %%L', "
+                        "repeat(md5('%s'), %s * 1024 * 1024 / 32)); END $$" % (i, i, COMMENT_MB))
+        cur.execute("SELECT migrate_revision('c1', '{}', 'CREATE TABLE c1 ()', 'DROP TABLE c1', 'c1')")
+        cur.execute("SELECT count(*) FROM migrate_upgrade('head')")
+    conn.close()
+    rows = {}
+    for label, sql in (("migrate.schema_fingerprint()", "SELECT migrate.schema_fingerprint()"),
+                       ("migrate_status()", "SELECT schema_matches FROM migrate_status()")):
+        conn = psycopg2.connect(dbname=db)
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+            before = backend_memory(pid)
+            start = time.perf_counter()
+            cur.execute(sql)
+            result = cur.fetchone()[0]
+            elapsed = time.perf_counter() - start
+            after = backend_memory(pid)
+        conn.close()
+        if label == "migrate_status()" and result is not True:
+            raise RuntimeError(f"schema_matches is {result} right after the migration")
+        rows[label] = (elapsed, after["VmHWM"], before["VmHWM"])
+    admin(f'DROP DATABASE "{db}"')
+    return rows
+
+
 # ------------------------------------------------------------------ report
 
 def verdict(ok):
@@ -532,6 +578,16 @@ def main():
                 f"{after['RssAnon'] / 1024:>10.1f} MB")
     say()
 
+    say(f"== schema fingerprint with {COMMENTS} table comments of {COMMENT_MB} MB "
+        f"(new backend, /proc/<pid>/status)")
+    fingerprint = bench_fingerprint()
+    say(f"{'call':<32}{'time':>11}{'peak (VmHWM)':>15}{'before':>11}")
+    for label, (elapsed, peak, before) in fingerprint.items():
+        say(f"{label:<32}{fmt(elapsed):>11}{peak / 1024:>12.1f} MB{before / 1024:>8.1f} MB")
+    say("each line of the description is hashed as it comes and a comment over 1 MB is described "
+        "by its md5: the peak follows the largest comment, not their sum")
+    say()
+
     say("== targets")
     n = 1000
     if n in DEPLOY_SIZES and all(deploy[(t, n)] for t in TOOLS):
@@ -556,6 +612,10 @@ def main():
             cold, warm = graph[(shape, big, op)]
             say(f"{verdict(cold < limit)}  {op} at {big:,} ({shape}) under {fmt(limit)}: "
                 f"{fmt(cold)} first call in a backend, {fmt(warm)} after")
+    peak = max(p for _, p, _ in fingerprint.values())
+    limit = (COMMENT_MB * 2 + 64) * 1024
+    say(f"{verdict(peak < limit)}  fingerprint peak memory under twice one comment plus 64 MB "
+        f"({limit / 1024:.0f} MB) with {COMMENTS} comments of {COMMENT_MB} MB: {peak / 1024:.1f} MB")
 
     with open(os.path.join(OUT, "report.txt"), "w") as f:
         f.write("\n".join(report_lines) + "\n")

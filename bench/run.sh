@@ -11,6 +11,8 @@
 #   BENCH_RUNS          repetitions, median reported  (default 5)
 #   BENCH_SQITCH_MAX    largest deploy Sqitch runs 3 times, not once (default 1000)
 #   BENCH_ALEMBIC_MAX   largest graph given to Alembic's CLI      (default 10000)
+#   BENCH_COMMENT_MB    size of each large table comment, MB     (default 50)
+#   BENCH_COMMENTS      large table comments for the fingerprint (default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -18,6 +18,8 @@
 # a Unix socket in that folder only, created and started on first use.
 # Every failure is one line on stderr that says what to do next.
 set -euo pipefail
+# a failure inside $(...) is a failure of the command that uses it
+shopt -s inherit_errexit
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 migrations=${MIGRATIONS_DIR:-$root/migrations}
@@ -47,6 +49,9 @@ dev_user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
 dev_running() { as_owner "$bindir/pg_ctl" -D "$devdb/data" status >/dev/null 2>&1; }
 
 db_start() {
+	# the path goes into pg_ctl's -o, which a shell and the server split again
+	[[ $devdb =~ ^[A-Za-z0-9/._+@%,:=-]+$ ]] ||
+		die "the development cluster's folder $(shown "$devdb") (MIGRATE_DEVDB) must be made of letters, digits and / . _ + @ % , : = -: it goes into pg_ctl's command line"
 	if [ ! -f "$devdb/data/PG_VERSION" ]; then
 		mkdir -p "$devdb"
 		[ "$(id -u)" -ne 0 ] || chown postgres "$devdb"
@@ -105,30 +110,106 @@ ensure_extension() {
 		die "could not create the migrate extension (it needs a superuser once: CREATE EXTENSION migrate)"
 }
 
+# --- quoting and names ----------------------------------------------------------
+
+# A name in a message: shell-quoted when it holds anything unusual, so that a
+# control character or a line break in it cannot garble the terminal.
+shown() { printf '%q' "$1"; }
+
+# A value written into a -- comment line: one line, nothing a terminal or
+# psql could act on (C0 and C1 controls, DEL, CR and LF become '?', a tab a
+# space).  Every comment line the scripts write starts with "-- ", so a
+# backslash in the value is comment text, never a psql meta-command.
+comment_safe() {
+	printf '%s' "$1" | LC_ALL=C tr '\t' ' ' | LC_ALL=C tr '\000-\037\177' '?' | LC_ALL=C sed 's/\xc2[\x80-\x9f]/?/g'
+}
+
+# A file name as a single-quoted psql meta-command argument (\i).
+psql_arg() {
+	local q=${1//\\/\\\\}
+	printf "'%s'" "${q//\'/\'\'}"
+}
+
+# A string as an SQL literal that means the same under any
+# standard_conforming_strings: E'' with \ and ' doubled when it has a backslash.
+sql_literal() {
+	local q=${1//\'/\'\'}
+	if [[ $1 == *\\* ]]; then printf "E'%s'" "${q//\\/\\\\}"; else printf "'%s'" "$q"; fi
+}
+
+# A dollar-quote tag for a body: base, base_1, base_2, ... the first that does
+# not occur in the body, so the body cannot end its own quote.
+dollar_tag() {   # body, base
+	local tag=$2 n=0
+	while [[ $1 == *"\$$tag\$"* ]]; do
+		n=$((n + 1)); tag="$2_$n"
+	done
+	printf '%s' "$tag"
+}
+
 # --- migration files -----------------------------------------------------------
 
-files() { find "$migrations" -maxdepth 1 -name '*.sql' | sort; }
+# A migration file is <revision>_<slug>.sql, revision from [0-9A-Za-z], slug
+# from [0-9A-Za-z_-].  Only such files are loaded; anything else in the folder
+# is an error that names it, so a name can never carry SQL or a psql
+# meta-command into the session that loads it.
+name_ok() { [[ $1 =~ ^[0-9A-Za-z]+_[0-9A-Za-z_-]+\.sql$ ]]; }
 
-file_id() { basename "$1" | sed -E 's/^([A-Za-z0-9]+)_.*/\1/'; }
+# the migration files, sorted, one per line (their names are safe: see name_ok)
+files() {
+	[ -d "$migrations" ] || return 0
+	case $migrations in *[$'\n\r']*) die "the migrations folder $(shown "$migrations") has a line break in its path: move it" ;; esac
+	local f bad=()
+	while IFS= read -r -d '' f; do
+		name_ok "$(basename -- "$f")" || bad+=("$(shown "$(basename -- "$f")")")
+	done < <(find "$migrations" -mindepth 1 -maxdepth 1 -print0)
+	[ ${#bad[@]} -eq 0 ] || die "not a migration file name in $(shown "$migrations"): ${bad[*]} (only <revision>_<slug>.sql, revision from 0-9 a-z A-Z, slug from 0-9 a-z A-Z _ -: rename or remove it)"
+	find "$migrations" -mindepth 1 -maxdepth 1 -name '*.sql' | LC_ALL=C sort
+}
+
+file_id() { local b; b=$(basename -- "$1"); echo "${b%%_*}"; }
 
 # "id down1 down2 ..." per file, read from the named arguments in the file
 file_graph() {
-	local f
-	for f in $(files); do
+	local f list
+	list=$(files)
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
 		local id downs
-		id=$(sed -nE "s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/\1/p" "$f" | head -1)
-		downs=$(sed -nE "s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([^}]*)\}'.*/\1/p" "$f" | head -1 | tr ',' ' ')
+		id=$(file_revision "$f")
+		downs=$(sed -nE "s/^[[:space:]]*down_revision[[:space:]]*=>[[:space:]]*'\{([A-Za-z0-9_, ]*)\}'.*/\1/;T;p;q" "$f" | tr ',' ' ')
 		[ -n "$id" ] || die "$f has no \"revision => '...'\" line: fix the file"
+		[ "$id" = "$(file_id "$f")" ] || die "$f registers revision $id: the file name must start with it (${id}_...)"
 		echo "$id $downs"
-	done
+	done <<<"$list"
+}
+
+# the revision a file registers (its "revision => '...'" line), or nothing
+file_revision() {
+	sed -nE "s/^[[:space:]]*revision[[:space:]]*=>[[:space:]]*'([A-Za-z0-9_]+)'.*/\1/;T;p;q" "$1"
+}
+
+# the files, after checking that each one's name starts with the revision it
+# registers (the check and the hook match files and revisions by name)
+checked_files() {
+	local list f id
+	list=$(files)
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		id=$(file_revision "$f")
+		[ -z "$id" ] || [ "$id" = "$(file_id "$f")" ] || die "$f registers revision $id: the file name must start with it (${id}_...)"
+	done <<<"$list"
+	[ -z "$list" ] || printf '%s\n' "$list"
 }
 
 file_heads() {
-	file_graph | awk '{ ids[$1] = 1; for (i = 2; i <= NF; i++) named[$i] = 1 }
+	local graph
+	graph=$(file_graph)
+	echo "$graph" | awk 'NF { ids[$1] = 1; for (i = 2; i <= NF; i++) named[$i] = 1 }
 		END { for (id in ids) if (!(id in named)) print id }' | sort
 }
 
-# what new_file writes into the bodies, and above the call
+# what new_file writes into the bodies, and above the call (comment lines)
 new_upgrade='-- the SQL that applies this revision'
 new_downgrade='-- the SQL that undoes it'
 new_notes=''
@@ -136,17 +217,19 @@ new_notes=''
 new_file() {   # message, down revisions
 	local message=$1; shift
 	[ -n "$message" ] || die "give a message: make migrate-create MESSAGE=\"add phone\""
-	# it goes into a -- comment line and a string literal
-	[[ $message != *$'\n'* ]] || die "the message must be one line"
-	local id slug down path created
+	local id slug down path created up_tag down_tag
 	id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
-	slug=$(echo "$message" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/_/g; s/^_+|_+$//g' | cut -c1-40)
+	slug=$(printf '%s' "$message" | LC_ALL=C tr 'A-Z' 'a-z' | LC_ALL=C tr -cs 'a-z0-9' '_' | cut -c1-40)
+	slug=${slug#_}; slug=${slug%_}
 	down=$(IFS=,; echo "$*")
 	path="$migrations/${id}_${slug:-revision}.sql"
 	created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	up_tag=$(dollar_tag "$new_upgrade" upgrade)
+	down_tag=$(dollar_tag "$new_downgrade" downgrade)
 	mkdir -p "$migrations"
+	# the message verbatim in the literal; made safe in the comment
 	cat >"$path" <<EOF
--- ${message}
+-- $(comment_safe "$message")
 --
 -- Revision ID: ${id}
 -- Revises: ${down:-(base)}
@@ -154,13 +237,13 @@ new_file() {   # message, down revisions
 SELECT migrate_revision(
     revision      => '${id}',
     down_revision => '{${down}}',
-    message       => '${message//\'/\'\'}',
-    upgrade       => \$upgrade\$
+    message       => $(sql_literal "$message"),
+    upgrade       => \$${up_tag}\$
 ${new_upgrade}
-\$upgrade\$,
-    downgrade     => \$downgrade\$
+\$${up_tag}\$,
+    downgrade     => \$${down_tag}\$
 ${new_downgrade}
-\$downgrade\$
+\$${down_tag}\$
 );
 EOF
 	echo "$path"
@@ -168,12 +251,20 @@ EOF
 
 # --- models: the desired schema, and the migrations written from it ----------
 
-model_files() { find "$models" -maxdepth 1 -name '*.sql' 2>/dev/null | sort; }
+model_files() {
+	[ -d "$models" ] || return 0
+	local f
+	while IFS= read -r -d '' f; do
+		case $f in *[$'\n\r']*) die "a file in models/ has a line break in its name: $(shown "$f")" ;; esac
+		printf '%s\n' "$f"
+	done < <(find "$models" -mindepth 1 -maxdepth 1 -name '*.sql' -print0 | LC_ALL=C sort -z)
+}
 
 # Load the models into a throw-away database on the same server (Prisma's
 # shadow database) and print migrate_describe() of it.
 describe_models() {
-	local shadow="migrate_shadow_$$" out status=0 f
+	local shadow="migrate_shadow_$$" out status=0 f list
+	list=$(model_files)
 	out=$(mktemp)
 	{
 		echo "SET client_min_messages = warning;"
@@ -182,14 +273,17 @@ describe_models() {
 		echo "SET client_min_messages = warning;"
 		echo "CREATE EXTENSION migrate;"
 		echo "SET migrate.guard = off;"
-		for f in $(model_files); do printf '\\echo @@model %s\n\\i '"'%s'"'\n' "${f#$root/}" "$f"; done
-		echo "\\o $out"
+		while IFS= read -r f; do
+			[ -n "$f" ] || continue
+			printf '\\echo @@model %s\n\\i %s\n' "$(psql_arg "${f#$root/}")" "$(psql_arg "$f")"
+		done <<<"$list"
+		echo "\\o $(psql_arg "$out")"
 		echo "SELECT migrate_describe();"
 	} | psql_db -q -At >/dev/null 2>"$out.err" || status=$?
 	psql_db -q -c "DROP DATABASE IF EXISTS $shadow" >/dev/null 2>&1 || true
 	if [ $status -ne 0 ]; then
 		rm -f "$out"
-		die "loading models/ failed: $(grep -m1 -E 'ERROR|FATAL' "$out.err" || head -1 "$out.err") (the shadow database is created on the same server, with the migrate extension: that takes a superuser)"
+		die "loading models/ failed: $(comment_safe "$(grep -m1 -E 'ERROR|FATAL' "$out.err" || head -1 "$out.err")") (the shadow database is created on the same server, with the migrate extension: that takes a superuser)"
 	fi
 	rm -f "$out.err"
 	cat "$out"
@@ -197,16 +291,23 @@ describe_models() {
 }
 
 # migrate_diff() from the database as it is to the models, as
-# "step|operation|object|warning" lines, or one of upgrade/downgrade/notes.
+# "step<US>operation<US>object<US>warning" lines (US: the unit separator; the
+# fields' control characters replaced, so that a name cannot break a line),
+# or one of upgrade/downgrade.
 diff_models() {   # json file, what
 	local query
 	case $2 in
-		steps) query="SELECT step || '|' || operation || '|' || object || '|' || coalesce(warning, '') FROM d ORDER BY step" ;;
-		upgrade) query="SELECT string_agg(upgrade || ';', E'\\n' ORDER BY step) FROM d" ;;
-		downgrade) query="SELECT string_agg(downgrade || ';', E'\\n' ORDER BY step DESC) FROM d" ;;
+		steps) query="SELECT pg_catalog.concat_ws(pg_catalog.chr(31), step,
+		                  pg_catalog.regexp_replace(operation, '[[:cntrl:]]', '?', 'g'),
+		                  pg_catalog.regexp_replace(object, '[[:cntrl:]]', '?', 'g'),
+		                  pg_catalog.regexp_replace(coalesce(warning, ''), '[[:cntrl:]]', '?', 'g'))
+		              FROM d ORDER BY step" ;;
+		upgrade) query="SELECT pg_catalog.string_agg(upgrade OPERATOR(pg_catalog.||) ';', E'\\n' ORDER BY step) FROM d" ;;
+		downgrade) query="SELECT pg_catalog.string_agg(downgrade OPERATOR(pg_catalog.||) ';', E'\\n' ORDER BY step DESC) FROM d" ;;
 	esac
+	local q=${1//\'/\'\\\'\'}
 	psql_db -q -At <<EOF
-\\set to \`cat $1\`
+\\set to \`cat '$q'\`
 CREATE TEMP VIEW d AS SELECT * FROM migrate_diff(migrate_describe(), :'to'::jsonb);
 $query;
 EOF
@@ -243,8 +344,8 @@ autogenerate() {
 	new_upgrade=$(diff_models "$json" upgrade)
 	new_downgrade=$(diff_models "$json" downgrade)
 	new_notes=$'\n--\n-- Autogenerated from models/: review it before applying.'
-	while IFS='|' read -r step op object warning; do
-		[ -z "$warning" ] || new_notes+=$'\n'"-- WARNING (step $step, $op $object): $warning"
+	while IFS=$'\x1f' read -r step op object warning; do
+		[ -z "$warning" ] || new_notes+=$'\n'"-- $(comment_safe "WARNING (step $step, $op $object): $warning")"
 	done <<<"$steps"
 	rm -f "$json"
 	new_file "$message" "$@"
@@ -260,11 +361,14 @@ cmd_merge() {
 # Register every file, then run the SQL given on stdin, all in one
 # transaction; the registrations' own output is not shown.
 with_files() {
-	local f
+	local f list
+	list=$(checked_files)
 	{
 		echo 'BEGIN;'
 		echo '\o /dev/null'
-		for f in $(files); do printf '\\i '"'%s'"'\n' "$f"; done
+		while IFS= read -r f; do
+			[ -z "$f" ] || printf '\\i %s\n' "$(psql_arg "$f")"
+		done <<<"$list"
 		echo '\o'
 		cat
 		echo 'COMMIT;'
@@ -290,10 +394,21 @@ COMMIT;
 EOF
 }
 
+# the targets: each argument split on blanks (make passes REVISION="a b" as
+# one), never globbed; passed to psql as one array literal, each element quoted
 cmd_stamp() {
-	[ $# -gt 0 ] || die "give a target: make migrate-stamp REVISION=head"
+	local arg t targets=() array=""
+	for arg in "$@"; do
+		read -r -d '' -a t <<<"$arg" || true
+		targets+=("${t[@]}")
+	done
+	[ ${#targets[@]} -gt 0 ] || die "give a target: make migrate-stamp REVISION=head"
+	for t in "${targets[@]}"; do
+		t=${t//\\/\\\\}
+		array+="${array:+,}\"${t//\"/\\\"}\""
+	done
 	ensure_extension
-	with_files -v targets="{$(IFS=,; echo "$*")}" <<'EOF'
+	with_files -v targets="{$array}" <<'EOF'
 \pset footer off
 SELECT s AS current FROM migrate_stamp(VARIADIC :'targets'::text[]) s;
 EOF
@@ -314,73 +429,122 @@ cmd_show() {
 }
 
 # Files and database must agree: every file registered, every registered
-# revision has a file, no applied revision's file was changed.
+# revision has a file, no applied revision's file was changed.  A check that
+# cannot compare (a missing privilege, a file that fails to load) fails and
+# says why: it never reports agreement it could not establish.
 cmd_check() {
 	ensure_extension
-	local problems=0 f id out
+	local problems=0 uncompared=0 f id out list
 	local -A file_ids=()
-	for f in $(files); do
+	list=$(checked_files)
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
 		id=$(file_id "$f")
 		file_ids[$id]=$f
-	done
+	done <<<"$list"
+	# registering each file is how the content is compared: that takes EXECUTE
+	# on migrate_revision (revoked from PUBLIC), reading the catalog SELECT
+	local who can_register can_read
+	IFS='|' read -r who can_register can_read < <(psql_db -q -At -c "
+		SELECT current_user,
+		       coalesce(bool_and(pg_catalog.has_function_privilege(p.oid, 'EXECUTE')), false),
+		       pg_catalog.has_table_privilege('migrate.revision', 'SELECT')
+		  FROM pg_catalog.pg_extension e
+		  LEFT JOIN pg_catalog.pg_proc p ON p.pronamespace OPERATOR(pg_catalog.=) e.extnamespace
+		                                AND p.proname OPERATOR(pg_catalog.=) 'migrate_revision'
+		 WHERE e.extname OPERATOR(pg_catalog.=) 'migrate'" || true)
+	[ -n "$who" ] || die "cannot compare files and database: the privileges of the connecting role could not be read (is the migrate extension created?)"
+	[ "$can_read" = t ] ||
+		die "cannot compare files and database: role $(shown "$who") lacks SELECT on migrate.revision (GRANT SELECT ON migrate.revision TO $(shown "$who"), or run the check as the role that deploys)"
+	[ "$can_register" = t ] ||
+		die "cannot compare files and database: role $(shown "$who") lacks EXECUTE on migrate_revision, which the check calls on each file in a transaction it rolls back (GRANT EXECUTE ON FUNCTION migrate_revision TO $(shown "$who"), or run the check as the role that deploys)"
 	local registered
-	registered=$(psql_db -q -At -c "SELECT revision FROM migrate.revision ORDER BY revision")
+	registered=$(psql_db -q -At -c "SELECT revision FROM migrate.revision ORDER BY revision") ||
+		die "cannot compare files and database: reading migrate.revision failed"
 	for id in "${!file_ids[@]}"; do
-		if ! grep -qx "$id" <<<"$registered"; then
-			echo "not registered: ${file_ids[$id]#$root/} (run make migrate-upgrade)"
+		if ! grep -qxF -- "$id" <<<"$registered"; then
+			echo "not registered: $(shown "${file_ids[$id]#$root/}") (run make migrate-upgrade)"
 			problems=1
 		fi
 	done
-	for id in $registered; do
-		if [ -z "${file_ids[$id]:-}" ]; then
-			echo "registered but its file is gone: $id (restore the file, or downgrade below it and call migrate_forget('$id'))"
+	while IFS= read -r id; do
+		if [ -n "$id" ] && [ -z "${file_ids[$id]:-}" ]; then
+			echo "registered but its file is gone: $(shown "$id") (restore the file, or downgrade below it and call migrate_forget('$(comment_safe "$id")'))"
 			problems=1
 		fi
-	done
+	done <<<"$registered"
 	# register each file in a savepoint of a transaction that is rolled back:
-	# an applied revision with other content is refused by migrate_revision
-	local script
+	# an applied revision with other content is refused by migrate_revision.
+	# Each file's outcome is read from psql's LAST_ERROR_* variables, on
+	# stdout, in order; the file names stay in this script (ids are safe).
+	local script ids=("${!file_ids[@]}") i
 	script=$(mktemp)
 	{
 		echo "BEGIN;"
-		echo "CREATE TEMP TABLE migrate_check_before AS SELECT revision, md5(ROW(down_revision, depends_on, branch_labels, message, upgrade, downgrade)::text) AS h FROM migrate.revision;"
-		for id in "${!file_ids[@]}"; do
+		echo "CREATE TEMP TABLE migrate_check_before AS SELECT revision, pg_catalog.md5(ROW(down_revision, depends_on, branch_labels, message, upgrade, downgrade)::text) AS h FROM migrate.revision;"
+		for i in "${!ids[@]}"; do
+			id=${ids[$i]}
+			echo "\\set LAST_ERROR_SQLSTATE 00000"
+			echo "\\set LAST_ERROR_MESSAGE ''"
 			echo "SAVEPOINT one_file;"
-			echo "\\echo @@file ${file_ids[$id]#$root/}"
-			echo "\\i '${file_ids[$id]}'"
-			echo "SELECT 'changed, not applied: ${file_ids[$id]#$root/}' FROM migrate.revision r JOIN migrate_check_before b USING (revision) WHERE r.revision = '$id' AND md5(ROW(r.down_revision, r.depends_on, r.branch_labels, r.message, r.upgrade, r.downgrade)::text) <> b.h;"
+			echo "\\i $(psql_arg "${file_ids[$id]}")"
+			echo "\\echo @@file $i :LAST_ERROR_SQLSTATE :LAST_ERROR_MESSAGE"
+			echo "\\if :ERROR"
+			echo "\\else"
+			echo "SELECT '@@changed $i' FROM migrate.revision r JOIN migrate_check_before b USING (revision) WHERE r.revision OPERATOR(pg_catalog.=) '$id' AND pg_catalog.md5(ROW(r.down_revision, r.depends_on, r.branch_labels, r.message, r.upgrade, r.downgrade)::text) OPERATOR(pg_catalog.<>) b.h;"
+			echo "\\endif"
 			echo "ROLLBACK TO SAVEPOINT one_file;"
 		done
 		echo "ROLLBACK;"
 	} >"$script"
-	out=$(psql_db -q -At -v ON_ERROR_STOP=0 -f "$script" 2>&1 || true)
-	rm -f "$script"
-	local current=""
+	out=$(psql_db -q -At -v ON_ERROR_STOP=0 -f "$script" 2>"$script.err" || true)
+	local line n state message name first seen=0
 	while IFS= read -r line; do
 		case $line in
-			@@file*) current=${line#@@file } ;;
-			*"is applied and cannot be changed"*)
-				echo "applied revision's file changed: $current (revert the edit and write a new migration)"
-				problems=1 ;;
-			"changed, not applied: "*) echo "note: $line (make migrate-upgrade registers the new content)" ;;
+			"@@file "*)
+				seen=$((seen + 1))
+				read -r n state message <<<"${line#@@file }"
+				name=$(shown "${file_ids[${ids[$n]}]#$root/}")
+				case $state in
+					00000) ;;
+					*) if [[ $message == *"is applied and cannot be changed"* ]]; then
+						   echo "applied revision's file changed: $name (revert the edit and write a new migration)"
+						   problems=1
+					   else
+						   # the file's first error, as psql printed it: the variables hold its last
+						   first=$(grep -F "psql:${file_ids[${ids[$n]}]}:" "$script.err" | grep -m1 'ERROR:' || true)
+						   echo "cannot compare $name: loading it failed: $(comment_safe "${first:-$message (SQLSTATE $state)}")"
+						   uncompared=1
+					   fi ;;
+				esac ;;
+			"@@changed "*)
+				n=${line#@@changed }
+				echo "note: changed, not applied: $(shown "${file_ids[${ids[$n]}]#$root/}") (make migrate-upgrade registers the new content)" ;;
 		esac
 	done <<<"$out"
+	rm -f "$script" "$script.err"
+	if [ "$seen" -ne ${#ids[@]} ]; then
+		echo "cannot compare: $(( ${#ids[@]} - seen )) of ${#ids[@]} files were not checked (a file ended the session?)"
+		uncompared=1
+	fi
 	# the models, when there are any, must describe the database
 	if [ -n "$(model_files)" ]; then
 		local json steps
 		json=$(mktemp)
 		describe_models >"$json"
-		steps=$(diff_models "$json" steps)
+		steps=$(diff_models "$json" steps) || die "cannot compare models/ with the database: migrate_diff failed"
 		rm -f "$json"
 		if [ -n "$steps" ]; then
 			echo "models/ and the database differ ($(echo "$steps" | grep -c .) change(s); make migrate-create writes a migration for them):"
-			echo "$steps" | awk -F'|' '{ printf "  %s %s%s\n", $2, $3, ($4 == "" ? "" : "  (" $4 ")") }'
+			echo "$steps" | awk -F'\037' '{ printf "  %s %s%s\n", $2, $3, ($4 == "" ? "" : "  (" $4 ")") }'
 			problems=1
 		fi
 	fi
 	# the schema must be what the migrations made it
-	local drift matches
-	IFS='|' read -r drift matches < <(psql_db -q -At -c "SELECT drift, schema_matches FROM migrate_status()")
+	local drift matches status_line
+	status_line=$(psql_db -q -At -c "SELECT drift, schema_matches FROM migrate_status()") ||
+		die "cannot compare the schema with the fingerprint: migrate_status() failed"
+	IFS='|' read -r drift matches <<<"$status_line"
 	if [ "${drift:-0}" -gt 0 ]; then
 		echo "schema changed outside migrations: $drift change(s) since the last migration (make migrate-drift lists them; write a migration)"
 		problems=1
@@ -389,11 +553,15 @@ cmd_check() {
 		echo "schema drifted: it no longer matches the fingerprint taken after the last migration (make migrate-status)"
 		problems=1
 	fi
+	if [ $uncompared -ne 0 ]; then
+		echo "migrate: the check could not compare every file with the database: see above" >&2
+		exit 1
+	fi
 	if [ $problems -ne 0 ]; then
 		echo "migrate: files and database disagree" >&2
 		exit 1
 	fi
-	echo "files and database agree ($(files | grep -c . || true) migration files$([ -z "$(model_files)" ] || echo ", models too"))"
+	echo "files and database agree ($(grep -c . <<<"$list" || true) migration files$([ -z "$(model_files)" ] || echo ", models too"))"
 }
 
 cmd_backup() {

@@ -115,5 +115,6 @@ amend_revision(const char *revision, const char *upgrade, const char *downgrade,
 							   9, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.amendment");
 	catalog_leave(&ca);
+	catalog_wrote();
 	return true;
 }

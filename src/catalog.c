@@ -72,7 +72,21 @@ catalog_enter(CatalogAccess *ca)
 	SetUserIdAndSecContext(owner, ca->saved_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	ca->guc_nestlevel = NewGUCNestLevel();
+	ca->guc_nestlevel = catalog_pin_search_path();
+}
+
+/*
+ * search_path "pg_catalog, pg_temp" until AtEOXact_GUC(false, <the level
+ * returned>): nothing a caller planted in a schema of its search_path can
+ * then stand in for a table, type, function or operator of our queries
+ * (pg_temp is never searched for functions or operators).  An error unwinds
+ * the level with the (sub)transaction.
+ */
+int
+catalog_pin_search_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
 #if PG_VERSION_NUM >= 170000
 	/* 17 provides this: the same "pg_catalog, pg_temp", saved at this level */
 	RestrictSearchPath();
@@ -81,6 +95,7 @@ catalog_enter(CatalogAccess *ca)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 #endif
+	return nestlevel;
 }
 
 void
@@ -499,7 +514,9 @@ load_graph(MemoryContext cxt)
  * migrate.state.generation in the same transaction (migrate's own calls take
  * the state lock; statement triggers catch every other write), so two
  * snapshots that see the same generation of the same state table see the
- * same graph.  A graph read inside a transaction that later aborts (or a
+ * same graph.  migrate's own writes also drop this backend's graph
+ * themselves (catalog_wrote), so they do not depend on the triggers firing.
+ * A graph read inside a transaction that later aborts (or a
  * subtransaction that rolls back) may hold changes that never committed,
  * and is dropped then.  This turns a no-op upgrade or migrate_current() on
  * a large graph from a full catalog read into one single-row read.
@@ -592,6 +609,19 @@ catalog_graph_changed(void)
 	cache_cxt = NULL;
 	cached_graph = NULL;
 	cached_generation = -1;
+}
+
+/*
+ * The call has written migrate.revision or migrate.applied: forget the
+ * cached graph now.  The statement triggers do the same, but their owner can
+ * disable them, and on a 1.0 install session_replication_role = replica
+ * skips them; the generation this transaction already bumped would then
+ * make the pre-write graph look current to this backend's next call.
+ */
+void
+catalog_wrote(void)
+{
+	cache_drop(true);
 }
 
 /*
@@ -767,6 +797,7 @@ catalog_record_steps(Graph *g, StepRecord *records, int n, bool upgrade,
 		catalog_check_spi(rc, SPI_OK_INSERT, "writing migrate.log");
 	}
 	catalog_leave(&ca);
+	catalog_wrote();
 }
 
 static bool
@@ -827,6 +858,7 @@ catalog_vouch(Datum revision, Datum caller_name)
 							   "WHERE revision OPERATOR(pg_catalog.=) $1",
 							   2, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_UPDATE, "updating migrate.revision");
+	catalog_wrote();
 }
 
 /*
@@ -935,6 +967,7 @@ catalog_register(const RevisionDef *def)
 		catalog_check_spi(rc, SPI_OK_INSERT, "inserting into migrate.revision");
 	}
 	catalog_leave(&ca);
+	catalog_wrote();
 	return true;
 }
 
@@ -995,6 +1028,7 @@ catalog_forget(const char *revision)
 							   1, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_DELETE, "deleting from migrate.revision");
 	catalog_leave(&ca);
+	catalog_wrote();
 }
 
 /* Does migrate's schema hold this table?  False mid-DROP EXTENSION. */

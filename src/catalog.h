@@ -43,6 +43,7 @@ extern void catalog_init(void);
 extern int64 catalog_lock_state(void);
 extern Graph *catalog_graph(int64 locked_generation);
 extern void catalog_graph_changed(void);
+extern void catalog_wrote(void);
 extern void catalog_bump_generation(void);
 extern char **catalog_load_bodies(Graph *g, List *steps, bool upgrade);
 extern void catalog_record_steps(Graph *g, StepRecord *records, int n,
@@ -64,6 +65,7 @@ typedef struct CatalogAccess
 	int			guc_nestlevel;
 } CatalogAccess;
 
+extern int	catalog_pin_search_path(void);
 extern void catalog_enter(CatalogAccess *ca);
 extern void catalog_leave(CatalogAccess *ca);
 extern void catalog_check_spi(int rc, int expected, const char *what);

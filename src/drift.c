@@ -64,7 +64,7 @@ drift_record(const char *role, const char *session_role, const char *command_tag
 							   "application_name, client_addr, command_tag, object_type, "
 							   "object_identity, statement, heads, guard, guard_set_by_session) "
 							   "VALUES (pg_catalog.clock_timestamp(), $1, $2, "
-							   "pg_catalog.current_setting('application_name'), "
+							   "pg_catalog.current_setting('application_name'::pg_catalog.text), "
 							   "pg_catalog.inet_client_addr(), $3, $4, $5, "
 							   "pg_catalog.current_query(), $6, $7, $8)",
 							   8, argtypes, values, nulls, false, 0);
@@ -101,7 +101,7 @@ drift_record_fingerprint(void)
 	/* the library is built for the server's major: PG_VERSION_NUM is its own */
 	major = fingerprint_has_major();
 	rc = SPI_execute(psprintf("INSERT INTO migrate.fingerprint (log_id, at, fingerprint%s) "
-							  "SELECT max(id), pg_catalog.now(), migrate.schema_fingerprint()%s "
+							  "SELECT pg_catalog.max(id), pg_catalog.now(), migrate.schema_fingerprint()%s "
 							  "FROM migrate.log "
 							  "ON CONFLICT (log_id) DO UPDATE SET at = excluded.at, "
 							  "fingerprint = excluded.fingerprint%s",
@@ -125,13 +125,13 @@ drift_status(DriftStatus *st)
 
 	catalog_enter(&ca);
 	/* a 1.1 catalog has no server_major: its fingerprints count as this major's */
-	rc = SPI_execute(psprintf("WITH last AS (SELECT max(at) AS at FROM migrate.log), "
+	rc = SPI_execute(psprintf("WITH last AS (SELECT pg_catalog.max(at) AS at FROM migrate.log), "
 							  "fp AS (SELECT fingerprint, %s AS server_major FROM migrate.fingerprint "
 							  "       ORDER BY log_id DESC LIMIT 1) "
 							  "SELECT last.at, "
-							  "(SELECT count(*) FROM migrate.drift d "
+							  "(SELECT pg_catalog.count(*) FROM migrate.drift d "
 							  " WHERE d.at OPERATOR(pg_catalog.>) "
-							  "       COALESCE(last.at, '-infinity')), "
+							  "       COALESCE(last.at, '-infinity'::pg_catalog.timestamptz)), "
 							  "(SELECT fp.fingerprint OPERATOR(pg_catalog.=) migrate.schema_fingerprint() "
 							  " FROM fp), "
 							  "(SELECT fp.server_major FROM fp) "

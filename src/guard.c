@@ -4,7 +4,7 @@
  *	  The guard: schema changes made outside migrations are recorded in
  *	  migrate.drift, or refused, as the migrate.guard setting says.
  *
- * Three event triggers see every DDL command.  A command run while migrate
+ * Four event triggers see every DDL command.  A command run while migrate
  * applies or unapplies a revision belongs to that revision; so do the
  * commands of an extension's install script, temporary objects and
  * restores (see guard_restoring).  Anything else is out of band:
@@ -15,7 +15,9 @@
  *	log		recorded (the default)
  *	warn	recorded, with a WARNING
  *	error	refused.  table_rewrite refuses before the rewrite starts, so a
- *			refused ALTER TABLE does not first rewrite a large table.
+ *			refused ALTER TABLE does not first rewrite a large table, and
+ *			ddl_command_start refuses the commands that commit part of their
+ *			work before they end (CONCURRENTLY) before they start.
  *
  * A refused command rolls back with its transaction, and so would any row
  * recording it: the attempt is kept in the server log only, as a LOG line
@@ -29,13 +31,22 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#if PG_VERSION_NUM >= 170000
+#include "commands/defrem.h"
+#endif
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/cmdtag.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -228,22 +239,28 @@ current_heads_or_null(bool *isnull)
 	return result;
 }
 
+/*
+ * The refusal rolls back any row that would record it: the server log keeps
+ * the attempt instead, with who made it (and, at the default
+ * log_min_error_statement, the statement), whatever the client sees.
+ */
+static void
+guard_log_refusal(const char *command)
+{
+	ereport(LOG,
+			(errmsg("migrate.guard refused %s by role \"%s\" (session role \"%s\")",
+					command,
+					GetUserNameFromId(GetUserId(), false),
+					GetUserNameFromId(GetSessionUserId(), false))));
+}
+
 static void
 guard_refuse(const char *tag, DriftItem *item)
 {
 	const char *what = item && item->object_identity ? item->object_identity : "";
 	const char *sep = what[0] ? " " : "";
 
-	/*
-	 * The refusal rolls back any row that would record it: the server log
-	 * keeps the attempt instead, with who made it (and, at the default
-	 * log_min_error_statement, the statement), whatever the client sees.
-	 */
-	ereport(LOG,
-			(errmsg("migrate.guard refused %s%s%s by role \"%s\" (session role \"%s\")",
-					tag, sep, what,
-					GetUserNameFromId(GetUserId(), false),
-					GetUserNameFromId(GetSessionUserId(), false))));
+	guard_log_refusal(psprintf("%s%s%s", tag, sep, what));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("%s%s%s is not part of a migration", tag, sep, what),
@@ -305,14 +322,12 @@ collect_items(const char *query)
 
 	/*
 	 * The query runs as the user who ran the DDL, a superuser perhaps: with
-	 * the session's search_path, an operator or function planted in a
-	 * writable schema would run with the user's rights.  Every operator in
-	 * the queries is qualified too, but the search_path is pinned anyway.
+	 * the session's search_path, an operator, function, type or view planted
+	 * in a writable schema would run with the user's rights.  Every name and
+	 * operator in the queries is qualified, and the search_path is pinned as
+	 * well, the same way as for the catalog queries.
 	 */
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	nest = catalog_pin_search_path();
 	/* not read-only: the query must see what the command itself just wrote */
 	rc = SPI_execute(query, false, 0);
 	AtEOXact_GUC(false, nest);
@@ -343,13 +358,29 @@ event_tag(FunctionCallInfo fcinfo)
 	return GetCommandTagName(trigdata->tag);
 }
 
+/*
+ * Commands that fire the event triggers but change no definition: REFRESH
+ * MATERIALIZED VIEW [CONCURRENTLY] replaces a materialized view's rows, and
+ * REINDEX (seen from PostgreSQL 17) rebuilds an index as it is defined.
+ * Whatever else fires them changes the schema: objects, columns, comments,
+ * owners, privileges, security labels, whether or not the fingerprint
+ * covers them.
+ */
+static bool
+guard_routine_command(FunctionCallInfo fcinfo)
+{
+	CommandTag	tag = ((EventTriggerData *) fcinfo->context)->tag;
+
+	return tag == CMDTAG_REFRESH_MATERIALIZED_VIEW || tag == CMDTAG_REINDEX;
+}
+
 /* The out-of-band objects the query finds, recorded, warned about or refused. */
 static void
 guard_event(FunctionCallInfo fcinfo, const char *query)
 {
 	const char *tag = event_tag(fcinfo);
 
-	if (!guard_active())
+	if (guard_routine_command(fcinfo) || !guard_active())
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -358,13 +389,15 @@ guard_event(FunctionCallInfo fcinfo, const char *query)
 }
 
 /*
- * ddl_command_end: every object a command created or altered.  Temporary
- * objects are reported in schema "pg_temp", except those without a schema
- * of their own (triggers, rules, policies), looked up through their table;
- * objects made by an extension's script have in_extension set.  CREATE and
- * ALTER EXTENSION themselves are changes like any other (installing an
- * extension in production is one), except for migrate's own install and
- * updates.
+ * ddl_command_end: every object a command created or altered.  Whether an
+ * object is temporary comes from the catalog, never from its name: schema_name
+ * is PostgreSQL's own answer for the object's namespace (it reports every
+ * temporary schema as "pg_temp", a name no other schema can have), and the
+ * objects without a schema of their own (triggers, rules, policies) are
+ * temporary when their table is.  Objects made by an extension's script have
+ * in_extension set.  CREATE and ALTER EXTENSION themselves are changes like
+ * any other (installing an extension in production is one), except for
+ * migrate's own install and updates.
  */
 void
 guard_ddl_command_end(FunctionCallInfo fcinfo)
@@ -373,11 +406,11 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_ddl_commands() "
 		"WHERE NOT in_extension "
-		"AND (schema_name IS NULL OR schema_name OPERATOR(pg_catalog.<>) 'pg_temp') "
-		"AND NOT (object_type OPERATOR(pg_catalog.=) 'extension' "
-		"AND object_identity OPERATOR(pg_catalog.=) 'migrate') "
+		"AND (schema_name IS NULL OR schema_name OPERATOR(pg_catalog.<>) 'pg_temp'::pg_catalog.text) "
+		"AND NOT (object_type OPERATOR(pg_catalog.=) 'extension'::pg_catalog.text "
+		"AND object_identity OPERATOR(pg_catalog.=) 'migrate'::pg_catalog.text) "
 		"AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c "
-		"  WHERE c.relpersistence OPERATOR(pg_catalog.=) 't' AND c.oid OPERATOR(pg_catalog.=) "
+		"  WHERE c.relpersistence OPERATOR(pg_catalog.=) 't'::pg_catalog.\"char\" AND c.oid OPERATOR(pg_catalog.=) "
 		"  CASE WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::pg_catalog.regclass::pg_catalog.oid "
 		"    THEN (SELECT tgrelid FROM pg_catalog.pg_trigger t WHERE t.oid OPERATOR(pg_catalog.=) objid) "
 		"  WHEN classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass::pg_catalog.oid "
@@ -389,8 +422,11 @@ guard_ddl_command_end(FunctionCallInfo fcinfo)
 /*
  * sql_drop: what a DROP (or an ALTER TABLE ... DROP) removed.  Only the
  * objects the command named are recorded; what went with them (indexes,
- * defaults, types of a table) is implied.  A rule is not "temporary" by
- * itself: its identity names its table, in pg_temp (or pg_temp_N).
+ * defaults, types of a table) is implied.  is_temporary is PostgreSQL's
+ * answer from the object's namespace, but a rule has none: it is temporary
+ * when its table, which the rule's address names (schema, table, rule) and
+ * which still exists, is.  The address is the list of names, not the
+ * identity text, in which a name may contain " on pg_temp.".
  */
 void
 guard_sql_drop(FunctionCallInfo fcinfo)
@@ -399,7 +435,15 @@ guard_sql_drop(FunctionCallInfo fcinfo)
 		"SELECT object_type, object_identity "
 		"FROM pg_catalog.pg_event_trigger_dropped_objects() "
 		"WHERE original AND NOT is_temporary "
-		"AND object_identity OPERATOR(pg_catalog.!~) ' on pg_temp(_[0-9]+)?\\.'");
+		"AND NOT (classid OPERATOR(pg_catalog.=) ANY (ARRAY["
+		"  'pg_catalog.pg_rewrite'::pg_catalog.regclass, 'pg_catalog.pg_trigger'::pg_catalog.regclass, "
+		"  'pg_catalog.pg_policy'::pg_catalog.regclass, 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+		"  ]::pg_catalog.oid[]) "
+		"  AND EXISTS (SELECT FROM pg_catalog.pg_class c "
+		"    WHERE c.relpersistence OPERATOR(pg_catalog.=) 't'::pg_catalog.\"char\" "
+		"    AND c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass("
+		"      pg_catalog.quote_ident(address_names[1]) OPERATOR(pg_catalog.||) '.'::pg_catalog.text "
+		"      OPERATOR(pg_catalog.||) pg_catalog.quote_ident(address_names[2]))::pg_catalog.oid))");
 }
 
 /*
@@ -417,13 +461,187 @@ guard_table_rewrite(FunctionCallInfo fcinfo)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	items = collect_items("SELECT 'table', pg_catalog.quote_ident(n.nspname) "
-						  "OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) "
+	items = collect_items("SELECT 'table'::pg_catalog.text, pg_catalog.quote_ident(n.nspname) "
+						  "OPERATOR(pg_catalog.||) '.'::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) "
 						  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 						  "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
 						  "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.pg_event_trigger_table_rewrite_oid() "
-						  "AND c.relpersistence OPERATOR(pg_catalog.<>) 't'");
+						  "AND c.relpersistence OPERATOR(pg_catalog.<>) 't'::pg_catalog.\"char\"");
 	if (items != NIL)
 		guard_refuse(tag, linitial(items));
 	SPI_finish();
+}
+
+/*
+ * The relation a command names, for its message: as found, or as written
+ * when it does not exist.  *temporary says whether it is a temporary
+ * relation (of this session), which is never out of band.  The name is
+ * looked up the way the command will look it up, without a lock: only the
+ * command's own lookup decides what it acts on.
+ */
+static char *
+named_relation(RangeVar *rv, bool *temporary)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	char	   *nspname = OidIsValid(relid) ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+	char	   *relname = OidIsValid(relid) ? get_rel_name(relid) : NULL;
+
+	*temporary = OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+	if (nspname == NULL || relname == NULL)
+		return quote_qualified_identifier(rv->schemaname, rv->relname);
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/*
+ * Does the command commit part of its work before it ends?  Those are the
+ * CONCURRENTLY forms; *command is set to what the messages call it.  False
+ * for one that acts on a temporary relation (PostgreSQL does that part
+ * non-concurrently, and temporary objects are never out of band).  A
+ * relation that does not exist counts as not temporary: refusing the
+ * command costs nothing then.
+ */
+static bool
+commits_as_it_goes(Node *parsetree, char **command)
+{
+	bool		temporary = false;
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) parsetree;
+
+				if (!stmt->concurrent)
+					return false;
+				*command = psprintf("CREATE INDEX CONCURRENTLY on %s",
+									named_relation(stmt->relation, &temporary));
+				break;
+			}
+		case T_DropStmt:
+			{
+				/* only DROP INDEX has CONCURRENTLY */
+				DropStmt   *stmt = (DropStmt *) parsetree;
+				StringInfoData names;
+
+				if (!stmt->concurrent)
+					return false;
+				/* PostgreSQL takes one index here; every name is checked anyway */
+				initStringInfo(&names);
+				temporary = stmt->objects != NIL;
+				foreach(lc, stmt->objects)
+				{
+					bool		temp;
+
+					appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "",
+									 named_relation(makeRangeVarFromNameList(lfirst(lc)), &temp));
+					temporary = temporary && temp;
+				}
+				*command = psprintf("DROP INDEX CONCURRENTLY %s", names.data);
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+				PartitionCmd *detach = NULL;
+				bool		temp;
+
+				foreach(lc, stmt->cmds)
+				{
+					AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+					if (IsA(cmd, AlterTableCmd) && cmd->subtype == AT_DetachPartition &&
+						((PartitionCmd *) cmd->def)->concurrent)
+						detach = (PartitionCmd *) cmd->def;
+				}
+				if (detach == NULL)
+					return false;
+				*command = psprintf("ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY",
+									named_relation(stmt->relation, &temporary),
+									named_relation(detach->name, &temp));
+				break;
+			}
+#if PG_VERSION_NUM >= 170000
+
+			/*
+			 * Event triggers see REINDEX from PostgreSQL 17 only; before, it
+			 * never reaches this trigger (nor ddl_command_end), so a REINDEX
+			 * ... CONCURRENTLY is neither refused nor recorded there.
+			 */
+		case T_ReindexStmt:
+			{
+				ReindexStmt *stmt = (ReindexStmt *) parsetree;
+				bool		concurrently = false;
+
+				foreach(lc, stmt->params)
+				{
+					DefElem    *opt = (DefElem *) lfirst(lc);
+
+					if (strcmp(opt->defname, "concurrently") == 0)
+						concurrently = defGetBoolean(opt);
+				}
+				if (!concurrently)
+					return false;
+				switch (stmt->kind)
+				{
+					case REINDEX_OBJECT_INDEX:
+						*command = psprintf("REINDEX INDEX CONCURRENTLY %s",
+											named_relation(stmt->relation, &temporary));
+						break;
+					case REINDEX_OBJECT_TABLE:
+						*command = psprintf("REINDEX TABLE CONCURRENTLY %s",
+											named_relation(stmt->relation, &temporary));
+						break;
+					case REINDEX_OBJECT_SCHEMA:
+						*command = psprintf("REINDEX SCHEMA CONCURRENTLY %s",
+											quote_identifier(stmt->name));
+						break;
+					default:
+						/* the database, or its catalogs: every user index with it */
+						*command = psprintf("REINDEX %s CONCURRENTLY%s%s",
+											stmt->kind == REINDEX_OBJECT_SYSTEM ? "SYSTEM" : "DATABASE",
+											stmt->name ? " " : "",
+											stmt->name ? quote_identifier(stmt->name) : "");
+						break;
+				}
+				break;
+			}
+#endif
+		default:
+			return false;
+	}
+	return !temporary;
+}
+
+/*
+ * ddl_command_start: a command that commits part of its work before it
+ * ends cannot be undone by a refusal at ddl_command_end.  A DROP INDEX
+ * CONCURRENTLY refused there leaves its index invalid (a unique index stops
+ * enforcing), a CREATE INDEX CONCURRENTLY an invalid index that every write
+ * still maintains, a DETACH PARTITION CONCURRENTLY a partition pending
+ * detach.  Under "error" they are refused here, before they start; under
+ * the other settings they run and ddl_command_end and sql_drop record them
+ * like any command.  Migrations are not concerned: PostgreSQL runs none of
+ * these commands in a function, migrate_upgrade() included.
+ */
+void
+guard_ddl_command_start(FunctionCallInfo fcinfo)
+{
+	EventTriggerData *trigdata;
+	char	   *command;
+
+	(void) event_tag(fcinfo);	/* checks that it runs as an event trigger */
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (guard_mode != GUARD_ERROR ||
+		!commits_as_it_goes(trigdata->parsetree, &command) ||
+		!guard_active())
+		return;
+	guard_log_refusal(command);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s is not part of a migration", command),
+			 errdetail("migrate.guard is \"error\", so schema changes outside migrate_upgrade() and migrate_downgrade() are refused; "
+					   "a command that commits part of its work before it ends is refused before it starts."),
+			 errhint("A migration cannot run a CONCURRENTLY command: write the change without CONCURRENTLY in a migration, "
+					 "or run the command in a session where migrate.guard is \"log\", which records it.")));
 }

@@ -12,6 +12,7 @@
 
 extern void guard_init(void);
 extern const char *guard_mode_name(void);
+extern void guard_ddl_command_start(FunctionCallInfo fcinfo);
 extern void guard_ddl_command_end(FunctionCallInfo fcinfo);
 extern void guard_sql_drop(FunctionCallInfo fcinfo);
 extern void guard_table_rewrite(FunctionCallInfo fcinfo);

@@ -26,9 +26,11 @@
 #include "apply.h"
 #include "catalog.h"
 #include "drift.h"
+#include "fingerprint.h"
 #include "graph.h"
 #include "guard.h"
 #include "register.h"
+#include "setting.h"
 #include "trust.h"
 
 PG_MODULE_MAGIC;
@@ -46,7 +48,9 @@ PG_FUNCTION_INFO_V1(migrate_heads);
 PG_FUNCTION_INFO_V1(migrate_resolve);
 PG_FUNCTION_INFO_V1(migrate_history);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_schema_fingerprint);
 PG_FUNCTION_INFO_V1(migrate_bump_generation);
+PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_start);
 PG_FUNCTION_INFO_V1(migrate_guard_ddl_command_end);
 PG_FUNCTION_INFO_V1(migrate_guard_sql_drop);
 PG_FUNCTION_INFO_V1(migrate_guard_table_rewrite);
@@ -54,8 +58,13 @@ PG_FUNCTION_INFO_V1(migrate_guard_table_rewrite);
 void
 _PG_init(void)
 {
+	/* taken before the definitions replace them: see setting.c */
+	List	   *placeholders = setting_placeholders("migrate");
+
 	catalog_init();
 	guard_init();
+	/* after every DefineCustom*Variable */
+	setting_keep_configured(placeholders);
 }
 
 /* State shared by one call: its memory context and its result set. */
@@ -444,6 +453,13 @@ migrate_status(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }
 
+/* migrate.schema_fingerprint(): see fingerprint.c */
+Datum
+migrate_schema_fingerprint(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(fingerprint_schema());
+}
+
 /* the statement trigger on migrate.revision and migrate.applied */
 Datum
 migrate_bump_generation(PG_FUNCTION_ARGS)
@@ -457,6 +473,13 @@ migrate_bump_generation(PG_FUNCTION_ARGS)
 }
 
 /* the guard's event triggers: see guard.c */
+Datum
+migrate_guard_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	guard_ddl_command_start(fcinfo);
+	PG_RETURN_VOID();
+}
+
 Datum
 migrate_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {

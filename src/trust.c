@@ -10,7 +10,8 @@
  * could have acted as the caller anyway, i.e. it is the caller or a member
  * of the caller's role (pg_has_role(registrant, caller, 'MEMBER'), which
  * superusers are of every role).  A registrant that no longer exists, as
- * after a restore into another cluster, is trusted by nobody.  The whole
+ * after a restore into another cluster, is trusted by nobody, and so is the
+ * unknown registrant of a revision registered before 1.2.  The whole
  * plan is checked before the first body runs.
  *
  *-------------------------------------------------------------------------
@@ -122,6 +123,9 @@ trust_check_steps(Graph *g, List *steps, bool upgrade)
 				 exists ?
 				 errdetail("Role \"%s\" is not a member of role \"%s\": running its %s as \"%s\" would let it act with privileges it does not have. Nothing was run.%s",
 						   who, me, upgrade ? "upgrade" : "downgrade", me,
+						   untrusted > 1 ? psprintf(" %d more steps of this call are untrusted.", untrusted - 1) : "") :
+				 strcmp(who, TRUST_UNKNOWN_REGISTRANT) == 0 ?
+				 errdetail("The revision was registered before migrate 1.2, which did not record who registered it. Nothing was run.%s",
 						   untrusted > 1 ? psprintf(" %d more steps of this call are untrusted.", untrusted - 1) : "") :
 				 errdetail("Role \"%s\" does not exist (it was dropped, or the revision was restored from another cluster). Nothing was run.%s",
 						   who,

@@ -41,7 +41,7 @@ rm -rf "$build"
 mkdir -p "$build"
 # the work tree as it is (tracked and new files), without what is ignored
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$build"
+	git ls-files -z --cached --others --exclude-standard | sort -zu | xargs -0 cp --parents -t "$build"
 else
 	tar -cf - --exclude=./.pgbuild --exclude=./.cache --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 		--exclude=./results --exclude=./output_iso . | tar -xf - -C "$build"

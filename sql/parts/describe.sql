@@ -89,6 +89,10 @@ WHERE (con.conrelid = 0 OR rel.oid IS NOT NULL)
 UNION ALL
 SELECT 'index ' || pg_get_indexdef(i.indexrelid)
        || CASE WHEN i.indisclustered THEN ' clustered' ELSE '' END
+       -- left so by a failed or cancelled CONCURRENTLY command: a valid
+       -- index's line does not change
+       || CASE WHEN NOT i.indisvalid THEN ' invalid' ELSE '' END
+       || CASE WHEN NOT i.indisready THEN ' not ready' ELSE '' END
 FROM pg_index i JOIN rel ON rel.oid = i.indrelid
 UNION ALL
 SELECT 'view ' || name || ' ' || pg_get_viewdef(oid) FROM rel WHERE relkind IN ('v', 'm')
@@ -134,7 +138,13 @@ SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
 WHERE t.typtype IN ('e', 'd', 'r', 'm') AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)
 UNION ALL
-SELECT 'comment ' || pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' ' || quote_literal(d.description)
+-- a comment over 1 MB by its md5: any table owner may write comments, and
+-- lines that long would make the description cost a multiple of its size
+-- (octet_length reads the stored size without detoasting; a quoted
+-- literal never starts with "md5")
+SELECT 'comment ' || pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' '
+       || CASE WHEN octet_length(d.description) > 1048576 THEN 'md5 ' || md5(d.description)
+               ELSE quote_literal(d.description) END
 FROM pg_description d
 WHERE (d.classoid = 'pg_class'::regclass AND d.objoid IN (SELECT oid FROM rel))
    OR (d.classoid = 'pg_namespace'::regclass AND d.objoid IN (SELECT oid FROM ns))

@@ -4,14 +4,22 @@
  * current version, so everything here is CREATE OR REPLACE.
  */
 
+-- md5 of the lines of migrate.schema_description() joined by newlines (as
+-- md5(coalesce(string_agg(line, E'\n'), '')) was in 1.1), hashed line by line in C so
+-- that the description never has to fit in memory as one string
 CREATE OR REPLACE FUNCTION migrate.schema_fingerprint()
 RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT md5(coalesce(string_agg(line, E'\n'), '')) FROM migrate.schema_description() line $$;
+AS 'MODULE_PATHNAME', 'migrate_schema_fingerprint'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
 
 -- The guard's event-trigger functions: see src/guard.c; the triggers
 -- themselves are in guard_triggers.sql.
+
+CREATE OR REPLACE FUNCTION migrate.guard_ddl_command_start()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'migrate_guard_ddl_command_start'
+LANGUAGE C;
 
 CREATE OR REPLACE FUNCTION migrate.guard_ddl_command_end()
 RETURNS event_trigger

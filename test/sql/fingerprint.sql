@@ -46,6 +46,10 @@ WHERE line NOT LIKE 'function fp.%';
 SELECT line ~ '^function fp\.f\(integer\) f [0-9a-f]{32}$' AS function_line
 FROM migrate.schema_description() line WHERE line LIKE 'function fp.f(%';
 SELECT migrate.schema_fingerprint() AS first \gset
+-- the md5 of the lines joined by newlines, as 1.1 computed it in SQL (the
+-- lines are hashed as they come now): stored fingerprints stay comparable
+SELECT :'first' = (SELECT md5(coalesce(string_agg(line, E'\n'), ''))
+                   FROM migrate.schema_description() line) AS same_as_string_agg;
 
 -- the same schema made again gives the same fingerprint, even with a
 -- dropped column left behind and temporary objects around
@@ -90,6 +94,22 @@ SELECT stmt, changed(stmt, undo) FROM (VALUES
     ('CREATE OR REPLACE VIEW fp.v AS SELECT p.code, count(c.id) AS children, 1 AS one FROM fp.parent p LEFT JOIN fp.child c ON c.parent_id = p.id GROUP BY p.code',
      'DROP VIEW fp.v; CREATE VIEW fp.v AS SELECT p.code, count(c.id) AS children FROM fp.parent p LEFT JOIN fp.child c ON c.parent_id = p.id GROUP BY p.code')
 ) AS t(stmt, undo);
+-- a comment over 1 MB is described by its md5, so that no line needs memory
+-- in proportion to a comment (any table owner may write one); up to 1 MB it
+-- is quoted as it always was
+SELECT migrate.schema_fingerprint() AS before_comments \gset
+DO $$ BEGIN EXECUTE format('COMMENT ON TABLE fp.child IS %L', repeat('''', 1048576)); END $$;
+SELECT line = 'comment table fp.child ' || quote_literal(repeat('''', 1048576)) AS quoted
+FROM migrate.schema_description() line WHERE line LIKE 'comment table fp.child %';
+DO $$ BEGIN EXECUTE format('COMMENT ON TABLE fp.child IS %L', repeat('''', 1048577)); END $$;
+SELECT line = 'comment table fp.child md5 ' || md5(repeat('''', 1048577)) AS hashed
+FROM migrate.schema_description() line WHERE line LIKE 'comment table fp.child %';
+-- and a change to it shows like any other
+SELECT changed(format('COMMENT ON TABLE fp.child IS %L', repeat('''', 1048576) || 'y'),
+               format('COMMENT ON TABLE fp.child IS %L', repeat('''', 1048577))) AS long_comment_change_shows;
+COMMENT ON TABLE fp.child IS NULL;
+SELECT migrate.schema_fingerprint() = :'before_comments' AS same_without_it;
+
 -- and what is not the schema does not
 SELECT stmt, changed(stmt, undo) FROM (VALUES
     ('INSERT INTO fp.parent (code, n) VALUES (''a'', 1)', 'DELETE FROM fp.parent'),

@@ -39,6 +39,12 @@ SELECT extversion FROM pg_extension WHERE extname = 'migrate';
 CREATE TEMP TABLE updated AS SELECT * FROM members() m;
 SELECT * FROM migrate_current();
 SELECT current_heads, schema_matches FROM migrate_status();
+-- who registered u1 under 1.0 is unknown (1.0 and 1.1 recorded the
+-- extension owner): nobody trusts its bodies until they are registered again
+SELECT registered_by FROM migrate.revision;
+SELECT revision FROM migrate_downgrade('base');
+SELECT migrate_revision('u1', '{}', 'CREATE TABLE u_t (id int)', 'DROP TABLE u_t', 'u1');
+SELECT registered_by = current_user AS taken_over FROM migrate.revision;
 SELECT revision FROM migrate_downgrade('base');
 
 DROP EXTENSION migrate;

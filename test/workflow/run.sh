@@ -41,8 +41,9 @@ devpsql() {  # project, sql
 	psql -X -q -At -h "$1/devdb" -p 5432 -U "$user" -d migrate_dev -c "$2"
 }
 
-t() {  # name, function
+t() {  # name, function; WORKFLOW_ONLY=pattern runs the matching functions only
 	local out
+	[ -z "${WORKFLOW_ONLY:-}" ] || [[ $2 == $WORKFLOW_ONLY ]] || return 0
 	if out=$("$2" 2>&1); then
 		echo "PASS $1"
 		passed=$((passed + 1))
@@ -283,15 +284,21 @@ test_deploy_one_liner() {
 	dropdb migrate_wf_deploy
 }
 
-# the pre-commit hook
-test_hook() {
-	local g out
-	g="$scratch/hookrepo"
+# a git repository with the example migrations and the hook script (not yet installed)
+new_git_project() {
+	local g="$scratch/$1"
 	git init -q -b main "$g" || return 1
 	git -C "$g" config user.email dev@example.com
 	git -C "$g" config user.name dev
 	cp -r "$repo/migrations" "$g/"
 	cp "$repo/.migration-check.sh" "$g/"
+	echo "$g"
+}
+
+# the pre-commit hook
+test_hook() {
+	local g out
+	g=$(new_git_project hookrepo) || return 1
 	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-commit"
 	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-merge-commit"
 	git -C "$g" add . && git -C "$g" commit -q -m "migrations" || return 1
@@ -346,6 +353,227 @@ SQL
 	unset MIGRATE_DEVDB
 }
 
+# the script run from the project folder itself, so that a relative path in an
+# injected command would land there (make -C runs in the repo)
+wf() {  # project, command...
+	local p=$1; shift
+	(cd "$p" && MIGRATIONS_DIR="$p/migrations" MODELS_DIR="$p/models" MIGRATE_DEVDB="$p/devdb" BACKUP_DIR="$p/backups" \
+		bash "$repo/scripts/migrate.sh" "$@")
+}
+
+# the message of a revision is exactly the given text
+message_is() {  # project, revision, message
+	local user=postgres
+	[ "$(id -u)" -eq 0 ] || user=$(id -un)
+	[ "$(psql -X -q -At -h "$1/devdb" -p 5432 -U "$user" -d migrate_dev -v m="$3" <<<"SELECT message OPERATOR(pg_catalog.=) :'m' FROM migrate.revision WHERE revision = '$2'")" = t ] ||
+		{ echo "message of $2 differs: $(devpsql "$1" "SELECT message FROM migrate.revision WHERE revision = '$2'" | od -c | head -20)"; return 1; }
+}
+
+# lines of a generated file above the migrate_revision call are all "-- "
+# comments without a carriage return
+header_is_comments() {  # file
+	local line
+	while IFS= read -r line; do
+		case $line in "SELECT migrate_revision("*) return 0 ;; esac
+		[[ $line == "--" || $line == "-- "* ]] || { echo "not a comment line: $(printf %q "$line")"; return 1; }
+		[[ $line != *$'\r'* ]] || { echo "carriage return in: $(printf %q "$line")"; return 1; }
+	done <"$1"
+	echo "no migrate_revision call in $1"; return 1
+}
+
+# item 7: a role that may read the catalog but not call migrate_revision
+# cannot compare the files with the database: the check fails and says why
+test_check_cannot_compare() {
+	local p out url
+	p=$(new_project cannot_compare)
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	devpsql "$p" "CREATE ROLE checker LOGIN" || return 1
+	[ "$(devpsql "$p" "SELECT has_table_privilege('checker', 'migrate.revision', 'SELECT')")" = t ] || return 1
+	sed -i 's/^ALTER TABLE users ADD COLUMN phone text;$/ALTER TABLE users ADD COLUMN phone text;\nDROP TABLE accounts CASCADE;/' \
+		"$p/migrations/a1b2c3d4e5f6_add_phone.sql"
+	grep -q "DROP TABLE accounts CASCADE" "$p/migrations/a1b2c3d4e5f6_add_phone.sql" || return 1
+	url="host=$p/devdb port=5432 user=checker dbname=migrate_dev"
+	out=$(DATABASE_URL=$url expect_fail mk "$p" migrate-check) || return 1
+	grep -q "files and database agree" <<<"$out" && { echo "$out"; return 1; }
+	grep -q 'cannot compare files and database: role checker lacks EXECUTE on migrate_revision' <<<"$out" || { echo "$out"; return 1; }
+	# with the privilege it compares, and sees the edit
+	devpsql "$p" "GRANT EXECUTE ON FUNCTION migrate_revision TO checker" || return 1
+	devpsql "$p" "SELECT migrate_drift_clear(now())" >/dev/null || return 1
+	out=$(DATABASE_URL=$url expect_fail mk "$p" migrate-check) || return 1
+	grep -q "applied revision's file changed: .*a1b2c3d4e5f6_add_phone.sql" <<<"$out" || { echo "$out"; return 1; }
+	# a file that fails to load for another reason is no agreement either
+	git -C "$repo" show HEAD:migrations/a1b2c3d4e5f6_add_phone.sql >"$p/migrations/a1b2c3d4e5f6_add_phone.sql" 2>/dev/null ||
+		cp "$repo/migrations/a1b2c3d4e5f6_add_phone.sql" "$p/migrations/"
+	mk "$p" migrate-check >/dev/null || { mk "$p" migrate-check; return 1; }
+	sed -i '1i SELECT 1 FROM no_such_table;' "$p/migrations/3f6e2b9c1d07_index_users_name.sql"
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -q 'cannot compare migrations/3f6e2b9c1d07_index_users_name.sql\|cannot compare .*3f6e2b9c1d07_index_users_name.sql: loading it failed: .*no_such_table' <<<"$out" || { echo "$out"; return 1; }
+	grep -q "could not compare every file" <<<"$out" || { echo "$out"; return 1; }
+}
+
+# item 8: a body that contains the dollar-quote tags cannot end its quote
+test_dollar_quote_tags() {
+	local p f g out default
+	p=$(new_project dollar)
+	cp -r "$repo/models" "$p/models"
+	wf "$p" upgrade >/dev/null || return 1
+	# a model default that closes $upgrade$ (and $upgrade_1$, and $downgrade$)
+	default="'\$upgrade\$);
+\\! touch $p/pwned_up
+SELECT (\$upgrade\$ \$upgrade_1\$ \$downgrade\$ \$downgrade_1\$);
+\\! touch $p/pwned_down
+SELECT (\$downgrade\$'"
+	printf 'CREATE TABLE notes (id int, body text DEFAULT %s);\n' "$default" >"$p/models/zz_notes.sql"
+	f=$(wf "$p" create "notes") || { echo "$f"; return 1; }
+	grep -q '^    upgrade       => \$upgrade_2\$$' "$f" || { cat "$f"; return 1; }
+	wf "$p" upgrade >/dev/null || { wf "$p" upgrade; cat "$f"; return 1; }
+	[ ! -e "$p/pwned_up" ] && [ ! -e "$p/pwned_down" ] || { echo "a command in the default ran"; cat "$f"; return 1; }
+	# the default arrived byte for byte
+	[ "$(devpsql "$p" "SELECT column_default FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'body'")" = "$default::text" ] ||
+		{ devpsql "$p" "SELECT column_default FROM information_schema.columns WHERE table_name = 'notes'"; return 1; }
+	# dropping it: the downgrade re-creates the default, under a tag it does not contain
+	rm "$p/models/zz_notes.sql"
+	g=$(wf "$p" create "no notes") || { echo "$g"; return 1; }
+	grep -q '^    downgrade     => \$downgrade_2\$$' "$g" || { cat "$g"; return 1; }
+	wf "$p" upgrade >/dev/null || return 1
+	wf "$p" downgrade -1 >/dev/null || return 1
+	[ ! -e "$p/pwned_up" ] && [ ! -e "$p/pwned_down" ] || { echo "a command in the default ran"; cat "$g"; return 1; }
+	[ "$(devpsql "$p" "SELECT column_default FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'body'")" = "$default::text" ] || return 1
+	# the plain case keeps the plain tags
+	f=$(AUTOGENERATE=0 wf "$p" create "by hand") || return 1
+	grep -q '^    upgrade       => \$upgrade\$$' "$f" && grep -q '^\$downgrade\$$' "$f" || { cat "$f"; return 1; }
+}
+
+# item 9: a line break in a table name (a WARNING comment) or in MESSAGE (the
+# header comment) does not end the comment line
+test_comment_lines() {
+	local p f out table table_lf message x
+	p=$(new_project comments)
+	cp -r "$repo/models" "$p/models"
+	wf "$p" upgrade >/dev/null || return 1
+	# tables the models do not have: the migration drops them, with a warning naming each
+	table=$'x\r\\! touch pwned_table #'
+	table_lf=$'y\n\\! touch pwned_table_lf #'
+	devpsql "$p" "CREATE TABLE public.\"$table\" (id int); CREATE TABLE public.\"$table_lf\" (id int)" || return 1
+	message=$'drop them\r\\! touch pwned_message #\x0b\x1b[31m\xc2\x9b'
+	[ "${MESSAGE_PLAIN:-}" != 1 ] || message="drop them"
+	f=$(wf "$p" create "$message") || { echo "$f"; return 1; }
+	[ "$(grep -c '^-- WARNING (step [0-9], drop table public\.[xy]?\\! touch pwned_table\(_lf\)\? #): ' "$f")" = 2 ] || { cat -A "$f"; return 1; }
+	header_is_comments "$f" || { cat -A "$f"; return 1; }
+	wf "$p" upgrade >/dev/null || { wf "$p" upgrade; return 1; }
+	for x in pwned_table pwned_table_lf pwned_message; do
+		[ ! -e "$p/$x" ] || { echo "$x: a command in a comment ran"; cat -A "$f"; return 1; }
+	done
+	[ "$(devpsql "$p" "SELECT count(*) FROM pg_class WHERE relname IN ('$table', '$table_lf')")" = 0 ] || return 1
+	# the message itself is kept as given
+	message_is "$p" "$(basename "$f" | cut -d_ -f1)" "$message"
+}
+
+# item 10: make variables reach the script as given, never through the shell
+test_make_variables() {
+	local p f out msg id
+	p=$(new_project makevars)
+	msg=$'quotes \' " $5 $$ $(shell touch '"$p"$'/pwned_shell) `touch '"$p"$'/pwned_bt` $(touch '"$p"$'/pwned_sub) ; \\ \\n \ttab caf\xc3\xa9 \xe2\x82\xac # end \\'
+	f=$(mk "$p" migrate-create MESSAGE="$msg" AUTOGENERATE=0) || { echo "$f"; return 1; }
+	for x in pwned_shell pwned_bt pwned_sub; do
+		[ ! -e "$p/$x" ] && [ ! -e "$repo/$x" ] || { echo "$x: the message ran"; return 1; }
+	done
+	[ -f "$f" ] || { echo "no file: $f"; return 1; }
+	header_is_comments "$f" || return 1
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	id=$(basename "$f" | cut -d_ -f1)
+	message_is "$p" "$id" "$msg" || return 1
+	# the same from the environment
+	f=$(MESSAGE="$msg" AUTOGENERATE=0 mk "$p" migrate-create) || return 1
+	mk "$p" migrate-upgrade >/dev/null || return 1
+	message_is "$p" "$(basename "$f" | cut -d_ -f1)" "$msg" || return 1
+	# REVISION: no shell, no glob
+	out=$(expect_fail mk "$p" migrate-downgrade REVISION='-1"; echo INJECTED; echo "') || return 1
+	grep -qx "INJECTED" <<<"$out" && { echo "$out"; return 1; }
+	out=$(expect_fail mk "$p" migrate-stamp REVISION='*') || return 1
+	grep -q '"\*"' <<<"$out" || { echo "$out"; return 1; }
+	grep -q 'Makefile\|README' <<<"$out" && { echo "$out"; return 1; }
+	out=$(expect_fail mk "$p" migrate-upgrade REVISION='$(shell echo e2f81c5a7b36)') || return 1
+	grep -q 'shell echo' <<<"$out" || { echo "$out"; return 1; }
+	# the development cluster's path goes into pg_ctl's command line: a safe one only
+	out=$(expect_fail make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" \
+		MIGRATE_DEVDB="$p/dev db\$(touch $p/pwned_devdb)" migrate-current) || return 1
+	grep -q "must be made of letters, digits" <<<"$out" || { echo "$out"; return 1; }
+	[ ! -e "$p/pwned_devdb" ] && [ ! -e "$p/dev db" ] || { echo "the path ran or was used"; return 1; }
+	# several stamp targets in one REVISION still work
+	mk "$p" migrate-stamp REVISION="b5e0c7a2d419 d93a6f4b8e21" >/dev/null || return 1
+	[ "$(devpsql "$p" "SELECT string_agg(c, ' ' ORDER BY c) FROM migrate_current() c")" = "b5e0c7a2d419 d93a6f4b8e21" ]
+}
+
+# item 11: only <revision>_<slug>.sql files are loaded; anything else in
+# migrations/ is an error that names it, before anything runs
+test_file_names() {
+	local p out bad
+	p=$(new_project names)
+	bad=$'x\'\\!\ftouch${IFS}pwned;#.sql'
+	cp "$p/migrations/a1b2c3d4e5f6_add_phone.sql" "$p/migrations/$bad"
+	out=$(expect_fail wf "$p" upgrade) || return 1
+	[ ! -e "$p/pwned" ] && [ ! -e "$repo/pwned" ] || { echo "a file name ran"; return 1; }
+	grep -qF "not a migration file name" <<<"$out" || { echo "$out"; return 1; }
+	grep -qF "$(printf %q "$bad")" <<<"$out" || { echo "$out"; return 1; }
+	[[ $out != *$'\f'* ]] || { echo "the name was printed raw"; return 1; }
+	[ -z "$(devpsql "$p" "SELECT revision FROM migrate.revision" 2>/dev/null)" ] || { echo "something was registered"; return 1; }
+	out=$(expect_fail mk "$p" migrate-check) || return 1
+	grep -qF "not a migration file name" <<<"$out" || { echo "$out"; return 1; }
+	rm "$p/migrations/$bad"
+	# other names: a space, non-ASCII, no slug, not .sql, a folder
+	for bad in "dddddddddddd_with space.sql" "bbbbbbbbbbbb_café.sql" "0819a425f7fd.sql" "notes.txt" ".hidden_x.sql" "sub"; do
+		if [ "$bad" = sub ]; then mkdir "$p/migrations/sub"; else echo "-- x" >"$p/migrations/$bad"; fi
+		out=$(expect_fail wf "$p" upgrade) || return 1
+		grep -qF "$(printf %q "$bad")" <<<"$out" || { echo "$out"; return 1; }
+		rm -rf "$p/migrations/$bad"
+	done
+	# a file whose name does not start with the revision it registers
+	cp "$p/migrations/a1b2c3d4e5f6_add_phone.sql" "$p/migrations/a1b2c3d4e5f7_add_phone.sql"
+	out=$(expect_fail wf "$p" upgrade) || return 1
+	grep -q "registers revision a1b2c3d4e5f6: the file name must start with it" <<<"$out" || { echo "$out"; return 1; }
+	rm "$p/migrations/a1b2c3d4e5f7_add_phone.sql"
+	wf "$p" upgrade >/dev/null || return 1
+	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ]
+}
+
+# item 12: the hook sees every name, whatever git would quote
+test_hook_names() {
+	local g out
+	g=$(new_git_project hooknames) || return 1
+	git -C "$g" config core.quotepath true
+	sed 's/0819a425f7fd/bbbbbbbbbbbb/g' "$repo/migrations/0819a425f7fd_initial_schema.sql" >"$g/migrations/bbbbbbbbbbbb_café.sql"
+	sed -i "s/down_revision => '{}'/down_revision => '{e2f81c5a7b36}'/" "$g/migrations/bbbbbbbbbbbb_café.sql"
+	git -C "$g" add . && git -C "$g" commit -q -m "before the hook" || return 1
+	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-commit"
+	# editing a file on main that git quotes: refused, the name shown plainly
+	echo "-- edited" >>"$g/migrations/bbbbbbbbbbbb_café.sql"
+	git -C "$g" add migrations
+	out=$(expect_fail git -C "$g" commit -q -m "edit") || return 1
+	grep -qF "$(printf %q migrations/bbbbbbbbbbbb_café.sql) is already on main" <<<"$out" || { echo "$out"; return 1; }
+	git -C "$g" reset -q --hard
+	# deleting it: refused
+	git -C "$g" rm -q "migrations/bbbbbbbbbbbb_café.sql"
+	out=$(expect_fail git -C "$g" commit -q -m "delete") || return 1
+	grep -qF "is already on main" <<<"$out" || { echo "$out"; return 1; }
+	git -C "$g" reset -q --hard
+	# a second head under a quoted name: refused
+	sed 's/bbbbbbbbbbbb/cccccccccccc/g' "$g/migrations/bbbbbbbbbbbb_café.sql" >"$g/migrations/cccccccccccc_naïve.sql"
+	git -C "$g" add migrations
+	out=$(expect_fail git -C "$g" commit -q -m "second head") || return 1
+	grep -qF "$(printf %q migrations/cccccccccccc_naïve.sql) is not a migration file name" <<<"$out" || { echo "$out"; return 1; }
+	git -C "$g" rm -q --cached "migrations/cccccccccccc_naïve.sql" && rm "$g/migrations/cccccccccccc_naïve.sql"
+	# a space: refused with the name as it is
+	sed 's/bbbbbbbbbbbb/dddddddddddd/g' "$g/migrations/bbbbbbbbbbbb_café.sql" >"$g/migrations/dddddddddddd_with space.sql"
+	git -C "$g" add migrations
+	out=$(expect_fail git -C "$g" commit -q -m "space") || return 1
+	grep -qF "$(printf %q "migrations/dddddddddddd_with space.sql") is not a migration file name" <<<"$out" || { echo "$out"; return 1; }
+	# renamed to a valid name it is accepted
+	git -C "$g" rm -q --cached "migrations/dddddddddddd_with space.sql"
+	mv "$g/migrations/dddddddddddd_with space.sql" "$g/migrations/dddddddddddd_with_space.sql"
+	git -C "$g" add migrations && git -C "$g" commit -q -m "valid" || return 1
+}
+
 t "daily flow: create, fill, upgrade, current, downgrade, check" test_daily_flow
 t "check: unregistered file, missing file, edited applied file" test_check_failures
 t "check: changes by hand, seen by the guard or only by the fingerprint" test_check_drift
@@ -356,6 +584,12 @@ t "stamp, db-backup, db-stop, db-reset, socket only" test_stamp_backup_and_clust
 t "DATABASE_URL targets another database" test_database_url
 t "deploy one-liner with psql only, all or nothing" test_deploy_one_liner
 t "pre-commit hook refusals" test_hook
+t "check: a role that cannot call migrate_revision cannot compare (issue 10.7)" test_check_cannot_compare
+t "generated bodies: dollar-quote tags absent from the body (issue 10.8)" test_dollar_quote_tags
+t "generated comments: one line, no meta-command (issue 10.9)" test_comment_lines
+t "make variables: through the environment, byte for byte (issue 10.10)" test_make_variables
+t "file names: only <revision>_<slug>.sql loads (issue 10.11)" test_file_names
+t "hook: names git quotes, spaces (issue 10.12)" test_hook_names
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
