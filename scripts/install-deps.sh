@@ -3,7 +3,8 @@
 # when it is missing: PostgreSQL 15, its server headers and PGXS, libpq's
 # headers (for the migrate program), make, gcc,
 # plus any extra packages named on the command line.  Needs root or sudo
-# only when something is missing.
+# only when something is missing.  Other majors (17, 18) are not installed:
+# scripts/pg-versions.sh fetches them into a cache.
 set -euo pipefail
 
 PGVERSION=15

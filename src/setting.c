@@ -168,15 +168,25 @@ apply_role_setting(Relation rel, Snapshot snapshot, Oid databaseid, Oid roleid,
 							  snapshot, 2, keys);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
+		Datum		cols[Natts_pg_db_role_setting];
+		bool		colnulls[Natts_pg_db_role_setting];
 		bool		isnull;
-		Datum		d = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
-									 RelationGetDescr(rel), &isnull);
+		Datum		d;
 		Datum	   *elems;
 		bool	   *nulls;
 		int			n,
 					i;
 		char	   *value = NULL;
 
+		/*
+		 * heap_deform_tuple, not heap_getattr: the inline heap_getattr of the
+		 * 15.20 and 17.12 headers calls heap_datum_check(), which a server of
+		 * an earlier minor release of the same major (17.10) does not have,
+		 * so a library built against the newer headers would not load there.
+		 */
+		heap_deform_tuple(tup, RelationGetDescr(rel), cols, colnulls);
+		d = cols[Anum_pg_db_role_setting_setconfig - 1];
+		isnull = colnulls[Anum_pg_db_role_setting_setconfig - 1];
 		if (isnull)
 			continue;
 		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,

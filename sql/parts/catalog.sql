@@ -131,7 +131,10 @@ CREATE INDEX ON migrate.drift (at);
 CREATE TABLE migrate.fingerprint (
     log_id      bigint PRIMARY KEY,          -- the call's last migrate.log row
     at          timestamptz NOT NULL,
-    fingerprint text NOT NULL
+    fingerprint text NOT NULL,
+    -- the PostgreSQL major it was taken on (deparsed text differs between
+    -- majors); NULL for those taken before 1.2
+    server_major integer
 );
 
 GRANT SELECT ON migrate.fingerprint TO PUBLIC;

@@ -80,7 +80,12 @@ SELECT 'constraint ' || coalesce(rel.name, format_type(con.contypid, NULL)) || '
 FROM pg_constraint con
 JOIN ns ON ns.oid = con.connamespace
 LEFT JOIN rel ON rel.oid = con.conrelid
-WHERE con.conrelid = 0 OR rel.oid IS NOT NULL
+WHERE (con.conrelid = 0 OR rel.oid IS NOT NULL)
+  -- 17 records a domain's NOT NULL, 18 a column's, as a constraint that the
+  -- domain and column lines already say ("not null"): left out, so that one
+  -- schema reads the same on 15 to 18; what only 18 can say (NOT VALID, NO
+  -- INHERIT) is kept
+  AND NOT (con.contype = 'n' AND con.convalidated AND NOT con.connoinherit)
 UNION ALL
 SELECT 'index ' || pg_get_indexdef(i.indexrelid)
        || CASE WHEN i.indisclustered THEN ' clustered' ELSE '' END

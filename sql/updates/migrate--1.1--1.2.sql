@@ -40,6 +40,11 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.amendment_seq', '');
  */
 UPDATE migrate.revision SET registered_by = 'pg_migrate_unknown_registrant';
 
+-- The PostgreSQL major each fingerprint was taken on: a fingerprint of
+-- another major that differs is not comparable (src/drift.c).  Those taken
+-- before are NULL, and compared as before.
+ALTER TABLE migrate.fingerprint ADD COLUMN server_major integer;
+
 -- The generation trigger in C: one update of migrate.state per transaction
 -- instead of one per statement (N registrations in one transaction cost N^2).
 CREATE OR REPLACE FUNCTION migrate.bump_generation() RETURNS trigger
