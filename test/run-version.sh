@@ -46,7 +46,7 @@ else
 	tar -cf - --exclude=./.pgbuild --exclude=./.cache --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 		--exclude=./results --exclude=./output_iso . | tar -xf - -C "$build"
 fi
-(cd "$build" && make -s PG_CONFIG="$bin/pg_config" && make -s install PG_CONFIG="$bin/pg_config") || exit 1
+(cd "$build" && make -s WITH_CLI=no PG_CONFIG="$bin/pg_config" && make -s WITH_CLI=no install PG_CONFIG="$bin/pg_config") || exit 1
 
 work=$(mktemp -d /tmp/migrate-pg$major.XXXXXX)
 chown postgres "$work"
