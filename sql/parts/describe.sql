@@ -41,6 +41,10 @@ SET IntervalStyle = postgres
 SET TimeZone = 'UTC'
 SET extra_float_digits = 1
 AS $$
+-- the members of extensions, looked up with NOT EXISTS: NOT IN over them is an
+-- anti-join only while the planner hashes the list, and past work_mem it
+-- rescans the list for every row, which any table owner could make quadratic by
+-- adding objects to an extension of its own (ALTER EXTENSION ... ADD)
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
@@ -49,7 +53,7 @@ WITH member AS (
     SELECT c.oid, c.relkind, c.relpersistence, c.relrowsecurity, c.oid::regclass::text AS name
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
-      AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
 ), line(line) AS (
 SELECT 'schema ' || quote_ident(nspname) FROM ns
 UNION ALL
@@ -120,7 +124,7 @@ UNION ALL
 SELECT 'function ' || p.oid::regprocedure::text || ' ' || p.prokind::text || ' '
        || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc ELSE pg_get_functiondef(p.oid) END)
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-WHERE (p.tableoid, p.oid) NOT IN (SELECT classid, objid FROM member)
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
 UNION ALL
 SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
        || coalesce(' values ' || (SELECT string_agg(quote_literal(e.enumlabel), ',' ORDER BY e.enumsortorder)
@@ -131,7 +135,7 @@ SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
        || coalesce(' range of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r
                                      WHERE r.rngtypid = t.oid), '')
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
-WHERE t.typtype IN ('e', 'd', 'r', 'm') AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)
+WHERE t.typtype IN ('e', 'd', 'r', 'm') AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
 UNION ALL
 -- a comment over 1 MB by its md5: any table owner may write comments, and
 -- lines that long would make the description cost a multiple of its size
@@ -171,6 +175,10 @@ SET IntervalStyle = postgres
 SET TimeZone = 'UTC'
 SET extra_float_digits = 1
 AS $$
+-- the members of extensions, looked up with NOT EXISTS: NOT IN over them is an
+-- anti-join only while the planner hashes the list, and past work_mem it
+-- rescans the list for every row, which any table owner could make quadratic by
+-- adding objects to an extension of its own (ALTER EXTENSION ... ADD)
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
@@ -180,7 +188,7 @@ WITH member AS (
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
       AND NOT c.relispartition      -- partitions are not covered
-      AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
 ), owned_seq AS (
     -- sequences that belong to a column (serial, identity)
     SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS col, d.deptype
@@ -228,14 +236,14 @@ SELECT jsonb_build_object(
                                FROM pg_enum e WHERE e.enumtypid = t.oid)))
                 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
                 WHERE t.typtype = 'e'
-                  AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)), '{}'),
+                  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)), '{}'),
     'sequences', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'type', format_type(s.seqtypid, NULL), 'start', s.seqstart,
                     'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
                     'cache', s.seqcache, 'cycle', s.seqcycle))
                 FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
-                WHERE r.oid NOT IN (SELECT seq FROM owned_seq)), '{}'),
+                WHERE NOT EXISTS (SELECT FROM owned_seq o WHERE o.seq = r.oid)), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'comment', obj_description(r.oid, 'pg_class'),
