@@ -108,7 +108,19 @@ SELECT 'sequence ' || rel.name || ' ' || format_type(s.seqtypid, NULL)
                                     LIMIT 1), '')
 FROM rel JOIN pg_sequence s ON s.seqrelid = rel.oid
 UNION ALL
-SELECT 'trigger ' || pg_get_triggerdef(tg.oid) || ' enabled ' || tg.tgenabled::text
+-- a trigger whose arguments pass 1 MB by their md5 and its catalog fields:
+-- pg_get_triggerdef doubles every quote in them, so two arguments of 280 MB
+-- (which any table owner may write) made a definition over 1 GB, and every
+-- fingerprint failed with "out of memory" (octet_length reads the stored size)
+SELECT 'trigger ' || CASE WHEN octet_length(tg.tgargs) > 1048576
+                          THEN concat_ws(' ', quote_ident(tg.tgname), 'on', rel.name, 'type', tg.tgtype,
+                                         'columns', tg.tgattr::text, 'function', tg.tgfoid::regprocedure,
+                                         'deferrable', tg.tgdeferrable, 'initially deferred', tg.tginitdeferred,
+                                         'old', quote_ident(tg.tgoldtable), 'new', quote_ident(tg.tgnewtable),
+                                         'when', pg_get_expr(tg.tgqual, tg.tgrelid),
+                                         'args', tg.tgnargs, 'md5', md5(tg.tgargs))
+                          ELSE pg_get_triggerdef(tg.oid) END
+       || ' enabled ' || tg.tgenabled::text
 FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
 WHERE NOT tg.tgisinternal
 UNION ALL
@@ -121,8 +133,21 @@ SELECT 'policy ' || rel.name || ' ' || quote_ident(p.polname) || ' ' || p.polcmd
        || coalesce(' check ' || pg_get_expr(p.polwithcheck, p.polrelid), '')
 FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
 UNION ALL
+-- a function whose body and SET clauses pass 1 MB by their md5s and its
+-- catalog fields: pg_get_functiondef copies the body and quotes the SET values
+-- (doubling their quotes), and a definition over 1 GB would fail every
+-- fingerprint
 SELECT 'function ' || p.oid::regprocedure::text || ' ' || p.prokind::text || ' '
-       || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc ELSE pg_get_functiondef(p.oid) END)
+       || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc
+                   WHEN octet_length(p.prosrc)
+                        + coalesce((SELECT sum(octet_length(c)) FROM unnest(p.proconfig) c), 0) > 1048576
+                   THEN concat_ws(' ', 'large', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
+                                  (SELECT l.lanname FROM pg_language l WHERE l.oid = p.prolang),
+                                  p.provolatile, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel,
+                                  p.proretset, p.procost, p.prorows, p.prosupport::regproc, p.probin,
+                                  md5(p.prosrc),
+                                  (SELECT string_agg(md5(c), ',' ORDER BY o) FROM unnest(p.proconfig) WITH ORDINALITY u(c, o)))
+                   ELSE pg_get_functiondef(p.oid) END)
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
 WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
 UNION ALL
