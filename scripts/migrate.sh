@@ -504,6 +504,8 @@ cmd_check() {
 			"@@file "*)
 				seen=$((seen + 1))
 				read -r n state message <<<"${line#@@file }"
+				# a subscript is arithmetic to bash: only a number may be one
+				[[ $n =~ ^[0-9]+$ ]] || { echo "cannot compare: unexpected output from psql: $(comment_safe "$line")"; uncompared=1; continue; }
 				name=$(shown "${file_ids[${ids[$n]}]#$root/}")
 				case $state in
 					00000) ;;
@@ -519,6 +521,7 @@ cmd_check() {
 				esac ;;
 			"@@changed "*)
 				n=${line#@@changed }
+				[[ $n =~ ^[0-9]+$ ]] || { echo "cannot compare: unexpected output from psql: $(comment_safe "$line")"; uncompared=1; continue; }
 				echo "note: changed, not applied: $(shown "${file_ids[${ids[$n]}]#$root/}") (make migrate-upgrade registers the new content)" ;;
 		esac
 	done <<<"$out"

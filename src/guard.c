@@ -137,14 +137,14 @@ guard_mode_name(void)
 	return guard_options[guard_mode].name;
 }
 
-/* May the current role set migrate.guard (and so turn it off)? */
+/* May this role set migrate.guard (and so turn it off)? */
 static bool
-guard_may_set(void)
+guard_may_set(Oid roleid)
 {
-	if (superuser())
+	if (superuser_arg(roleid))
 		return true;
 #if PG_VERSION_NUM >= 150000
-	return pg_parameter_aclcheck("migrate.guard", GetUserId(), ACL_SET) == ACLCHECK_OK;
+	return pg_parameter_aclcheck("migrate.guard", roleid, ACL_SET) == ACLCHECK_OK;
 #else
 	return false;
 #endif
@@ -158,11 +158,17 @@ guard_may_set(void)
  * restoring gets the guard as configured.  What such a session changes is
  * not recorded: the fingerprint check (migrate_status) still sees a schema
  * that differs from the last migration's.
+ *
+ * Both the current role and the role that logged in must be such a role:
+ * check_function_bodies is a user setting, so a plain login could set it
+ * and then call a SECURITY DEFINER function of a superuser, whose DDL would
+ * otherwise pass as a restore, neither refused nor recorded.
  */
 static bool
 guard_restoring(void)
 {
-	return !check_function_bodies && guard_may_set();
+	return !check_function_bodies && guard_may_set(GetUserId()) &&
+		guard_may_set(GetAuthenticatedUserId());
 }
 
 /*

@@ -41,6 +41,10 @@ SET IntervalStyle = postgres
 SET TimeZone = 'UTC'
 SET extra_float_digits = 1
 AS $$
+-- the members of extensions, looked up with NOT EXISTS: NOT IN over them is an
+-- anti-join only while the planner hashes the list, and past work_mem it
+-- rescans the list for every row, which any table owner could make quadratic by
+-- adding objects to an extension of its own (ALTER EXTENSION ... ADD)
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
@@ -49,7 +53,7 @@ WITH member AS (
     SELECT c.oid, c.relkind, c.relpersistence, c.relrowsecurity, c.oid::regclass::text AS name
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
-      AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
 ), line(line) AS (
 SELECT 'schema ' || quote_ident(nspname) FROM ns
 UNION ALL
@@ -109,7 +113,19 @@ SELECT 'sequence ' || rel.name || ' ' || format_type(s.seqtypid, NULL)
                                     LIMIT 1), '')
 FROM rel JOIN pg_sequence s ON s.seqrelid = rel.oid
 UNION ALL
-SELECT 'trigger ' || pg_get_triggerdef(tg.oid) || ' enabled ' || tg.tgenabled::text
+-- a trigger whose arguments pass 1 MB by their md5 and its catalog fields:
+-- pg_get_triggerdef doubles every quote in them, so two arguments of 280 MB
+-- (which any table owner may write) made a definition over 1 GB, and every
+-- fingerprint failed with "out of memory" (octet_length reads the stored size)
+SELECT 'trigger ' || CASE WHEN octet_length(tg.tgargs) > 1048576
+                          THEN concat_ws(' ', quote_ident(tg.tgname), 'on', rel.name, 'type', tg.tgtype,
+                                         'columns', tg.tgattr::text, 'function', tg.tgfoid::regprocedure,
+                                         'deferrable', tg.tgdeferrable, 'initially deferred', tg.tginitdeferred,
+                                         'old', quote_ident(tg.tgoldtable), 'new', quote_ident(tg.tgnewtable),
+                                         'when', pg_get_expr(tg.tgqual, tg.tgrelid),
+                                         'args', tg.tgnargs, 'md5', md5(tg.tgargs))
+                          ELSE pg_get_triggerdef(tg.oid) END
+       || ' enabled ' || tg.tgenabled::text
 FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
 WHERE NOT tg.tgisinternal
 UNION ALL
@@ -122,10 +138,23 @@ SELECT 'policy ' || rel.name || ' ' || quote_ident(p.polname) || ' ' || p.polcmd
        || coalesce(' check ' || pg_get_expr(p.polwithcheck, p.polrelid), '')
 FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
 UNION ALL
+-- a function whose body and SET clauses pass 1 MB by their md5s and its
+-- catalog fields: pg_get_functiondef copies the body and quotes the SET values
+-- (doubling their quotes), and a definition over 1 GB would fail every
+-- fingerprint
 SELECT 'function ' || p.oid::regprocedure::text || ' ' || p.prokind::text || ' '
-       || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc ELSE pg_get_functiondef(p.oid) END)
+       || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc
+                   WHEN octet_length(p.prosrc)
+                        + coalesce((SELECT sum(octet_length(c)) FROM unnest(p.proconfig) c), 0) > 1048576
+                   THEN concat_ws(' ', 'large', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
+                                  (SELECT l.lanname FROM pg_language l WHERE l.oid = p.prolang),
+                                  p.provolatile, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel,
+                                  p.proretset, p.procost, p.prorows, p.prosupport::regproc, p.probin,
+                                  md5(p.prosrc),
+                                  (SELECT string_agg(md5(c), ',' ORDER BY o) FROM unnest(p.proconfig) WITH ORDINALITY u(c, o)))
+                   ELSE pg_get_functiondef(p.oid) END)
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-WHERE (p.tableoid, p.oid) NOT IN (SELECT classid, objid FROM member)
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
 UNION ALL
 SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
        || coalesce(' values ' || (SELECT string_agg(quote_literal(e.enumlabel), ',' ORDER BY e.enumsortorder)
@@ -136,7 +165,7 @@ SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
        || coalesce(' range of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r
                                      WHERE r.rngtypid = t.oid), '')
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
-WHERE t.typtype IN ('e', 'd', 'r', 'm') AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)
+WHERE t.typtype IN ('e', 'd', 'r', 'm') AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
 UNION ALL
 -- a comment over 1 MB by its md5: any table owner may write comments, and
 -- lines that long would make the description cost a multiple of its size
@@ -210,6 +239,10 @@ SET IntervalStyle = postgres
 SET TimeZone = 'UTC'
 SET extra_float_digits = 1
 AS $$
+-- the members of extensions, looked up with NOT EXISTS: NOT IN over them is an
+-- anti-join only while the planner hashes the list, and past work_mem it
+-- rescans the list for every row, which any table owner could make quadratic by
+-- adding objects to an extension of its own (ALTER EXTENSION ... ADD)
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
@@ -220,13 +253,13 @@ WITH member AS (
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
       AND NOT c.relispartition      -- partitions are not covered
-      AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM member)
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
 ), fn AS (
     -- functions, procedures and aggregates, keyed by name and identity arguments
     SELECT p.oid, p.proname, p.prokind, ns.nspname, pg_get_function_identity_arguments(p.oid) AS signature,
            ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
     FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-    WHERE (p.tableoid, p.oid) NOT IN (SELECT classid, objid FROM member)
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
       -- not the constructors a range type makes for itself
       AND NOT EXISTS (SELECT FROM pg_depend d
                       WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
@@ -250,7 +283,7 @@ WITH member AS (
     FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
     LEFT JOIN pg_class c ON c.oid = t.typrelid
     WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
-      AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
 ), owned_seq AS (
     -- sequences that belong to a column (serial, identity)
     SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS col, d.deptype
@@ -308,7 +341,7 @@ SELECT jsonb_build_object(
                                FROM pg_enum e WHERE e.enumtypid = t.oid)))
                 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
                 WHERE t.typtype = 'e'
-                  AND (t.tableoid, t.oid) NOT IN (SELECT classid, objid FROM member)), '{}'),
+                  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)), '{}'),
     'types', coalesce((SELECT jsonb_object_agg(ty.key, jsonb_build_object(
                     'schema', ty.nspname, 'name', ty.typname,
                     'kind', CASE ty.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite' ELSE 'range' END,
@@ -373,7 +406,7 @@ SELECT jsonb_build_object(
                     'cache', s.seqcache, 'cycle', s.seqcycle,
                     'comment', obj_description(r.oid, 'pg_class')))
                 FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
-                WHERE r.oid NOT IN (SELECT seq FROM owned_seq)), '{}'),
+                WHERE NOT EXISTS (SELECT FROM owned_seq o WHERE o.seq = r.oid)), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'comment', obj_description(r.oid, 'pg_class'),
