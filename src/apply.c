@@ -120,8 +120,15 @@ step_context(const Revision *r, bool upgrade)
 					upgrade ? "applying" : "unapplying", r->id);
 }
 
-static bool
-is_lock_timeout(const ErrorData *edata)
+/* migrate.lock_timeout, for the statements nontx.c runs in band */
+int
+apply_lock_timeout_ms(void)
+{
+	return apply_lock_timeout;
+}
+
+bool
+apply_is_lock_timeout(const ErrorData *edata)
 {
 	/* the lock_timeout error, not a NOWAIT the body asked for */
 	return edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
@@ -194,7 +201,7 @@ attempt_step(const StepContext *sc, const char *body, bool may_retry, int attemp
 		{
 			/* the caller's transaction is failing: only reword a lock timeout */
 			edata = CopyErrorData();
-			if (apply_lock_timeout <= 0 || !is_lock_timeout(edata))
+			if (apply_lock_timeout <= 0 || !apply_is_lock_timeout(edata))
 				PG_RE_THROW();
 			FlushErrorState();
 			throw_lock_timeout(sc, edata, attempt);
@@ -205,7 +212,7 @@ attempt_step(const StepContext *sc, const char *body, bool may_retry, int attemp
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 		MemoryContextDelete(attempt_cxt);
-		if (!is_lock_timeout(edata))
+		if (!apply_is_lock_timeout(edata))
 			ReThrowError(edata);
 	}
 	PG_END_TRY();
@@ -342,7 +349,7 @@ apply_steps(Graph *g, List *steps, bool upgrade)
 
 	if (n == 0)
 		return;
-	bodies = catalog_load_bodies(g, steps, upgrade);
+	bodies = catalog_read_bodies(g, steps, upgrade, false, NULL);
 	records = palloc(sizeof(StepRecord) * n);
 	role = GetUserNameFromId(GetUserId(), false);
 

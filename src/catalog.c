@@ -672,48 +672,64 @@ catalog_graph(int64 locked_generation)
 	return g;
 }
 
-/* The upgrade (or downgrade) bodies of the steps, in step order. */
+/*
+ * The upgrade (or downgrade) bodies of the steps, in step order, in one
+ * query: what applying runs, and what the non-transactional paths split
+ * into statements.  With nontx_only, only the bodies of non-transactional
+ * revisions are read (the others are NULL): planning every deploy asks this,
+ * and should not fetch bodies it does not need.  Otherwise every step must
+ * have a body.  transactional, when given, gets each step's flag (true on
+ * a catalog that predates the flag).
+ */
 char **
-catalog_load_bodies(Graph *g, List *steps, bool upgrade)
+catalog_read_bodies(Graph *g, List *steps, bool upgrade, bool nontx_only,
+					bool *transactional)
 {
 	CatalogAccess ca;
 	Oid			argtypes[1] = {TEXTARRAYOID};
 	Datum		values[1];
 	char	  **bodies = palloc0(sizeof(char *) * Max(list_length(steps), 1));
 	int		   *pos = palloc(sizeof(int) * Max(g->n, 1));
+	bool		has_flag = nontx_catalog();
 	ListCell   *lc;
 	uint64		i;
 	int			rc;
 	int			n = 0;
 
+	if (nontx_only && !has_flag)
+		return bodies;
 	foreach(lc, steps)
 		pos[lfirst_int(lc)] = n++;
 	values[0] = graph_ids_array(g, steps);
 
 	catalog_enter(&ca);
-	rc = SPI_execute_with_args(upgrade ?
-							   "SELECT revision, upgrade FROM migrate.revision "
-							   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)" :
-							   "SELECT revision, downgrade FROM migrate.revision "
-							   "WHERE revision OPERATOR(pg_catalog.=) ANY ($1)",
+	rc = SPI_execute_with_args(psprintf("SELECT revision, %s, %s FROM migrate.revision "
+										"WHERE revision OPERATOR(pg_catalog.=) ANY ($1)%s",
+										has_flag ? "transactional" : "true",
+										upgrade ? "upgrade" : "downgrade",
+										nontx_only ? " AND NOT transactional" : ""),
 							   1, argtypes, values, NULL, false, 0);
 	catalog_check_spi(rc, SPI_OK_SELECT, "reading revision bodies");
 	catalog_leave(&ca);
 
 	for (i = 0; i < SPI_processed; i++)
 	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
-															SPI_tuptable->tupdesc, 1, &isnull));
-		int			rev = graph_lookup(g, id);
+		char	   *id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+		int			at = pos[graph_lookup(g, id)];
 
-		bodies[pos[rev]] = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
-															 SPI_tuptable->tupdesc, 2, &isnull));
+		if (transactional)
+			transactional[at] = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		bodies[at] = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
+		pfree(id);
 	}
 	SPI_freetuptable(SPI_tuptable);
-	for (i = 0; i < (uint64) n; i++)
-		if (bodies[i] == NULL)
-			elog(ERROR, "body of a planned revision vanished");
+	if (!nontx_only)
+		for (i = 0; i < (uint64) n; i++)
+			if (bodies[i] == NULL)
+				elog(ERROR, "body of a planned revision vanished");
 	pfree(pos);
 	return bodies;
 }

@@ -46,7 +46,8 @@ extern Graph *catalog_graph(int64 locked_generation);
 extern void catalog_graph_changed(void);
 extern void catalog_wrote(void);
 extern void catalog_bump_generation(void);
-extern char **catalog_load_bodies(Graph *g, List *steps, bool upgrade);
+extern char **catalog_read_bodies(Graph *g, List *steps, bool upgrade,
+								   bool nontx_only, bool *transactional);
 extern void catalog_record_steps(Graph *g, StepRecord *records, int n,
 								 bool upgrade, bool stamped, const char *role);
 extern bool catalog_register(const RevisionDef *def);

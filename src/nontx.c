@@ -53,6 +53,7 @@
 #include "parser/parser.h"
 #include "parser/scansup.h"
 #include "storage/lockdefs.h"
+#include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -61,6 +62,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "apply.h"
 #include "catalog.h"
 #include "drift.h"
 #include "graph.h"
@@ -339,37 +341,11 @@ repair_for(const char *statement, bool only_if_invalid)
 
 /* ---- the catalog ---- */
 
-/*
- * The body of a revision in one direction, and whether it is transactional.
- * Errors if the revision does not exist.
- */
+/* The body of revision r of the graph in one direction, and its flag. */
 static char *
-load_body(const char *revision, bool upgrade, bool *transactional)
+load_body(Graph *g, int r, bool upgrade, bool *transactional)
 {
-	CatalogAccess ca;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(revision)};
-	bool		isnull;
-	char	   *body;
-	int			rc;
-
-	catalog_enter(&ca);
-	rc = SPI_execute_with_args(upgrade ?
-							   "SELECT transactional, upgrade FROM migrate.revision "
-							   "WHERE revision OPERATOR(pg_catalog.=) $1" :
-							   "SELECT transactional, downgrade FROM migrate.revision "
-							   "WHERE revision OPERATOR(pg_catalog.=) $1",
-							   1, argtypes, values, NULL, true, 0);
-	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
-	catalog_leave(&ca);
-	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("revision \"%s\" does not exist", revision)));
-	*transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	body = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	SPI_freetuptable(SPI_tuptable);
-	return body;
+	return catalog_read_bodies(g, list_make1_int(r), upgrade, false, transactional)[0];
 }
 
 /*
@@ -514,36 +490,24 @@ nontx_in_progress_revision(void)
 static List **
 nontx_set(Graph *g, List *steps, bool upgrade, bool *any)
 {
-	CatalogAccess ca;
-	Oid			argtypes[1] = {TEXTARRAYOID};
-	Datum		values[1];
 	List	  **set = palloc0(sizeof(List *) * Max(g->n, 1));
-	uint64		i;
-	int			rc;
+	char	  **bodies;
+	ListCell   *lc;
+	int			i = 0;
 
 	*any = false;
-	if (steps == NIL || !nontx_catalog())
+	if (steps == NIL)
 		return set;
-	values[0] = graph_ids_array(g, steps);
-	catalog_enter(&ca);
-	rc = SPI_execute_with_args(upgrade ?
-							   "SELECT revision, upgrade FROM migrate.revision "
-							   "WHERE NOT transactional AND revision OPERATOR(pg_catalog.=) ANY ($1)" :
-							   "SELECT revision, downgrade FROM migrate.revision "
-							   "WHERE NOT transactional AND revision OPERATOR(pg_catalog.=) ANY ($1)",
-							   1, argtypes, values, NULL, true, 0);
-	catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.revision");
-	catalog_leave(&ca);
-	for (i = 0; i < SPI_processed; i++)
+	bodies = catalog_read_bodies(g, steps, upgrade, true, NULL);
+	foreach(lc, steps)
 	{
-		bool		isnull;
-		char	   *id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		char	   *body = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		char	   *body = bodies[i++];
 
-		set[graph_lookup(g, id)] = nontx_statements(body);
-		*any |= set[graph_lookup(g, id)] != NIL;
+		if (body == NULL)
+			continue;
+		set[lfirst_int(lc)] = nontx_statements(body);
+		*any |= set[lfirst_int(lc)] != NIL;
 	}
-	SPI_freetuptable(SPI_tuptable);
 	return set;
 }
 
@@ -690,8 +654,8 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 					 errdetail("The session with process ID %d runs its statement %d of %d.",
 							   p.pid, p.next, p.statements),
 					 errhint("Wait for that deploy to finish, then run this again: it does what is left.")));
-		body = load_body(p.revision, upgrade, &transactional);
 		resumed = graph_lookup(g, p.revision);
+		body = load_body(g, resumed, upgrade, &transactional);
 		revision_commands(&out, p.revision, upgrade, nontx_statements(body), p.next);
 	}
 	set = nontx_set(g, steps, upgrade, &any);
@@ -760,10 +724,11 @@ check_next_step(Graph *g, int r, bool upgrade)
 
 /* The statements of a non-transactional revision; errors for others. */
 static List *
-revision_statements(const char *revision, bool upgrade)
+revision_statements(Graph *g, int r, bool upgrade)
 {
+	const char *revision = g->revs[r].id;
 	bool		transactional;
-	char	   *body = load_body(revision, upgrade, &transactional);
+	char	   *body = load_body(g, r, upgrade, &transactional);
 
 	if (transactional)
 		ereport(ERROR,
@@ -792,7 +757,7 @@ nontx_step(const char *revision, bool upgrade, int k)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", revision)));
-	statements = revision_statements(revision, upgrade);
+	statements = revision_statements(g, r, upgrade);
 	if (k < 1 || k > list_length(statements))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -893,7 +858,7 @@ nontx_done(const char *revision, bool upgrade)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("revision \"%s\" does not exist", revision)));
-	(void) revision_statements(revision, upgrade);
+	(void) revision_statements(g, r, upgrade);
 	if (!nontx_read_progress(&p) || strcmp(p.revision, revision) != 0 || p.upgrade != upgrade)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1021,23 +986,59 @@ armed_kind(PlannedStmt *pstmt, const char *queryString, ProcessUtilityContext co
 	return ARMED_NONE;
 }
 
+/*
+ * An armed statement that waited longer than migrate.lock_timeout: say
+ * which statement of which revision, that nothing of it counts as done, and
+ * how to go on.
+ */
 static void
-nontx_process_utility(PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
-					  bool readOnlyTree,
-#endif
-					  ProcessUtilityContext context, ParamListInfo params,
-					  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+throw_statement_lock_timeout(ErrorData *edata, ArmedKind kind)
 {
-	ArmedKind	kind = armed_kind(pstmt, queryString, context);
+	edata->message_id = "revision \"%s\" could not get its locks within migrate.lock_timeout";
+	edata->message = psprintf("revision \"%s\" could not get its locks within migrate.lock_timeout",
+							  armed->revision);
+	edata->detail = psprintf(kind == ARMED_REPAIR ?
+							 "The DROP INDEX CONCURRENTLY before statement %d of its %d waited longer than %d ms for a lock." :
+							 "Statement %d of its %d waited longer than %d ms for a lock.",
+							 armed->statement, list_length(armed->statements),
+							 apply_lock_timeout_ms());
+	edata->hint = pstrdup("Another session holds a lock that the statement needs. It is not recorded as done: run the deploy again later and it resumes from this statement (dropping an INVALID index the statement left), or raise migrate.lock_timeout.");
+	ReThrowError(edata);
+}
 
-	if (kind != ARMED_NONE && !still_armed())
-	{
-		disarm();
-		kind = ARMED_NONE;
-	}
-	if (kind != ARMED_NONE)
-		running_statement = true;
+/*
+ * Run an armed statement with migrate.lock_timeout as its lock_timeout.
+ *
+ * The statement commits and starts transactions of its own (CREATE INDEX
+ * CONCURRENTLY does, three times), and GUC nest levels end with the
+ * transaction that opened them: a value set at one would be gone before
+ * the statement's later lock waits (the ones for older transactions), and
+ * a session-level SET would survive an error in a later transaction.  So
+ * the timeout is the lock manager's variable itself, set for the statement
+ * and put back however it ends; the GUC machinery never sees it change.
+ *
+ * It is not retried here, whatever migrate.lock_retries says: at top level
+ * an error aborts the transaction the statement runs in (there is no
+ * subtransaction to roll back to: these statements refuse to run in one),
+ * and what the statement already committed cannot be undone.  The error
+ * says so, and the next run of the deploy is the retry: it starts from this
+ * statement, dropping first an INVALID index a CREATE INDEX CONCURRENTLY
+ * left.
+ */
+static void
+run_armed(ArmedKind kind, PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+		  bool readOnlyTree,
+#endif
+		  ProcessUtilityContext context, ParamListInfo params,
+		  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	int			saved_lock_timeout = LockTimeout;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	running_statement = true;
+	if (apply_lock_timeout_ms() > 0)
+		LockTimeout = apply_lock_timeout_ms();
 	PG_TRY();
 	{
 		if (prev_process_utility)
@@ -1053,19 +1054,67 @@ nontx_process_utility(PlannedStmt *pstmt, const char *queryString,
 #endif
 									context, params, queryEnv, dest, qc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		if (kind != ARMED_NONE)
-			running_statement = false;
+		ErrorData  *edata;
+
+		running_statement = false;
+		LockTimeout = saved_lock_timeout;
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (apply_lock_timeout_ms() <= 0 || !apply_is_lock_timeout(edata))
+			PG_RE_THROW();
+		FlushErrorState();
+		throw_statement_lock_timeout(edata, kind);
 	}
 	PG_END_TRY();
+	running_statement = false;
+	LockTimeout = saved_lock_timeout;
+}
 
+static void
+nontx_process_utility(PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+					  bool readOnlyTree,
+#endif
+					  ProcessUtilityContext context, ParamListInfo params,
+					  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	ArmedKind	kind = armed_kind(pstmt, queryString, context);
+
+	if (kind != ARMED_NONE && !still_armed())
+	{
+		disarm();
+		kind = ARMED_NONE;
+	}
+	if (kind == ARMED_NONE)
+	{
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+								 readOnlyTree,
+#endif
+								 context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+									readOnlyTree,
+#endif
+									context, params, queryEnv, dest, qc);
+		return;
+	}
+
+	run_armed(kind, pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+			  readOnlyTree,
+#endif
+			  context, params, queryEnv, dest, qc);
 	if (kind == ARMED_STATEMENT)
 	{
 		record_completed();
 		disarm();
 	}
-	else if (kind == ARMED_REPAIR)
+	else
 		armed->repair = NULL;
 }
 
