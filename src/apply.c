@@ -127,6 +127,12 @@ apply_lock_timeout_ms(void)
 	return apply_lock_timeout;
 }
 
+int
+apply_lock_retries_count(void)
+{
+	return apply_lock_timeout > 0 ? apply_lock_retries : 0;
+}
+
 bool
 apply_is_lock_timeout(const ErrorData *edata)
 {
@@ -220,8 +226,8 @@ attempt_step(const StepContext *sc, const char *body, bool may_retry, int attemp
 }
 
 /* Wait ms milliseconds, or less when the backend is told to stop. */
-static void
-pause_ms(int ms)
+void
+apply_pause_ms(int ms)
 {
 	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
 	long		left;
@@ -265,7 +271,7 @@ run_step(const StepContext *sc, const char *body)
 				 errdetail("Statement %d at line %d waited longer than migrate.lock_timeout (%d ms); only this step is rolled back and tried again.",
 						   number, line, apply_lock_timeout)));
 		FreeErrorData(edata);
-		pause_ms(pause);
+		apply_pause_ms(pause);
 	}
 }
 

@@ -44,6 +44,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
@@ -52,9 +54,11 @@
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scansup.h"
+#include "storage/lmgr.h"
 #include "storage/lockdefs.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -83,6 +87,9 @@ typedef struct Armed
 
 static MemoryContext armed_cxt = NULL;
 static Armed *armed = NULL;
+
+/* how many times the armed statement waited for its first lock, for the error */
+static int	lock_attempts = 1;
 
 /* true while an armed statement runs: the guard counts it as in band */
 static bool running_statement = false;
@@ -997,13 +1004,109 @@ throw_statement_lock_timeout(ErrorData *edata, ArmedKind kind)
 	edata->message_id = "revision \"%s\" could not get its locks within migrate.lock_timeout";
 	edata->message = psprintf("revision \"%s\" could not get its locks within migrate.lock_timeout",
 							  armed->revision);
-	edata->detail = psprintf(kind == ARMED_REPAIR ?
-							 "The DROP INDEX CONCURRENTLY before statement %d of its %d waited longer than %d ms for a lock." :
-							 "Statement %d of its %d waited longer than %d ms for a lock.",
-							 armed->statement, list_length(armed->statements),
-							 apply_lock_timeout_ms());
+	if (lock_attempts > 1)
+		edata->detail = psprintf("Statement %d of its %d waited longer than %d ms for its table on each of %d attempts.",
+								 armed->statement, list_length(armed->statements),
+								 apply_lock_timeout_ms(), lock_attempts);
+	else
+		edata->detail = psprintf(kind == ARMED_REPAIR ?
+								 "The DROP INDEX CONCURRENTLY before statement %d of its %d waited longer than %d ms for a lock." :
+								 "Statement %d of its %d waited longer than %d ms for a lock.",
+								 armed->statement, list_length(armed->statements),
+								 apply_lock_timeout_ms());
 	edata->hint = pstrdup("Another session holds a lock that the statement needs. It is not recorded as done: run the deploy again later and it resumes from this statement (dropping an INVALID index the statement left), or raise migrate.lock_timeout.");
 	ReThrowError(edata);
+}
+
+/*
+ * The table of an armed CREATE INDEX CONCURRENTLY, when the caller owns it
+ * (the statement checks that before it locks: migrate must not let anyone
+ * lock a table it could not lock itself); else InvalidOid.
+ */
+static Oid
+concurrent_index_table(PlannedStmt *pstmt)
+{
+	IndexStmt  *is;
+	Oid			relid;
+
+	if (!IsA(pstmt->utilityStmt, IndexStmt))
+		return InvalidOid;
+	is = (IndexStmt *) pstmt->utilityStmt;
+	if (!is->concurrent)
+		return InvalidOid;
+	relid = RangeVarGetRelid(is->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return InvalidOid;
+#if PG_VERSION_NUM >= 160000
+	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
+#else
+	if (!pg_class_ownercheck(relid, GetUserId()))
+#endif
+		return InvalidOid;
+	return relid;
+}
+
+/*
+ * Take the lock an armed CREATE INDEX CONCURRENTLY takes first, SHARE UPDATE
+ * EXCLUSIVE on its table, before the statement starts, retrying after a lock
+ * timeout as the transactional steps do (100 ms, 200 ms, 400 ms ... with a
+ * NOTICE each time).  Each attempt is a subtransaction that is rolled back
+ * alone after a timeout; the one that succeeds hands its lock to the
+ * statement's transaction, where the statement finds it already held.  This
+ * is the wait that matters: the one during which every later conflicting
+ * request (another DDL, VACUUM) queues behind ours.  Nothing has been built
+ * yet, so a retry is always safe.  Returns after the lock is held, or throws
+ * the last timeout.
+ */
+static void
+lock_before_statement(Oid relid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	int			retries = apply_lock_retries_count();
+	int			retry = 0;
+
+	for (;;)
+	{
+		ErrorData  *volatile edata;
+		int			pause;
+
+		lock_attempts = retry + 1;
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			LockRelationOid(relid, ShareUpdateExclusiveLock);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			edata = NULL;
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			if (!apply_is_lock_timeout(edata) || retry >= retries)
+				ReThrowError(edata);
+		}
+		PG_END_TRY();
+		if (edata == NULL)
+			return;
+		retry++;
+		pause = 100 << Min(retry - 1, 7);
+		ereport(NOTICE,
+				(errmsg("lock wait timed out in revision \"%s\", retry %d of %d in %d ms",
+						armed->revision, retry, retries, pause),
+				 errdetail("Statement %d of its %d waited longer than migrate.lock_timeout (%d ms) for its table; it had not started.",
+						   armed->statement, list_length(armed->statements),
+						   apply_lock_timeout_ms())));
+		FreeErrorData(edata);
+		apply_pause_ms(pause);
+	}
 }
 
 /*
@@ -1017,13 +1120,14 @@ throw_statement_lock_timeout(ErrorData *edata, ArmedKind kind)
  * the timeout is the lock manager's variable itself, set for the statement
  * and put back however it ends; the GUC machinery never sees it change.
  *
- * It is not retried here, whatever migrate.lock_retries says: at top level
- * an error aborts the transaction the statement runs in (there is no
- * subtransaction to roll back to: these statements refuse to run in one),
- * and what the statement already committed cannot be undone.  The error
- * says so, and the next run of the deploy is the retry: it starts from this
- * statement, dropping first an INVALID index a CREATE INDEX CONCURRENTLY
- * left.
+ * migrate.lock_retries applies to the first lock of a CREATE INDEX
+ * CONCURRENTLY, taken before the statement starts (lock_before_statement).
+ * A lock timeout inside the statement is not retried: at top level an error
+ * aborts the transaction the statement runs in (there is no subtransaction
+ * to roll back to: these statements refuse to run in one), and what the
+ * statement already committed cannot be undone.  The error says so, and the
+ * next run of the deploy is the retry: it starts from this statement,
+ * dropping first an INVALID index a CREATE INDEX CONCURRENTLY left.
  */
 static void
 run_armed(ArmedKind kind, PlannedStmt *pstmt, const char *queryString,
@@ -1037,10 +1141,16 @@ run_armed(ArmedKind kind, PlannedStmt *pstmt, const char *queryString,
 	MemoryContext cxt = CurrentMemoryContext;
 
 	running_statement = true;
+	lock_attempts = 1;
 	if (apply_lock_timeout_ms() > 0)
 		LockTimeout = apply_lock_timeout_ms();
 	PG_TRY();
 	{
+		Oid			table = kind == ARMED_STATEMENT && apply_lock_timeout_ms() > 0 ?
+			concurrent_index_table(pstmt) : InvalidOid;
+
+		if (OidIsValid(table))
+			lock_before_statement(table);
 		if (prev_process_utility)
 			prev_process_utility(pstmt, queryString,
 #if PG_VERSION_NUM >= 140000
