@@ -33,6 +33,10 @@
  * next run drop it (DROP INDEX CONCURRENTLY IF EXISTS, also in band) before
  * building it again.
  *
+ * An armed statement runs with migrate.lock_timeout; the first lock of a
+ * CREATE INDEX CONCURRENTLY is taken before it starts and retried as
+ * migrate.lock_retries says, a timeout later on fails it (run_armed).
+ *
  * Only the armed session, and only the exact text of the armed statement
  * (compared after the parser's statement boundaries, less leading comments
  * and surrounding white space), passes the guard: arming needs EXECUTE on
