@@ -13,6 +13,8 @@
 #   BENCH_ALEMBIC_MAX   largest graph given to Alembic's CLI      (default 10000)
 #   BENCH_COMMENT_MB    size of each large table comment, MB     (default 50)
 #   BENCH_COMMENTS      large table comments for the fingerprint (default 4)
+#   BENCH_PAIRED_SIZES  revisions of the paired whole-deploy figure (default "1000 5000")
+#   BENCH_PAIRS         interleaved pairs per size, median reported (default 9)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +41,7 @@ chmod 755 "$work"
 
 # fsync stays on: a deploy pays for its commit like it does in production
 pg_virtualenv -t -v "$PGVERSION" /usr/bin/python3 bench/bench.py "$out" "$work"
+# the whole deploy against psql -1 -f in interleaved pairs, on a cluster of
+# its own with fsync off: a ratio near 1 drowns in disk noise otherwise
+pg_virtualenv -t -v "$PGVERSION" -o fsync=off /usr/bin/python3 bench/paired_deploy.py "$out" "$work"
 echo "== results in $out"
