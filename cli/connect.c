@@ -325,6 +325,17 @@ check_extension(PGconn *conn, ExtensionNeed need, bool dry_run)
 		exit(EXIT_EXTENSION);
 	}
 	PQclear(res);
+
+	/*
+	 * The progress lines come from the NOTICE the server sends after each
+	 * step, which it sends only with migrate.progress on (off by default, so
+	 * that a deploy through psql stays quiet).  Session-wide, so that it holds
+	 * in every transaction of a command that commits on its way.
+	 */
+	res = query(conn, "SELECT pg_catalog.set_config('migrate.progress', 'on', false)", 0, NULL);
+	if (res == NULL)
+		exit(EXIT_FAILED);
+	PQclear(res);
 }
 
 /*

@@ -18,7 +18,9 @@ SELECT * FROM migrate_upgrade('head', dry_run => true);
 SELECT * FROM migrate_current();
 SELECT to_regclass('users') IS NULL AS no_users_table;
 
--- two rows in order, a NOTICE per step
+-- two rows in order, a NOTICE per step with migrate.progress on (off by default)
+SHOW migrate.progress;
+SET migrate.progress = on;
 SELECT * FROM migrate_upgrade('head');
 SELECT * FROM migrate_current();
 SELECT attname FROM pg_attribute
@@ -32,6 +34,11 @@ SELECT * FROM migrate_downgrade('-1');
 SELECT * FROM migrate_current();
 SELECT attname FROM pg_attribute
  WHERE attrelid = 'users'::regclass AND attnum > 0 ORDER BY attnum;
+-- progress off: the step is in the result only
+RESET migrate.progress;
+SELECT * FROM migrate_upgrade('head');
+SELECT * FROM migrate_downgrade('-1');
+SET migrate.progress = on;
 
 -- downgrading to a current head does nothing
 SELECT * FROM migrate_downgrade('0819a425f7fd');
