@@ -628,7 +628,7 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	{
 		pg_log_error("revision %s was left half done (a non-transactional revision that failed or was interrupted)",
 					 PQgetvalue(res, 0, 6));
-		pg_log_error_hint("Run migrate upgrade: it resumes at the statement to run next (migrate_in_progress()).");
+		pg_log_error_hint("Fix the cause and run the same upgrade again: it resumes from the statement reached (migrate_in_progress()).");
 		problems++;
 	}
 	at_head = atoi(PQgetvalue(res, 0, 0)) <= 1 && atoi(PQgetvalue(res, 0, 2)) == 0 &&

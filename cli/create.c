@@ -91,6 +91,15 @@ append_e_literal(PQExpBuffer buf, const char *s)
 	appendPQExpBufferChar(buf, '\'');
 }
 
+static bool
+valid_ref(const char *s)
+{
+	size_t		len = strlen(s);
+
+	return len >= 1 && len <= 64 &&
+		strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == len;
+}
+
 /* what autogenerate puts in the file; all NULL for an empty revision */
 typedef struct Bodies
 {
@@ -370,6 +379,20 @@ cmd_create(PGconn *conn, Options *opts, int argc, char **argv)
 		pg_log_error_hint("Usage: migrate create MESSAGE [--empty] [--head REV] [--branch-label LABEL] [--depends-on REV]... [--dry-run]");
 		return EXIT_USAGE;
 	}
+	/* caught here, not when the written file fails to register */
+	if (opts->branch_label && !valid_ref(opts->branch_label))
+	{
+		pg_log_error("invalid branch label \"%s\"", escape_text(opts->branch_label, true));
+		pg_log_error_hint("Revision ids and branch labels are 1 to 64 characters from [A-Za-z0-9_].");
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < opts->ndepends_on; i++)
+		if (!valid_ref(opts->depends_on[i]))
+		{
+			pg_log_error("invalid --depends-on \"%s\"", escape_text(opts->depends_on[i], true));
+			pg_log_error_hint("Name a revision id or a branch label: 1 to 64 characters from [A-Za-z0-9_].");
+			return EXIT_USAGE;
+		}
 	return new_revision(conn, opts, argv[0], false);
 }
 

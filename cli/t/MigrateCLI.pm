@@ -17,7 +17,7 @@ our @EXPORT = qw(migrate write_migration revision_file migrations_dir);
 our $program = $ENV{MIGRATE} // dirname(__FILE__) . '/../migrate';
 
 # the tests name every connection themselves
-delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR);
+delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR MODELS_DIR MODELS_DATABASE_URL);
 
 # migrate(@args) -> (exit code, stdout, stderr); %opts: env => {...}, stdin => text
 sub migrate
