@@ -167,4 +167,23 @@ is(shadows(), 0, 'the shadow database is dropped after the error');
 is($rc, 1, 'check with a models syntax error: exit 1');
 like($err, qr/03_bad\.sql", line 3/, 'check names the file and line too');
 
+
+# a non-transactional revision left half done: check says to run the upgrade again
+unlink "$models/03_bad.sql";
+my $head = sql('SELECT h FROM migrate_heads() h');
+write_migration($dir, 'cccc00000001_uniq.sql', <<"SQL");
+SELECT migrate_revision('cccc00000001', '{$head}',
+    'CREATE UNIQUE INDEX CONCURRENTLY more_id ON public.more (id)',
+    'DROP INDEX CONCURRENTLY public.more_id', 'unique more', transactional => false);
+SQL
+$node->safe_psql('app', "SET migrate.guard = off; CREATE TABLE public.more (id int); INSERT INTO public.more VALUES (1), (1);");
+($rc) = run('stamp', $head);
+$node->psql('app', "SELECT migrate_nontransactional_step('cccc00000001', 'upgrade', 1);\n"
+	  . "CREATE UNIQUE INDEX CONCURRENTLY more_id ON public.more (id);");
+is(sql('SELECT in_progress FROM migrate_status()'), 'cccc00000001', 'a revision is left half done');
+($rc, undef, $err) = run('check');
+is($rc, 1, 'check with a revision half done: exit 1');
+like($err, qr/revision cccc00000001 was left half done.*\n.*run the same upgrade again/, 'check: half done -> upgrade again');
+like($err, qr/not compared with the database: it is not at the head/, 'check: models not compared meanwhile');
+
 done_testing();
