@@ -219,6 +219,7 @@ models_describe(PGconn *conn, char **skip_why)
 	*skip_why = NULL;
 	if (url && !url[0])
 		url = NULL;
+	/* digits and underscores only: safe to write into CREATE/DROP DATABASE unquoted */
 	snprintf(shadow_name, sizeof(shadow_name), "migrate_shadow_%u_%ld", salt, (long) time(NULL));
 	admin = connect_like(conn, url, NULL);
 	if (PQstatus(admin) != CONNECTION_OK)
