@@ -563,6 +563,8 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	PGresult   *res;
 	int			problems = 0;
 	FilesState	state;
+	bool		at_head;
+	bool		models_compared;
 
 	(void) argv;
 	if (too_many(argc, 0, "check"))
@@ -590,7 +592,7 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	res = query(conn,
 				"SELECT pg_catalog.cardinality(s.heads), pg_catalog.array_to_string(s.heads, ', '),"
 				"       pg_catalog.cardinality(s.pending), pg_catalog.array_to_string(s.pending, ', '),"
-				"       s.drift, s.schema_matches"
+				"       s.drift, s.schema_matches, s.in_progress"
 				"  FROM pg_catalog.migrate_status() AS s",
 				0, NULL);
 	if (res == NULL)
@@ -622,14 +624,26 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 		pg_log_error_hint("Something changed it that the guard did not see; compare with migrate_describe().");
 		problems++;
 	}
+	if (!PQgetisnull(res, 0, 6))
+	{
+		pg_log_error("revision %s was left half done (a non-transactional revision that failed or was interrupted)",
+					 PQgetvalue(res, 0, 6));
+		pg_log_error_hint("Fix the cause and run the same upgrade again: it resumes from the statement reached (migrate_in_progress()).");
+		problems++;
+	}
+	at_head = atoi(PQgetvalue(res, 0, 0)) <= 1 && atoi(PQgetvalue(res, 0, 2)) == 0 &&
+		PQgetisnull(res, 0, 6);
 	PQclear(res);
+	/* the models: compared only with a database at the head of its files */
+	problems += check_models(conn, at_head, &models_compared);
 	rollback(conn);
 	if (problems > 0)
 	{
 		closing_line("files and database disagree: %d problem(s)", problems);
 		return EXIT_FAILED;
 	}
-	closing_line("files and database agree (%d migration file(s))", files->count);
+	closing_line("files and database agree (%d migration file(s)%s)", files->count,
+				 models_compared ? ", models too" : "");
 	return EXIT_OK;
 }
 

@@ -6,6 +6,7 @@
  *   connect.c   connecting, telling connection failures apart, the extension check
  *   files.c     reading migrations/ and registering its files
  *   create.c    writing new migration files (create, merge)
+ *   models.c    the models: a shadow database, migrate_describe(), migrate_diff()
  *   amend.c     storing a file's new bodies for an applied revision
  *   output.c    escaping user text, error reports, progress, the closing line
  */
@@ -52,6 +53,12 @@ typedef struct Options
 	bool		dry_run;
 	bool		verbose;
 	const char *range;			/* history -r */
+	/* create */
+	bool		empty;			/* --empty: no autogenerate from models/ */
+	const char *head;			/* --head REV: the parent, instead of the head */
+	const char *branch_label;	/* --branch-label */
+	const char **depends_on;	/* --depends-on, repeatable */
+	int			ndepends_on;
 } Options;
 
 typedef struct MigFile
@@ -128,6 +135,13 @@ extern int	cmd_forget(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_branches(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_drift(PGconn *conn, Options *opts, int argc, char **argv);
 extern int	cmd_sql(PGconn *conn, Options *opts, int argc, char **argv);
+
+/* models.c */
+extern const char *models_dir(void);
+extern bool models_present(void);
+extern char *models_describe(PGconn *conn, char **skip_why);
+extern PGresult *models_diff(PGconn *conn, const char *json);
+extern int	check_models(PGconn *conn, bool at_head, bool *compared);
 
 /* amend.c */
 extern int	cmd_amend(PGconn *conn, Options *opts, int argc, char **argv);

@@ -8,16 +8,21 @@ use warnings;
 use Exporter 'import';
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
+use File::Spec;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 
 our @EXPORT = qw(migrate write_migration revision_file migrations_dir);
 
 # the program under test: the build in cli/, unless MIGRATE names another
-our $program = $ENV{MIGRATE} // dirname(__FILE__) . '/../migrate';
+our $program = File::Spec->rel2abs($ENV{MIGRATE} // dirname(__FILE__) . '/../migrate');
+
+# it runs in a folder of its own: ./models and ./migrations are the
+# defaults, and the project's own models/ must not be taken for the test's
+our $cwd;
 
 # the tests name every connection themselves
-delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR);
+delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR MODELS_DIR MODELS_DATABASE_URL);
 
 # migrate(@args) -> (exit code, stdout, stderr); %opts: env => {...}, stdin => text
 sub migrate
@@ -26,7 +31,9 @@ sub migrate
 	my ($out, $err) = ('', '');
 	my $in = $opts{stdin} // '';
 	local %ENV = (%ENV, %{ $opts{env} // {} });
-	IPC::Run::run([ $program, @$args ], '<', \$in, '>', \$out, '2>', \$err);
+	$cwd //= PostgreSQL::Test::Utils::tempdir();
+	IPC::Run::run([ $program, @$args ], '<', \$in, '>', \$out, '2>', \$err,
+		init => sub { chdir $cwd or die "chdir: $!" });
 	return ($? >> 8, $out, $err);
 }
 
