@@ -388,7 +388,6 @@ DECLARE
     sql_new text;
     ordered text[];
     remaining text[];
-    added_cols text[];
     dropped_cols text[];
     i int;
     prev text;
@@ -881,9 +880,6 @@ BEGIN
                 format('partitioning of %s changes from %s to %s: not generated', qt,
                        coalesce(w->>'partition_by', 'none'), coalesce(v->>'partition_by', 'none')))::migrate.diff_step;
         END IF;
-        added_cols := ARRAY(SELECT nc->>'name' FROM jsonb_array_elements(v->'columns') nc
-                            WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') old_c
-                                              WHERE old_c->>'name' = nc->>'name'));
         dropped_cols := ARRAY(SELECT old_c->>'name' FROM jsonb_array_elements(w->'columns') old_c
                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') nc
                                                 WHERE old_c->>'name' = nc->>'name'));
@@ -897,10 +893,13 @@ BEGIN
                    AND c->>'generated' IS NULL AND c->>'type' !~ 'serial$' THEN
                     warn := 'NOT NULL without a default fails if the table has rows';
                 END IF;
-                IF cardinality(dropped_cols) = 1 AND cardinality(added_cols) = 1
-                   AND (SELECT x->>'type' FROM jsonb_array_elements(w->'columns') x
-                        WHERE x->>'name' = dropped_cols[1]) = c->>'type' THEN
-                    warn := concat_ws('; ', warn, format('may be a rename of column %I, whose data the drop would lose', dropped_cols[1]));
+                -- a column of the same type that goes may be this one renamed
+                -- (whatever else the table gains)
+                SELECT string_agg(format('%I', x->>'name'), ', ' ORDER BY o) INTO prev
+                FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)
+                WHERE x->>'name' = ANY (dropped_cols) AND x->>'type' = c->>'type';
+                IF prev IS NOT NULL THEN
+                    warn := concat_ws('; ', warn, format('may be a rename of column %s, whose data the drop would lose', prev));
                 END IF;
                 steps := steps || ROW('add column', k || '.' || cname,
                     format('ALTER TABLE %s ADD COLUMN %s', qt, migrate.column_ddl(c)),
@@ -921,8 +920,12 @@ BEGIN
                     'the column is dropped and added again: its data is lost')::migrate.diff_step;
                 CONTINUE;
             END IF;
+            -- a default that goes, or that the new type may not take; a
+            -- default that only changes is simply set below
             IF (oc->>'default') IS DISTINCT FROM (c->>'default') AND oc->>'default' IS NOT NULL
-               AND NOT migrate.uses_any(oc, 'uses', dropped_funcs) THEN
+               AND NOT migrate.uses_any(oc, 'uses', dropped_funcs)
+               AND (c->>'default' IS NULL OR oc->>'type' <> c->>'type'
+                    OR (oc->>'collation') IS DISTINCT FROM (c->>'collation')) THEN
                 steps := steps || ROW('drop default', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc),
                     format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default'), NULL)::migrate.diff_step;
@@ -947,13 +950,22 @@ BEGIN
                               format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, prev,
                                      coalesce(' COLLATE ' || (oc->>'collation'), ''), qc, prev)),
                     CASE WHEN NOT migrate.type_widens(prev, nxt)
-                         THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type') END)::migrate.diff_step;
+                         THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type')
+                         WHEN prev = 'timestamp without time zone' AND nxt = 'timestamp with time zone'
+                         THEN format('%s to %s rewrites every value, read in the session''s time zone (TimeZone)',
+                                     oc->>'type', c->>'type') END)::migrate.diff_step;
             END IF;
             IF ((c->>'default') IS DISTINCT FROM (oc->>'default') OR migrate.uses_any(oc, 'uses', dropped_funcs))
                AND c->>'default' IS NOT NULL THEN
+                -- the downgrade puts back the old default unless a step above
+                -- dropped it (and puts it back itself)
                 steps := steps || ROW('set default', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, c->>'default'),
-                    format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc), NULL)::migrate.diff_step;
+                    CASE WHEN oc->>'default' IS NOT NULL AND NOT migrate.uses_any(oc, 'uses', dropped_funcs)
+                              AND oc->>'type' = c->>'type' AND (oc->>'collation') IS NOT DISTINCT FROM (c->>'collation')
+                         THEN format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default')
+                         ELSE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc) END,
+                    NULL)::migrate.diff_step;
             END IF;
             IF (oc->>'not_null')::boolean <> (c->>'not_null')::boolean THEN
                 IF (c->>'not_null')::boolean THEN
