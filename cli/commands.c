@@ -719,6 +719,9 @@ move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 		if (refuse_revisions_without_files(conn, files))
 			return fail_rolled_back(conn);
 	}
+	/* through a non-transactional revision: statement by statement (nontx.c) */
+	if ((steps = nontx_move(conn, opts, upgrade, target)) >= 0)
+		return steps;
 	plan = query(conn, upgrade ? plan_sql_up : plan_sql_down, 1, values);
 	if (plan == NULL)
 		return fail_rolled_back(conn);
