@@ -71,8 +71,9 @@ def main():
                     if side == "floor":
                         got[side] = bench.timed(bench.psql(db, "-1", "-f", os.path.join(d, "up.sql")))
                     else:
-                        got[side] = bench.timed(bench.psql(db, "-1", *files_args, "-c",
-                                                           "SELECT count(*) FROM migrate_upgrade('head')"))
+                        got[side] = bench.timed(bench.psql(db, "-1", "-c", r"\o /dev/null", *files_args,
+                                                           "-c", r"\o", "-c",
+                                                           "SELECT * FROM migrate_upgrade('head')"))
                     bench.check_deployed(db, n)
                 finally:
                     bench.admin(f'DROP DATABASE IF EXISTS "{db}"')

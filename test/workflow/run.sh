@@ -271,14 +271,20 @@ test_deploy_one_liner() {
 	createdb migrate_wf_deploy || return 1
 	url=$(url_for migrate_wf_deploy)
 	psql -X -q "$url" -c "CREATE EXTENSION migrate" || return 1
-	psql "$url" -X -q -v ON_ERROR_STOP=1 -1 $(printf -- '-f %s ' "$p"/migrations/*.sql) \
-		-c "SELECT * FROM migrate_upgrade('head')" >/dev/null || return 1
+	out=$(psql "$url" -X -q -v ON_ERROR_STOP=1 -1 -c '\o /dev/null' $(printf -- '-f %s ' "$p"/migrations/*.sql) \
+		-c '\o' -c "SELECT * FROM migrate_upgrade('head')" 2>&1) || { echo "$out"; return 1; }
 	[ "$(psql -X -At "$url" -c "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
+	# quiet registration: the output is the upgrade's result alone, seven steps
+	grep -q migrate_revision <<<"$out" && { echo "$out"; return 1; }
+	grep -q '^(7 rows)$' <<<"$out" || { echo "$out"; return 1; }
+	[ "$(grep -c '|' <<<"$out")" = 8 ] || { echo "$out"; return 1; }
 	# a broken new migration: nothing of the deploy remains
 	mk "$p" migrate-create MESSAGE="broken" >/dev/null
 	sed -i 's/^-- the SQL that applies this revision$/SELECT 1 FROM no_such_table;/' "$p"/migrations/*_broken.sql
-	out=$(psql "$url" -X -q -v ON_ERROR_STOP=1 -1 $(printf -- '-f %s ' "$p"/migrations/*.sql) \
-		-c "SELECT * FROM migrate_upgrade('head')" 2>&1) && return 1
+	out=$(psql "$url" -X -q -v ON_ERROR_STOP=1 -1 -c '\o /dev/null' $(printf -- '-f %s ' "$p"/migrations/*.sql) \
+		-c '\o' -c "SELECT * FROM migrate_upgrade('head')" 2>&1) && return 1
+	# the failure still reaches stderr through \o /dev/null
+	grep -q 'relation "no_such_table" does not exist' <<<"$out" || { echo "$out"; return 1; }
 	[ "$(psql -X -At "$url" -c "SELECT count(*) FROM migrate.revision")" = 7 ] || return 1
 	[ "$(psql -X -At "$url" -c "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ] || return 1
 	dropdb migrate_wf_deploy
