@@ -310,7 +310,11 @@ WITH member AS (
            col_description(r.oid, a.attnum) AS comment,
            -- a serial column's sequence, to follow its type
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence,
-           u.uses
+           u.uses,
+           -- an identity column's sequence options
+           (SELECT jsonb_build_object('start', ps.seqstart, 'increment', ps.seqincrement, 'min', ps.seqmin,
+                                      'max', ps.seqmax, 'cache', ps.seqcache, 'cycle', ps.seqcycle)
+            FROM pg_sequence ps WHERE ps.seqrelid = s.seq AND s.deptype = 'i') AS identity_options
     FROM rel r
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
@@ -404,9 +408,20 @@ SELECT jsonb_build_object(
                     'type', format_type(s.seqtypid, NULL), 'start', s.seqstart,
                     'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
                     'cache', s.seqcache, 'cycle', s.seqcycle,
-                    'comment', obj_description(r.oid, 'pg_class')))
+                    'comment', obj_description(r.oid, 'pg_class'))
+                    || CASE WHEN o.seq IS NOT NULL THEN jsonb_build_object('owned_by', jsonb_build_object(
+                           'schema', ons.nspname, 'table', oc.relname, 'column', oa.attname)) ELSE '{}' END)
                 FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
-                WHERE NOT EXISTS (SELECT FROM owned_seq o WHERE o.seq = r.oid)), '{}'),
+                -- OWNED BY a column: still standalone unless it is the
+                -- column's serial or identity sequence (described with it)
+                LEFT JOIN owned_seq o ON o.seq = r.oid AND o.deptype = 'a'
+                LEFT JOIN pg_class oc ON oc.oid = o.rel
+                LEFT JOIN pg_namespace ons ON ons.oid = oc.relnamespace
+                LEFT JOIN pg_attribute oa ON oa.attrelid = o.rel AND oa.attnum = o.col
+                LEFT JOIN pg_attrdef od ON od.adrelid = o.rel AND od.adnum = o.col
+                WHERE NOT EXISTS (SELECT FROM owned_seq i WHERE i.seq = r.oid AND i.deptype = 'i')
+                  AND (o.seq IS NULL OR od.oid IS NULL
+                       OR pg_get_expr(od.adbin, od.adrelid) <> format('nextval(%L::regclass)', r.oid::regclass::text))), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'comment', obj_description(r.oid, 'pg_class'),
@@ -416,7 +431,9 @@ SELECT jsonb_build_object(
                                     'name', c.attname, 'type', c.type, 'not_null', c.not_null,
                                     'default', c."default", 'identity', c.identity,
                                     'generated', c.generated, 'collation', c.collation,
-                                    'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses) ORDER BY c.attnum)
+                                    'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses)
+                                    || CASE WHEN c.identity IS NOT NULL THEN jsonb_build_object('identity_options', c.identity_options)
+                                            ELSE '{}' END ORDER BY c.attnum)
                                 FROM col c WHERE c.rel = r.oid), '[]'),
                     'constraints', coalesce((SELECT jsonb_object_agg(con.conname, jsonb_build_object(
                                     'type', con.contype,

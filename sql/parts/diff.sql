@@ -4,6 +4,68 @@
  * current version, so everything here is CREATE OR REPLACE.
  */
 
+/*
+ * The options of sequence s (start, increment, min, max, cache, cycle as
+ * migrate_describe() gives them) that differ from those of base, or, with no
+ * base, from the defaults of a sequence of type typ (an identity column's).
+ */
+CREATE OR REPLACE FUNCTION migrate.sequence_options(s jsonb, base jsonb, typ text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT array_remove(ARRAY[
+    CASE WHEN s->>'increment' IS DISTINCT FROM coalesce(base->>'increment', '1')
+         THEN 'INCREMENT BY ' || (s->>'increment') END,
+    CASE WHEN s->>'min' IS DISTINCT FROM coalesce(base->>'min', CASE WHEN up THEN '1' ELSE lo END)
+         THEN 'MINVALUE ' || (s->>'min') END,
+    CASE WHEN s->>'max' IS DISTINCT FROM coalesce(base->>'max', CASE WHEN up THEN hi ELSE '-1' END)
+         THEN 'MAXVALUE ' || (s->>'max') END,
+    CASE WHEN s->>'start' IS DISTINCT FROM coalesce(base->>'start', CASE WHEN up THEN s->>'min' ELSE s->>'max' END)
+         THEN 'START WITH ' || (s->>'start') END,
+    CASE WHEN s->>'cache' IS DISTINCT FROM coalesce(base->>'cache', '1')
+         THEN 'CACHE ' || (s->>'cache') END,
+    CASE WHEN (s->>'cycle')::boolean IS DISTINCT FROM coalesce((base->>'cycle')::boolean, false)
+         THEN CASE WHEN (s->>'cycle')::boolean THEN 'CYCLE' ELSE 'NO CYCLE' END END], NULL)
+FROM (SELECT (s->>'increment')::bigint > 0 AS up,
+             CASE typ WHEN 'smallint' THEN '-32768' WHEN 'integer' THEN '-2147483648'
+                      WHEN 'bigint' THEN '-9223372036854775808' END AS lo,
+             CASE typ WHEN 'smallint' THEN '32767' WHEN 'integer' THEN '2147483647'
+                      WHEN 'bigint' THEN '9223372036854775807' END AS hi) d
+$$;
+
+-- GENERATED ... AS IDENTITY with the options that are not the defaults
+CREATE OR REPLACE FUNCTION migrate.identity_ddl(c jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT 'GENERATED ' || upper(c->>'identity') || ' AS IDENTITY'
+    || coalesce(' (' || nullif(array_to_string(migrate.sequence_options(c->'identity_options', NULL, c->>'type'), ' '), '') || ')', '')
+$$;
+
+-- ALTER SEQUENCE ... OWNED BY: the column of o (a description's owned_by) or none
+CREATE OR REPLACE FUNCTION migrate.owned_by_ddl(qs text, o jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER SEQUENCE %s OWNED BY %s', qs,
+              CASE WHEN o IS NULL OR jsonb_typeof(o) = 'null' THEN 'NONE'
+                   ELSE format('%I.%I.%I', o->>'schema', o->>'table', o->>'column') END)
+$$;
+
+-- the warning on a sequence whose bounds narrow from those of base to its own
+CREATE OR REPLACE FUNCTION migrate.sequence_narrows(s jsonb, base jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN (s->>'min')::numeric > (base->>'min')::numeric OR (s->>'max')::numeric < (base->>'max')::numeric
+            THEN format('fails if the sequence''s current value is outside %s to %s (it is not restarted)',
+                        s->>'min', s->>'max') END
+$$;
+
 -- a column as CREATE TABLE and ADD COLUMN write it
 CREATE OR REPLACE FUNCTION migrate.column_ddl(c jsonb)
 RETURNS text
@@ -12,7 +74,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT format('%I %s', c->>'name', c->>'type')
     || coalesce(' COLLATE ' || (c->>'collation'), '')
-    || coalesce(' GENERATED ' || upper(c->>'identity') || ' AS IDENTITY', '')
+    || CASE WHEN c->>'identity' IS NOT NULL THEN ' ' || migrate.identity_ddl(c) ELSE '' END
     || coalesce(' GENERATED ALWAYS AS (' || (c->>'generated') || ') STORED', '')
     || coalesce(' DEFAULT ' || (c->>'default'), '')
     || CASE WHEN (c->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END
@@ -388,7 +450,6 @@ DECLARE
     sql_new text;
     ordered text[];
     remaining text[];
-    added_cols text[];
     dropped_cols text[];
     i int;
     prev text;
@@ -623,15 +684,16 @@ BEGIN
         IF w IS NULL THEN
             steps := steps || ROW('create sequence', k, migrate.with_comment(migrate.sequence_ddl(v), 'SEQUENCE', qt, v->>'comment'),
                 format('DROP SEQUENCE %s', qt), NULL)::migrate.diff_step;
-        ELSIF w - 'comment' <> v - 'comment' THEN
+        ELSIF w - 'comment' - 'owned_by' <> v - 'comment' - 'owned_by' THEN
+            -- the options that change (OWNED BY is a step once the columns exist)
             steps := steps || ROW('alter sequence', k,
-                format('ALTER SEQUENCE %s AS %s INCREMENT %s MINVALUE %s MAXVALUE %s START %s CACHE %s %s', qt,
-                       v->>'type', v->>'increment', v->>'min', v->>'max', v->>'start', v->>'cache',
-                       CASE WHEN (v->>'cycle')::boolean THEN 'CYCLE' ELSE 'NO CYCLE' END),
-                format('ALTER SEQUENCE %s AS %s INCREMENT %s MINVALUE %s MAXVALUE %s START %s CACHE %s %s', qt,
-                       w->>'type', w->>'increment', w->>'min', w->>'max', w->>'start', w->>'cache',
-                       CASE WHEN (w->>'cycle')::boolean THEN 'CYCLE' ELSE 'NO CYCLE' END),
-                NULL)::migrate.diff_step;
+                format('ALTER SEQUENCE %s %s', qt, array_to_string(
+                    CASE WHEN w->>'type' <> v->>'type' THEN ARRAY['AS ' || (v->>'type')] ELSE '{}' END
+                    || migrate.sequence_options(v, w, NULL), ' ')),
+                format('ALTER SEQUENCE %s %s', qt, array_to_string(
+                    CASE WHEN w->>'type' <> v->>'type' THEN ARRAY['AS ' || (w->>'type')] ELSE '{}' END
+                    || migrate.sequence_options(w, v, NULL), ' ')),
+                migrate.sequence_narrows(v, w))::migrate.diff_step;
         END IF;
     END LOOP;
 
@@ -881,9 +943,6 @@ BEGIN
                 format('partitioning of %s changes from %s to %s: not generated', qt,
                        coalesce(w->>'partition_by', 'none'), coalesce(v->>'partition_by', 'none')))::migrate.diff_step;
         END IF;
-        added_cols := ARRAY(SELECT nc->>'name' FROM jsonb_array_elements(v->'columns') nc
-                            WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') old_c
-                                              WHERE old_c->>'name' = nc->>'name'));
         dropped_cols := ARRAY(SELECT old_c->>'name' FROM jsonb_array_elements(w->'columns') old_c
                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') nc
                                                 WHERE old_c->>'name' = nc->>'name'));
@@ -897,10 +956,13 @@ BEGIN
                    AND c->>'generated' IS NULL AND c->>'type' !~ 'serial$' THEN
                     warn := 'NOT NULL without a default fails if the table has rows';
                 END IF;
-                IF cardinality(dropped_cols) = 1 AND cardinality(added_cols) = 1
-                   AND (SELECT x->>'type' FROM jsonb_array_elements(w->'columns') x
-                        WHERE x->>'name' = dropped_cols[1]) = c->>'type' THEN
-                    warn := concat_ws('; ', warn, format('may be a rename of column %I, whose data the drop would lose', dropped_cols[1]));
+                -- a column of the same type that goes may be this one renamed
+                -- (whatever else the table gains)
+                SELECT string_agg(format('%I', x->>'name'), ', ' ORDER BY o) INTO prev
+                FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)
+                WHERE x->>'name' = ANY (dropped_cols) AND x->>'type' = c->>'type';
+                IF prev IS NOT NULL THEN
+                    warn := concat_ws('; ', warn, format('may be a rename of column %s, whose data the drop would lose', prev));
                 END IF;
                 steps := steps || ROW('add column', k || '.' || cname,
                     format('ALTER TABLE %s ADD COLUMN %s', qt, migrate.column_ddl(c)),
@@ -921,8 +983,12 @@ BEGIN
                     'the column is dropped and added again: its data is lost')::migrate.diff_step;
                 CONTINUE;
             END IF;
+            -- a default that goes, or that the new type may not take; a
+            -- default that only changes is simply set below
             IF (oc->>'default') IS DISTINCT FROM (c->>'default') AND oc->>'default' IS NOT NULL
-               AND NOT migrate.uses_any(oc, 'uses', dropped_funcs) THEN
+               AND NOT migrate.uses_any(oc, 'uses', dropped_funcs)
+               AND (c->>'default' IS NULL OR oc->>'type' <> c->>'type'
+                    OR (oc->>'collation') IS DISTINCT FROM (c->>'collation')) THEN
                 steps := steps || ROW('drop default', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc),
                     format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default'), NULL)::migrate.diff_step;
@@ -930,7 +996,7 @@ BEGIN
             IF (oc->>'identity') IS NOT NULL AND (c->>'identity') IS NULL THEN
                 steps := steps || ROW('drop identity', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY', qt, qc),
-                    format('ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY', qt, qc, upper(oc->>'identity')),
+                    format('ALTER TABLE %s ALTER COLUMN %s ADD %s', qt, qc, migrate.identity_ddl(oc)),
                     NULL)::migrate.diff_step;
             END IF;
             IF oc->>'type' <> c->>'type' OR (oc->>'collation') IS DISTINCT FROM (c->>'collation') THEN
@@ -947,13 +1013,22 @@ BEGIN
                               format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, prev,
                                      coalesce(' COLLATE ' || (oc->>'collation'), ''), qc, prev)),
                     CASE WHEN NOT migrate.type_widens(prev, nxt)
-                         THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type') END)::migrate.diff_step;
+                         THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type')
+                         WHEN prev = 'timestamp without time zone' AND nxt = 'timestamp with time zone'
+                         THEN format('%s to %s rewrites every value, read in the session''s time zone (TimeZone)',
+                                     oc->>'type', c->>'type') END)::migrate.diff_step;
             END IF;
             IF ((c->>'default') IS DISTINCT FROM (oc->>'default') OR migrate.uses_any(oc, 'uses', dropped_funcs))
                AND c->>'default' IS NOT NULL THEN
+                -- the downgrade puts back the old default unless a step above
+                -- dropped it (and puts it back itself)
                 steps := steps || ROW('set default', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, c->>'default'),
-                    format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc), NULL)::migrate.diff_step;
+                    CASE WHEN oc->>'default' IS NOT NULL AND NOT migrate.uses_any(oc, 'uses', dropped_funcs)
+                              AND oc->>'type' = c->>'type' AND (oc->>'collation') IS NOT DISTINCT FROM (c->>'collation')
+                         THEN format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default')
+                         ELSE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc) END,
+                    NULL)::migrate.diff_step;
             END IF;
             IF (oc->>'not_null')::boolean <> (c->>'not_null')::boolean THEN
                 IF (c->>'not_null')::boolean THEN
@@ -970,7 +1045,7 @@ BEGIN
             END IF;
             IF (c->>'identity') IS NOT NULL AND (oc->>'identity') IS NULL THEN
                 steps := steps || ROW('add identity', k || '.' || cname,
-                    format('ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY', qt, qc, upper(c->>'identity')),
+                    format('ALTER TABLE %s ALTER COLUMN %s ADD %s', qt, qc, migrate.identity_ddl(c)),
                     format('ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY', qt, qc), NULL)::migrate.diff_step;
             ELSIF (c->>'identity') IS NOT NULL AND (oc->>'identity') <> (c->>'identity') THEN
                 steps := steps || ROW('alter identity', k || '.' || cname,
@@ -978,7 +1053,28 @@ BEGIN
                     format('ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s', qt, qc, upper(oc->>'identity')),
                     NULL)::migrate.diff_step;
             END IF;
+            IF (c->>'identity') IS NOT NULL AND (oc->>'identity') IS NOT NULL
+               AND (c->'identity_options') IS DISTINCT FROM (oc->'identity_options') THEN
+                steps := steps || ROW('alter identity', k || '.' || cname,
+                    format('ALTER TABLE %s ALTER COLUMN %s %s', qt, qc, (SELECT string_agg('SET ' || x, ' ' ORDER BY o)
+                           FROM unnest(migrate.sequence_options(c->'identity_options', oc->'identity_options', NULL)) WITH ORDINALITY AS u(x, o))),
+                    format('ALTER TABLE %s ALTER COLUMN %s %s', qt, qc, (SELECT string_agg('SET ' || x, ' ' ORDER BY o)
+                           FROM unnest(migrate.sequence_options(oc->'identity_options', c->'identity_options', NULL)) WITH ORDINALITY AS u(x, o))),
+                    migrate.sequence_narrows(c->'identity_options', oc->'identity_options'))::migrate.diff_step;
+            END IF;
         END LOOP;
+    END LOOP;
+
+    -- sequences OWNED BY a column: once the new columns exist and before
+    -- the old ones go (a sequence that goes is let go of first, or it would
+    -- go with its column)
+    FOR k IN SELECT x FROM jsonb_object_keys((a->'sequences') || (b->'sequences')) x
+             WHERE (a->'sequences'->x->'owned_by') IS DISTINCT FROM (b->'sequences'->x->'owned_by') ORDER BY 1 LOOP
+        v := coalesce(b->'sequences'->k, a->'sequences'->k);
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        steps := steps || ROW('sequence owned by', k,
+            migrate.owned_by_ddl(qt, b->'sequences'->k->'owned_by'),
+            migrate.owned_by_ddl(qt, a->'sequences'->k->'owned_by'), NULL)::migrate.diff_step;
     END LOOP;
 
     -- functions that take or return a row type, now that the tables exist

@@ -114,6 +114,16 @@ CREATE TABLE ag.new_name (x int, y text);$$);
 SELECT operation, object, warning FROM diff(
 $$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, fullname text);$$,
 $$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, full_name text);$$);
+-- ... also when the table gains another column, or several columns go
+SELECT operation, object, warning FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, fullname text, nick text, age int);$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, full_name text, born date, age int);$$);
+
+-- timestamp to timestamptz: a widening, but each value is read in the
+-- session's time zone
+SELECT operation, object, warning FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (at timestamp DEFAULT now());$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (at timestamptz DEFAULT now());$$);
 
 -- sequences
 SELECT * FROM diff(
