@@ -703,6 +703,7 @@ move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 	PGresult   *plan;
 	PGresult   *res;
 	int			steps;
+	int			nontx;
 	char	   *now;
 
 	/* downgrade runs stored bodies: it needs no file, and is the way out when one is gone */
@@ -719,6 +720,9 @@ move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 		if (refuse_revisions_without_files(conn, files))
 			return fail_rolled_back(conn);
 	}
+	/* through a non-transactional revision: statement by statement (nontx.c) */
+	if ((nontx = nontx_move(conn, opts, upgrade, target)) >= 0)
+		return nontx;
 	plan = query(conn, upgrade ? plan_sql_up : plan_sql_down, 1, values);
 	if (plan == NULL)
 		return fail_rolled_back(conn);

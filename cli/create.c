@@ -274,12 +274,17 @@ write_revision(Options *opts, const char *message, PGresult *heads, const Bodies
 
 	initPQExpBuffer(&file);
 	appendPQExpBuffer(&file,
-					  "-- %s\n--\n-- Revision ID: %s\n-- Revises: %s\n-- Create Date: %s\n%s"
+					  "-- %s\n--\n-- Revision ID: %s\n-- Revises: %s\n-- Create Date: %s\n%s%s"
 					  "SELECT migrate_revision(\n"
 					  "    revision      => '%s',\n"
 					  "    down_revision => '{%s}',\n"
 					  "    message       => ",
 					  comment, id, down.len ? down.data : "(base)", created,
+					  opts->nontransactional ?
+					  "--\n-- Non-transactional (transactional => false): each statement of its bodies\n"
+					  "-- runs as its own top-level command, outside any transaction (CREATE INDEX\n"
+					  "-- CONCURRENTLY and the like); put nothing else in them. migrate upgrade\n"
+					  "-- commits the steps before it first; a failed run is resumed by running it again.\n" : "",
 					  b->notes ? b->notes : "", id, down.data);
 	append_e_literal(&file, message);
 	if (opts->branch_label)
@@ -292,6 +297,8 @@ write_revision(Options *opts, const char *message, PGresult *heads, const Bodies
 		appendPQExpBufferStr(&file, ",\n    depends_on    => ");
 		append_text_array(&file, opts->depends_on, opts->ndepends_on);
 	}
+	if (opts->nontransactional)
+		appendPQExpBufferStr(&file, ",\n    transactional => false");
 	if (b->upgrade)
 	{
 		char	   *ut = dollar_tag("upgrade", b->upgrade);
@@ -339,7 +346,8 @@ write_revision(Options *opts, const char *message, PGresult *heads, const Bodies
 static int
 new_revision(PGconn *conn, Options *opts, const char *message, bool merge)
 {
-	bool		autogen = !merge && !opts->empty && models_present();
+	/* autogenerate writes transactional DDL: a non-transactional file starts empty */
+	bool		autogen = !merge && !opts->empty && !opts->nontransactional && models_present();
 	PGresult   *heads = parents_with_files(conn, opts, autogen);
 	Bodies		bodies = {0};
 	int			n;
@@ -376,7 +384,7 @@ cmd_create(PGconn *conn, Options *opts, int argc, char **argv)
 	if (argc != 1 || argv[0][0] == '\0')
 	{
 		pg_log_error("create needs one message");
-		pg_log_error_hint("Usage: migrate create MESSAGE [--empty] [--head REV] [--branch-label LABEL] [--depends-on REV]... [--dry-run]");
+		pg_log_error_hint("Usage: migrate create MESSAGE [--empty] [--nontransactional] [--head REV] [--branch-label LABEL] [--depends-on REV]... [--dry-run]");
 		return EXIT_USAGE;
 	}
 	/* caught here, not when the written file fails to register */

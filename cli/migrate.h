@@ -7,6 +7,7 @@
  *   files.c     reading migrations/ and registering its files
  *   create.c    writing new migration files (create, merge)
  *   models.c    the models: a shadow database, migrate_describe(), migrate_diff()
+ *   nontx.c     upgrade/downgrade through non-transactional revisions
  *   amend.c     storing a file's new bodies for an applied revision
  *   output.c    escaping user text, error reports, progress, the closing line
  */
@@ -55,6 +56,7 @@ typedef struct Options
 	const char *range;			/* history -r */
 	/* create */
 	bool		empty;			/* --empty: no autogenerate from models/ */
+	bool		nontransactional;	/* --nontransactional: transactional => false */
 	const char *head;			/* --head REV: the parent, instead of the head */
 	const char *branch_label;	/* --branch-label */
 	const char **depends_on;	/* --depends-on, repeatable */
@@ -117,6 +119,8 @@ extern void install_notice_receiver(PGconn *conn);
 extern void progress_begin(bool upgrade, PGresult *plan);
 extern void progress_end(void);
 extern void print_plan(bool upgrade, PGresult *plan);
+extern void print_plan_step(bool upgrade, PGresult *plan, int i, const char *suffix);
+extern void progress_hide_moves(bool hide);
 extern void set_notice_context(const char *file_name);
 extern void closing_line(const char *fmt,...) pg_attribute_printf(1, 2);
 
@@ -142,6 +146,9 @@ extern bool models_present(void);
 extern char *models_describe(PGconn *conn, char **skip_why);
 extern PGresult *models_diff(PGconn *conn, const char *json);
 extern int	check_models(PGconn *conn, bool at_head, bool *compared);
+
+/* nontx.c */
+extern int	nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target);
 
 /* amend.c */
 extern int	cmd_amend(PGconn *conn, Options *opts, int argc, char **argv);

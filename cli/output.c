@@ -101,6 +101,7 @@ static struct
 	PGresult   *plan;			/* revision, message, parents (", "-joined) */
 	int			next;
 	const char *file;			/* the file being registered, for its notices */
+	bool		hide_moves;		/* nontx.c prints its own lines for these */
 } progress;
 
 void
@@ -123,6 +124,30 @@ void
 set_notice_context(const char *file_name)
 {
 	progress.file = file_name;
+}
+
+/*
+ * A deploy through non-transactional revisions (nontx.c) prints its own
+ * line when one is recorded, and expects the stops of its migrate_upgrade()
+ * calls: their NOTICEs would only repeat it.
+ */
+void
+progress_hide_moves(bool hide)
+{
+	progress.hide_moves = hide;
+}
+
+static bool
+hidden_notice(const PGresult *res)
+{
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (!progress.hide_moves || primary == NULL || severity == NULL ||
+		strcmp(severity, "NOTICE") != 0)
+		return false;
+	return strncmp(primary, "applied ", 8) == 0 || strncmp(primary, "unapplied ", 10) == 0 ||
+		strstr(primary, " stopped before revision ") != NULL;
 }
 
 /* "a -> b" the Alembic way: parents -> revision up, revision -> parents down */
@@ -180,6 +205,8 @@ notice_receiver(void *arg, const PGresult *res)
 	(void) arg;
 	if (progress_notice(res))
 		return;
+	if (hidden_notice(res))
+		return;
 	if (primary == NULL)
 		return;
 	msg = escape_text(primary, false);
@@ -210,6 +237,15 @@ print_plan(bool upgrade, PGresult *plan)
 	progress_begin(upgrade, plan);
 	for (int i = 0; i < PQntuples(plan); i++)
 		print_step(i, " (dry run)");
+	progress_end();
+}
+
+/* one step line of a plan (nontx.c: a revision's own line, before its statements) */
+void
+print_plan_step(bool upgrade, PGresult *plan, int i, const char *suffix)
+{
+	progress_begin(upgrade, plan);
+	print_step(i, suffix);
 	progress_end();
 }
 
