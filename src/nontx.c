@@ -1113,6 +1113,20 @@ lock_before_statement(Oid relid)
 	}
 }
 
+/* The hook before ours, or the server's own ProcessUtility. */
+static void
+next_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree,
+							 context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree,
+								context, params, queryEnv, dest, qc);
+}
+
 /*
  * Run an armed statement with migrate.lock_timeout as its lock_timeout.
  *
@@ -1135,9 +1149,7 @@ lock_before_statement(Oid relid)
  */
 static void
 run_armed(ArmedKind kind, PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
 		  bool readOnlyTree,
-#endif
 		  ProcessUtilityContext context, ParamListInfo params,
 		  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
@@ -1155,18 +1167,8 @@ run_armed(ArmedKind kind, PlannedStmt *pstmt, const char *queryString,
 
 		if (OidIsValid(table))
 			lock_before_statement(table);
-		if (prev_process_utility)
-			prev_process_utility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-								 readOnlyTree,
-#endif
-								 context, params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-									readOnlyTree,
-#endif
-									context, params, queryEnv, dest, qc);
+		next_process_utility(pstmt, queryString, readOnlyTree,
+							 context, params, queryEnv, dest, qc);
 	}
 	PG_CATCH();
 	{
@@ -1188,9 +1190,7 @@ run_armed(ArmedKind kind, PlannedStmt *pstmt, const char *queryString,
 
 static void
 nontx_process_utility(PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
 					  bool readOnlyTree,
-#endif
 					  ProcessUtilityContext context, ParamListInfo params,
 					  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
@@ -1203,25 +1203,13 @@ nontx_process_utility(PlannedStmt *pstmt, const char *queryString,
 	}
 	if (kind == ARMED_NONE)
 	{
-		if (prev_process_utility)
-			prev_process_utility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-								 readOnlyTree,
-#endif
-								 context, params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-									readOnlyTree,
-#endif
-									context, params, queryEnv, dest, qc);
+		next_process_utility(pstmt, queryString, readOnlyTree,
+							 context, params, queryEnv, dest, qc);
 		return;
 	}
 
 	run_armed(kind, pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
 			  readOnlyTree,
-#endif
 			  context, params, queryEnv, dest, qc);
 	if (kind == ARMED_STATEMENT)
 	{
