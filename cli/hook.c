@@ -846,6 +846,7 @@ hook_run(Options *opts)
 	Staged	   *changes;
 	bool		any_added = false;
 	bool		models_changed = false;
+	bool		noted_no_main = false;
 
 	if (chdir(top) != 0)
 	{
@@ -882,7 +883,13 @@ hook_run(Options *opts)
 			any_added = true;
 			continue;
 		}
-		if (main_label && on_main(refs, c->path))
+		if (main_label == NULL)
+		{
+			if (!noted_no_main)
+				pg_log_info("no main branch found (no origin/HEAD, no main, no master): changes to existing migrations are not checked; set git config migrate.mainBranch");
+			noted_no_main = true;
+		}
+		else if (on_main(refs, c->path))
 		{
 			char	   *word = shell_word(c->path);
 			bool		deleted = c->status == 'D';
