@@ -154,6 +154,17 @@ like($err, qr{"migrations/it's a "bad" name\.sql" is not a migration file name},
 like($err, qr{hint: Rename it \(git mv\), or move it out of migrations/}, 'names: says what to do');
 git_ok($repo, 'rm', '-q', '--cached', "migrations/$bad");
 unlink "$repo/migrations/$bad";
+# a name git would quote (core.quotepath): read NUL-separated, shown plainly
+git_ok($repo, 'config', 'core.quotepath', 'true');
+open $fh, '>', "$repo/migrations/cccccccccccc_na\x{c3}\x{af}ve.sql" or die;
+print $fh "SELECT 1;\n";
+close $fh;
+git_ok($repo, 'add', '-A');
+($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'quoted');
+isnt($rc, 0, 'a name git quotes: refused');
+like($err, qr{"migrations/cccccccccccc_na\x{c3}\x{af}ve\.sql" is not a migration file name}, 'a name git quotes: shown as it is');
+git_ok($repo, 'rm', '-q', '--cached', "migrations/cccccccccccc_na\x{c3}\x{af}ve.sql");
+unlink "$repo/migrations/cccccccccccc_na\x{c3}\x{af}ve.sql";
 ($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'notes');
 is($rc, 0, 'a name with spaces and quotes outside migrations/: accepted') or diag($err);
 
@@ -259,6 +270,25 @@ git_ok($shared, 'config', 'core.hooksPath', 'team hooks');
 is($rc, 0, 'install with core.hooksPath: exit 0');
 ok(-x "$shared/team hooks/pre-commit" && -x "$shared/team hooks/pre-merge-commit", 'the hooks are in core.hooksPath');
 ok(!-e "$shared/.git/hooks/pre-commit", 'and not in .git/hooks');
+
+# a models change while migrate check finds a problem (here: nothing applied)
+($rc, undef, $err) = run($repo, [ $MigrateCLI::program, 'merge', 'join again' ]);
+is($rc, 0, 'join the heads the conflicting merge left') or diag($err);
+git_ok($repo, 'add', '-A');
+git_ok($repo, 'commit', '-q', '-m', 'join again');
+make_path("$repo/models");
+open $fh, '>', "$repo/models/schema.sql" or die;
+print $fh "CREATE TABLE users (id int, phone text);\n";
+close $fh;
+git_ok($repo, 'add', '-A');
+($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'models');
+isnt($rc, 0, 'a models change with migrate check failing: refused');
+like($err, qr{models changed, and migrate check finds a problem \(above\)}, 'models: says check found a problem');
+like($err, qr{revision\(s\) not applied}, 'models: check\'s own report is shown');
+($rc, $out, $err) = run($repo, [ $MigrateCLI::program, 'upgrade' ]);
+is($rc, 0, 'upgrade the development database') or diag($err);
+($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'models');
+is($rc, 0, 'the models match the database at head: accepted') or diag($err);
 
 # usage
 ($rc, undef, $err) = hook($repo, 'bogus');
