@@ -290,6 +290,20 @@ is($rc, 0, 'upgrade the development database') or diag($err);
 ($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'models');
 is($rc, 0, 'the models match the database at head: accepted') or diag($err);
 
+# another hook where NAME.local is taken too: refused for that hook, nothing lost
+my $taken = new_repo('main');
+for my $f ('pre-commit', 'pre-commit.local')
+{
+	open $fh, '>', "$taken/.git/hooks/$f" or die;
+	print $fh "#!/bin/sh\n# $f\n";
+	close $fh;
+}
+($rc, $out, $err) = hook($taken, 'install');
+is($rc, 1, 'pre-commit and pre-commit.local both there: install fails');
+like($err, qr{"\.git/hooks/pre-commit" is another hook, and "\.git/hooks/pre-commit\.local" exists already.*\n.*\n.*hint: Merge the two into pre-commit\.local}, 'and says what to do');
+is(slurp("$taken/.git/hooks/pre-commit"), "#!/bin/sh\n# pre-commit\n", 'the hook is untouched');
+like($out, qr{pre-merge-commit: installed}, 'the other hook is installed');
+
 # usage
 ($rc, undef, $err) = hook($repo, 'bogus');
 is($rc, 2, 'hook bogus: usage error');
