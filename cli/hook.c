@@ -363,6 +363,7 @@ typedef struct GraphFile
 } GraphFile;
 
 static int	refusals = 0;
+static bool main_warned = false;	/* a configured main branch is missing: said */
 
 extern char **environ;
 
@@ -420,7 +421,18 @@ main_refs(char **label)
 		name = configured = git_line(cfg);
 	if (name && name[0])
 	{
+		char	   *commit = psprintf("%s^{commit}", name);
+		const char *verify[] = {"git", "rev-parse", "--verify", "-q", "--end-of-options", commit, NULL};
+
 		*label = pg_strdup(name);
+		if (name[0] == '-' || !git_ok(verify))
+		{
+			pg_log_warning("the main branch \"%s\" (%s) names no commit: changes to existing migrations are not checked",
+						   escape_text(name, true), configured ? "git config migrate.mainBranch" : "MIGRATE_MAIN_BRANCH");
+			*label = NULL;
+			main_warned = true;
+			return refs;
+		}
 		refs[n++] = pg_strdup(name);
 		return refs;
 	}
@@ -694,8 +706,14 @@ staged_graph(Options *opts, const char *dir, Staged *changes, int nchanges,
 	conn = connect_database(&opts->conn);
 	install_notice_receiver(conn);
 	check_extension(conn, EXT_READ, false);
+	/*
+	 * Unapplied first (rolled back with the rest): a file of this branch may
+	 * be edited after the development database applied it, and the server
+	 * refuses new content for an applied revision.
+	 */
 	if (!begin_transaction(conn, false) ||
-		!command_ok(conn, "SELECT pg_catalog.set_config('lock_timeout', '2s', true)"))
+		!command_ok(conn, "SELECT pg_catalog.set_config('lock_timeout', '2s', true)") ||
+		!command_ok(conn, "SELECT pg_catalog.migrate_stamp('base')"))
 		exit(EXIT_FAILED);
 	if (register_files(conn, files, true) > 0)
 	{
@@ -885,7 +903,7 @@ hook_run(Options *opts)
 		}
 		if (main_label == NULL)
 		{
-			if (!noted_no_main)
+			if (!noted_no_main && !main_warned)
 				pg_log_info("no main branch found (no origin/HEAD, no main, no master): changes to existing migrations are not checked; set git config migrate.mainBranch");
 			noted_no_main = true;
 		}

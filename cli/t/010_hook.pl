@@ -257,6 +257,10 @@ like($err, qr{no main branch found .*set git config migrate\.mainBranch}, 'and a
 ($rc, undef, $err) = run($trunk, [ $MigrateCLI::program, 'hook', 'run' ], { MIGRATE_MAIN_BRANCH => 'trunk' });
 isnt($rc, 0, 'MIGRATE_MAIN_BRANCH=trunk: the edit is refused');
 like($err, qr{is already on trunk: }, 'MIGRATE_MAIN_BRANCH names it');
+($rc, undef, $err) = run($trunk, [ $MigrateCLI::program, 'hook', 'run' ], { MIGRATE_MAIN_BRANCH => 'trnuk' });
+is($rc, 0, 'MIGRATE_MAIN_BRANCH naming no branch: not checked');
+like($err, qr{warning: the main branch "trnuk" \(MIGRATE_MAIN_BRANCH\) names no commit: changes to existing migrations are not checked}, 'and a warning says so');
+unlike($err, qr{no main branch found}, 'and only that');
 git_ok($trunk, 'config', 'migrate.mainBranch', 'trunk');
 ($rc, undef, $err) = git($trunk, 'commit', '-q', '-m', 'edit');
 isnt($rc, 0, 'git config migrate.mainBranch trunk: the commit is refused');
@@ -289,6 +293,30 @@ like($err, qr{revision\(s\) not applied}, 'models: check\'s own report is shown'
 is($rc, 0, 'upgrade the development database') or diag($err);
 ($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'models');
 is($rc, 0, 'the models match the database at head: accepted') or diag($err);
+
+# a file of a branch, applied by the development database, then edited, and
+# a new file on it: the edit is allowed (not on master) and the new file is read
+git_ok($repo, 'checkout', '-q', '-b', 'applied');
+($rc, $out, $err) = run($repo, [ $MigrateCLI::program, 'create', '--empty', 'branch work' ]);
+my ($work) = $out =~ m{/([0-9a-f]{12})_branch_work\.sql$}m;
+git_ok($repo, 'add', '-A');
+git_ok($repo, 'commit', '-q', '-m', 'branch work');
+($rc, undef, $err) = run($repo, [ $MigrateCLI::program, 'upgrade' ]);
+is($rc, 0, 'the development database applies the branch') or diag($err);
+my ($work_file) = glob("$repo/migrations/${work}_*.sql");
+my $content = slurp($work_file);
+ok($content =~ s/'branch work'/'branch work, reviewed'/, 'the message of the applied file is edited');
+open $fh, '>', $work_file or die;
+print $fh $content;
+close $fh;
+revision($repo, 'ffff00000009', 'after_work', [$work], q{'after work'}, 'SELECT 1;', 'SELECT 1;');
+git_ok($repo, 'add', '-A');
+($rc, undef, $err) = git($repo, 'commit', '-q', '-m', 'edit an applied branch file, add one on it');
+is($rc, 0, 'an applied, edited branch file and a new file on it: accepted') or diag($err);
+is($node->safe_psql('app', "SELECT string_agg(c, ',') FROM migrate_current() c"), $work, 'the hook changed nothing in the database');
+($rc, undef, $err) = run($repo, [ $MigrateCLI::program, 'downgrade', '-1' ]);
+is($rc, 0, 'downgrade the branch again') or diag($err);
+git_ok($repo, 'checkout', '-q', 'master');
 
 # another hook where NAME.local is taken too: refused for that hook, nothing lost
 my $taken = new_repo('main');
