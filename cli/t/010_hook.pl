@@ -332,7 +332,16 @@ like($err, qr{"\.git/hooks/pre-commit" is another hook, and "\.git/hooks/pre-com
 is(slurp("$taken/.git/hooks/pre-commit"), "#!/bin/sh\n# pre-commit\n", 'the hook is untouched');
 like($out, qr{pre-merge-commit: installed}, 'the other hook is installed');
 
+# the link the old make hooks installed is replaced, not kept as .local
+my $old = new_repo('main');
+symlink('../../.migration-check.sh', "$old/.git/hooks/pre-commit") or die;
+($rc, $out, $err) = hook($old, 'install');
+like($out, qr{pre-commit: installed in place of the link to \.migration-check\.sh}, 'the old link: replaced, and said so');
+ok(!-l "$old/.git/hooks/pre-commit" && !-e "$old/.git/hooks/pre-commit.local", 'the old link: gone, nothing kept');
+
 # usage
+($rc, undef, $err) = hook($repo, 'run', '--dry-run');
+is($rc, 2, 'hook run --dry-run: usage error');
 ($rc, undef, $err) = hook($repo, 'bogus');
 is($rc, 2, 'hook bogus: usage error');
 like($err, qr/hook takes install or run/, 'hook bogus: says what it takes');
