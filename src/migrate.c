@@ -80,6 +80,7 @@ _PG_init(void)
 typedef struct CallState
 {
 	MemoryContext cxt;
+	/* SPI's procedure context, which SPI_finish() frees: not the caller's */
 	MemoryContext oldcxt;
 	Tuplestorestate *tupstore;
 	TupleDesc	tupdesc;
@@ -536,19 +537,25 @@ nontx_call(FunctionCallInfo fcinfo, int statement)
 {
 	char	   *revision = text_arg(fcinfo, 0, "revision id");
 	bool		upgrade = direction_arg(fcinfo, 1);
+	MemoryContext callercxt = CurrentMemoryContext;
 	CallState	cs;
 	char	   *result;
+	text	   *out;
 
 	apply_check_not_in_body(statement ? "migrate_nontransactional_step()" :
 							"migrate_nontransactional_done()");
 	register_check_id(revision);
 	call_begin(fcinfo, &cs, false);
 	result = statement ? nontx_step(revision, upgrade, statement) : nontx_done(revision, upgrade);
-	MemoryContextSwitchTo(cs.oldcxt);
-	result = pstrdup(result);
+	/*
+	 * The result outlives the call's memory context and SPI's: cs.oldcxt is
+	 * SPI's procedure context, which SPI_finish() frees.
+	 */
+	MemoryContextSwitchTo(callercxt);
+	out = cstring_to_text(result);
 	MemoryContextSwitchTo(cs.cxt);
 	call_end(&cs);
-	PG_RETURN_TEXT_P(cstring_to_text(result));
+	PG_RETURN_TEXT_P(out);
 }
 
 Datum
