@@ -12,7 +12,8 @@
 # the armed session's expected statement passes the guard; a deployer that
 # is not a superuser, with the rights the README gives, deploys through the
 # recipe, cannot pass the guard with the repair of an index that needs none,
-# cannot build on a table it has no rights on, and cannot forge progress.
+# cannot build on a table it has no rights on, and cannot forge progress;
+# nor run a revision that a role without rights on its table registered.
 #
 # Runs from the repository root against the server in PGHOST/PGPORT/PGUSER
 # (a superuser, the extension installed).  Prints "PASS name" or "FAIL name"
@@ -27,7 +28,7 @@ cleanup() {
 	[ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
 	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db'" >/dev/null 2>&1 || true
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
-	psql -X -q -d postgres -c "DROP ROLE IF EXISTS migrate_nontx_deployer" -c "DROP ROLE IF EXISTS migrate_nontx_other" >/dev/null 2>&1 || true
+	psql -X -q -d postgres -c "DROP ROLE IF EXISTS migrate_nontx_deployer" -c "DROP ROLE IF EXISTS migrate_nontx_other" -c "DROP ROLE IF EXISTS migrate_nontx_mallory" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -244,6 +245,28 @@ if PGUSER=migrate_nontx_deployer deploy upgrade head "$work/dep_secret.log"; the
 grep -q 'must be owner of table secret' "$work/dep_secret.log" && pass "no rights: the server's permission error" || { fail "no rights: the server's permission error"; cat "$work/dep_secret.log"; }
 check "no rights: no index, j10 not applied, in progress at statement 1" "|h8|j10|1" \
 	"$(q "SELECT to_regclass('public.secret_s'), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT revision || '|' || next FROM migrate_in_progress())")"
+
+# a role with only EXECUTE on migrate_revision and no rights on the
+# deployer's table registers a revision that builds on it: neither the
+# deployer's recipe nor its step call runs it (the trust rule)
+q "SELECT migrate_stamp('h8')" >/dev/null 2>&1
+q "SELECT migrate_forget('j10')" >/dev/null
+PGOPTIONS= psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<EOF
+SET client_min_messages = warning;
+SET migrate.guard = off;
+DROP ROLE IF EXISTS migrate_nontx_mallory;
+CREATE ROLE migrate_nontx_mallory LOGIN;
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO migrate_nontx_mallory;
+EOF
+PGUSER=migrate_nontx_mallory psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT migrate_revision('k11', '{h8}', 'CREATE INDEX CONCURRENTLY planted ON app.items (id, name)', 'DROP INDEX CONCURRENTLY app.planted', 'planted', transactional => false)" >/dev/null
+check "untrusted registrant: the deployer's commands refuse it" \
+	'ERROR:  revision "k11" was registered by role "migrate_nontx_mallory", which role "migrate_nontx_deployer" does not trust' \
+	"$(dq "SELECT command FROM migrate_upgrade_commands('head')" 2>&1 | head -1)"
+check "untrusted registrant: the deployer's step call refuses it" \
+	'ERROR:  revision "k11" was registered by role "migrate_nontx_mallory", which role "migrate_nontx_deployer" does not trust' \
+	"$(dq "SELECT migrate_nontransactional_step('k11', 'upgrade', 1)" 2>&1 | head -1)"
+check "untrusted registrant: nothing built or in progress, no drift" "||$((drift0 + 1))" \
+	"$(q "SELECT to_regclass('app.planted'), (SELECT revision FROM migrate_in_progress()), (SELECT count(*) FROM migrate.drift)")"
 
 [ $failed -eq 0 ] && echo "nontx: all passed" || echo "nontx: some checks FAILED"
 exit $failed
