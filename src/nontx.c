@@ -291,8 +291,15 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 
 		if (IsA(n, TransactionStmt))
 			problem = "Each statement of a non-transactional revision runs as its own command: transaction control has no place in it.";
+		/*
+		 * EXPLAIN (ANALYZE runs its query), COPY and EXECUTE (a prepared
+		 * query) go through ProcessUtility but are queries and data changes
+		 * all the same.  DO and CALL stay: at top level they may commit, as
+		 * a batched backfill does, which no transactional revision can.
+		 */
 		else if (IsA(n, SelectStmt) || IsA(n, InsertStmt) || IsA(n, UpdateStmt) ||
-				 IsA(n, DeleteStmt)
+				 IsA(n, DeleteStmt) || IsA(n, ExplainStmt) || IsA(n, CopyStmt) ||
+				 IsA(n, ExecuteStmt)
 #if PG_VERSION_NUM >= 150000
 				 || IsA(n, MergeStmt)
 #endif
