@@ -192,7 +192,7 @@ migrate_upgrade_batched(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 				 errmsg("migrate_upgrade_batched() cannot commit here"),
-				 errdetail("It was called inside a transaction block, or from a function or DO block, where a procedure cannot COMMIT."),
+				 errdetail("It was called inside a transaction block or from a function, where a procedure cannot COMMIT."),
 				 errhint("CALL it on its own, outside BEGIN ... COMMIT (psql in autocommit mode does), or run SELECT * FROM migrate_upgrade('<target>') to upgrade in the current transaction.")));
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
