@@ -190,8 +190,8 @@ DROP ROLE IF EXISTS migrate_nontx_other;
 CREATE ROLE migrate_nontx_deployer LOGIN;
 CREATE ROLE migrate_nontx_other LOGIN;
 GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),
-  migrate_upgrade(text, boolean), migrate_downgrade(text, boolean),
-  migrate_upgrade_commands(text), migrate_downgrade_commands(text),
+  migrate_upgrade(text, boolean, integer), migrate_downgrade(text, boolean),
+  migrate_upgrade_commands(text, integer), migrate_downgrade_commands(text),
   migrate_nontransactional_step(text, text, integer), migrate_nontransactional_done(text, text)
   TO migrate_nontx_deployer;
 CREATE SCHEMA app AUTHORIZATION migrate_nontx_deployer;

@@ -28,8 +28,8 @@ SET migrate.guard = off;
 CREATE ROLE deployer LOGIN;
 CREATE ROLE other LOGIN;
 GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),
-  migrate_upgrade(text, boolean), migrate_downgrade(text, boolean),
-  migrate_upgrade_commands(text), migrate_downgrade_commands(text),
+  migrate_upgrade(text, boolean, integer), migrate_downgrade(text, boolean),
+  migrate_upgrade_commands(text, integer), migrate_downgrade_commands(text),
   migrate_nontransactional_step(text, text, integer), migrate_nontransactional_done(text, text)
   TO deployer;
 CREATE SCHEMA shop AUTHORIZATION deployer;
