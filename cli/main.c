@@ -17,6 +17,7 @@ typedef struct Command
 	const char *usage;
 	const char *help;
 	bool		dry_run;		/* takes --dry-run */
+	bool		own_connection; /* connects (or not) by itself */
 } Command;
 
 static const Command commands[] = {
@@ -31,65 +32,80 @@ static const Command commands[] = {
 	"empty revision; --nontransactional an empty one with transactional =>\n"
 	"false, for statements such as CREATE INDEX CONCURRENTLY. --head bases it on REV instead; --branch-label and\n"
 	"--depends-on go into its migrate_revision call. Refuses with several\n"
-	"heads, and when a registered revision has no file.", true},
+	"heads, and when a registered revision has no file.", true, false},
 	{"merge", cmd_merge, "merge [MESSAGE] [--dry-run]",
-	"Writes a merge revision over every head of the migrations.", true},
+	"Writes a merge revision over every head of the migrations.", true, false},
 	{"current", cmd_current, "current [-v]",
 	"Shows the current heads: the applied revisions no applied revision follows,\n"
-	"marked (head) when they are a head of the graph. Nothing at base.", false},
+	"marked (head) when they are a head of the graph. Nothing at base.", false, false},
 	{"heads", cmd_heads, "heads [-v]",
 	"Shows the heads of the graph, files not yet registered included;\n"
-	"(pending) marks a head that is not applied.", false},
+	"(pending) marks a head that is not applied.", false, false},
 	{"history", cmd_history, "history [-r LOWER:UPPER] [-v]",
 	"One line per revision, newest first: parents -> revision, markers\n"
 	"(head) (branchpoint) (mergepoint) (current), message. -r keeps the\n"
 	"revisions between two targets (base:head, current:, :a1b2, ...).\n"
-	"-v shows a block per revision.", false},
+	"-v shows a block per revision.", false, false},
 	{"branches", cmd_branches, "branches",
-	"Each branch point and the revisions that leave it.", false},
+	"Each branch point and the revisions that leave it.", false, false},
 	{"drift", cmd_drift, "drift",
 	"The schema changes made outside migrations that the guard recorded\n"
-	"(migrate_drift(): revoked from PUBLIC, statements may carry secrets).", false},
+	"(migrate_drift(): revoked from PUBLIC, statements may carry secrets).", false, false},
 	{"show", cmd_show, "show REV",
 	"Shows one revision: parents, labels, dependencies, whether it is\n"
-	"applied, its file, and the upgrade and downgrade the database stores.", false},
+	"applied, its file, and the upgrade and downgrade the database stores.", false, false},
 	{"status", cmd_status, "status",
 	"Current and graph heads, pending revisions, the last migration, changes\n"
-	"made outside migrations, whether the schema matches its fingerprint.", false},
+	"made outside migrations, whether the schema matches its fingerprint.", false, false},
 	{"check", cmd_check, "check",
 	"Exits 0 when files and database agree: every file registered with its\n"
 	"content, every registered revision has a file, nothing pending, one\n"
 	"head, no drift, no revision left half done, and the models (when there\n"
 	"is a models/ folder) describe the database. Otherwise names each\n"
 	"problem and its next step. Without a shadow database (no CREATEDB, no\n"
-	"$MODELS_DATABASE_URL) the models are skipped with a note.", false},
+	"$MODELS_DATABASE_URL) the models are skipped with a note.", false, false},
 	{"upgrade", cmd_upgrade, "upgrade [TARGET] [--dry-run]",
 	"Registers every file of the migrations folder and upgrades to TARGET\n"
 	"(default head), all in one transaction; creates the extension first\n"
 	"when it is missing. Refuses when a registered revision has no file.\n"
 	"Through a non-transactional revision, the registration and the steps\n"
 	"before it are committed first, its statements run one by one, each on\n"
-	"its own; after a failure, running the same upgrade again resumes.", true},
+	"its own; after a failure, running the same upgrade again resumes.", true, false},
 	{"downgrade", cmd_downgrade, "downgrade TARGET [--dry-run]",
 	"Unapplies revisions down to TARGET (-1, a revision, label@base, base),\n"
 	"running the downgrade bodies the database stores, in one transaction\n"
-	"(through a non-transactional revision: as upgrade does).", true},
+	"(through a non-transactional revision: as upgrade does).", true, false},
 	{"stamp", cmd_stamp, "stamp TARGET... [--dry-run]",
 	"Registers every file and sets the applied revisions to exactly TARGET\n"
-	"and its ancestors, running nothing.", true},
+	"and its ancestors, running nothing.", true, false},
 	{"sql", cmd_sql, "sql [FROM:]TARGET",
 	"Prints the upgrade bodies a deploy to TARGET would run, in order, for\n"
 	"review (from the current state, or from FROM). Nothing is recorded or\n"
 	"changed: the files are registered and FROM stamped in a transaction\n"
-	"that is rolled back.", false},
+	"that is rolled back.", false, false},
 	{"amend", cmd_amend, "amend REV [--dry-run]",
 	"Stores the upgrade, downgrade and message of REV's file for a revision\n"
 	"that is already applied (migrate_amend, logged): the way to fix a\n"
 	"wrong downgrade. Refuses a file that changes the revision's parents,\n"
-	"labels or dependencies.", true},
+	"labels or dependencies.", true, false},
 	{"forget", cmd_forget, "forget REV [--dry-run]",
 	"Removes a registered, unapplied revision that nothing references\n"
-	"(one whose file is gone).", true},
+	"(one whose file is gone).", true, false},
+	{"db", cmd_db, "db start|stop|reset|backup [--dry-run]",
+	"The local development cluster, in .devdb ($MIGRATE_DEVDB): its own\n"
+	"server, listening on a socket in that folder only (no TCP), run as the\n"
+	"invoking user (not root). Every other command connects to it when no\n"
+	"server is named (no -h/-p/-d, DATABASE_URL, PGHOST, PGPORT, PGDATABASE,\n"
+	"PGSERVICE), starting it first.\n"
+	"  start   initdb when missing, start it, create database migrate_dev and\n"
+	"          the extension; prints the connection string\n"
+	"  stop    stop it (says so, also when it was not running)\n"
+	"  reset   drop database migrate_dev and create it again, empty\n"
+	"  backup  pg_dump -Fc of the database (the development one, or the one\n"
+	"          named as for any command) into $BACKUP_DIR (default ./backups),\n"
+	"          as DBNAME-YYYYMMDDTHHMMSSZ.dump; prints the path\n"
+	"initdb, pg_ctl and pg_dump are the ones next to this program, else those\n"
+	"of pg_config --bindir ($PG_CONFIG, else pg_config on the PATH).", true, true},
 };
 
 static void
@@ -192,6 +208,7 @@ main(int argc, char **argv)
 	int			c;
 
 	pg_logging_init(argv[0]);
+	migrate_argv0 = argv[0];
 	set_pglocale_pgservice(argv[0], "migrate");
 
 	/* options to getopt_long, everything else (relative steps included) aside */
@@ -347,6 +364,8 @@ main(int argc, char **argv)
 	if (opts.conn.dbname == NULL && getenv("DATABASE_URL") && getenv("DATABASE_URL")[0])
 		opts.conn.dbname = getenv("DATABASE_URL");
 
+	if (cmd->own_connection)
+		return cmd->fn(NULL, &opts, nargs - 1, args + 1);
 	conn = connect_database(&opts.conn);
 	install_notice_receiver(conn);
 	install_cancel_handler(conn);
