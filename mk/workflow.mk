@@ -36,7 +36,8 @@ cli/migrate:
 # it to head with migrations/, shows current and history.
 demo:
 	@bash '$(subst ','\'',$(CURDIR))/scripts/install-deps.sh'
-	@$(MAKE) -s --no-print-directory install >/dev/null
+	@if [ -w "$$('$(subst ','\'',$(PG_CONFIG))' --pkglibdir)" ]; then $(MAKE) -s --no-print-directory install >/dev/null; \
+	 else $(MAKE) -s --no-print-directory all >/dev/null && sudo $(MAKE) -s --no-print-directory install >/dev/null; fi
 	@$(MAKE) -s --no-print-directory migrate-upgrade migrate-current migrate-history
 
 # AUTOGENERATE=0: an empty revision, not one written from models/
