@@ -17,8 +17,10 @@ typedef struct Command
 	const char *usage;
 	const char *help;
 	bool		dry_run;		/* takes --dry-run */
-	bool		own_connection; /* connects (or not) by itself */
 } Command;
+
+/* commands that connect themselves, only when they need to (fn gets NULL) */
+static const char *const connect_themselves[] = {"hook", "db"};
 
 static const Command commands[] = {
 	{"create", cmd_create, "create MESSAGE [--empty] [--nontransactional] [--head REV]\n"
@@ -32,65 +34,79 @@ static const Command commands[] = {
 	"empty revision; --nontransactional an empty one with transactional =>\n"
 	"false, for statements such as CREATE INDEX CONCURRENTLY. --head bases it on REV instead; --branch-label and\n"
 	"--depends-on go into its migrate_revision call. Refuses with several\n"
-	"heads, and when a registered revision has no file.", true, false},
+	"heads, and when a registered revision has no file.", true},
 	{"merge", cmd_merge, "merge [MESSAGE] [--dry-run]",
-	"Writes a merge revision over every head of the migrations.", true, false},
+	"Writes a merge revision over every head of the migrations.", true},
 	{"current", cmd_current, "current [-v]",
 	"Shows the current heads: the applied revisions no applied revision follows,\n"
-	"marked (head) when they are a head of the graph. Nothing at base.", false, false},
+	"marked (head) when they are a head of the graph. Nothing at base.", false},
 	{"heads", cmd_heads, "heads [-v]",
 	"Shows the heads of the graph, files not yet registered included;\n"
-	"(pending) marks a head that is not applied.", false, false},
+	"(pending) marks a head that is not applied.", false},
 	{"history", cmd_history, "history [-r LOWER:UPPER] [-v]",
 	"One line per revision, newest first: parents -> revision, markers\n"
 	"(head) (branchpoint) (mergepoint) (current), message. -r keeps the\n"
 	"revisions between two targets (base:head, current:, :a1b2, ...).\n"
-	"-v shows a block per revision.", false, false},
+	"-v shows a block per revision.", false},
 	{"branches", cmd_branches, "branches",
-	"Each branch point and the revisions that leave it.", false, false},
+	"Each branch point and the revisions that leave it.", false},
 	{"drift", cmd_drift, "drift",
 	"The schema changes made outside migrations that the guard recorded\n"
-	"(migrate_drift(): revoked from PUBLIC, statements may carry secrets).", false, false},
+	"(migrate_drift(): revoked from PUBLIC, statements may carry secrets).", false},
 	{"show", cmd_show, "show REV",
 	"Shows one revision: parents, labels, dependencies, whether it is\n"
-	"applied, its file, and the upgrade and downgrade the database stores.", false, false},
+	"applied, its file, and the upgrade and downgrade the database stores.", false},
 	{"status", cmd_status, "status",
 	"Current and graph heads, pending revisions, the last migration, changes\n"
-	"made outside migrations, whether the schema matches its fingerprint.", false, false},
+	"made outside migrations, whether the schema matches its fingerprint.", false},
 	{"check", cmd_check, "check",
 	"Exits 0 when files and database agree: every file registered with its\n"
 	"content, every registered revision has a file, nothing pending, one\n"
 	"head, no drift, no revision left half done, and the models (when there\n"
 	"is a models/ folder) describe the database. Otherwise names each\n"
 	"problem and its next step. Without a shadow database (no CREATEDB, no\n"
-	"$MODELS_DATABASE_URL) the models are skipped with a note.", false, false},
+	"$MODELS_DATABASE_URL) the models are skipped with a note.", false},
 	{"upgrade", cmd_upgrade, "upgrade [TARGET] [--dry-run]",
 	"Registers every file of the migrations folder and upgrades to TARGET\n"
 	"(default head), all in one transaction; creates the extension first\n"
 	"when it is missing. Refuses when a registered revision has no file.\n"
 	"Through a non-transactional revision, the registration and the steps\n"
 	"before it are committed first, its statements run one by one, each on\n"
-	"its own; after a failure, running the same upgrade again resumes.", true, false},
+	"its own; after a failure, running the same upgrade again resumes.", true},
 	{"downgrade", cmd_downgrade, "downgrade TARGET [--dry-run]",
 	"Unapplies revisions down to TARGET (-1, a revision, label@base, base),\n"
 	"running the downgrade bodies the database stores, in one transaction\n"
-	"(through a non-transactional revision: as upgrade does).", true, false},
+	"(through a non-transactional revision: as upgrade does).", true},
 	{"stamp", cmd_stamp, "stamp TARGET... [--dry-run]",
 	"Registers every file and sets the applied revisions to exactly TARGET\n"
-	"and its ancestors, running nothing.", true, false},
+	"and its ancestors, running nothing.", true},
 	{"sql", cmd_sql, "sql [FROM:]TARGET",
 	"Prints the upgrade bodies a deploy to TARGET would run, in order, for\n"
 	"review (from the current state, or from FROM). Nothing is recorded or\n"
 	"changed: the files are registered and FROM stamped in a transaction\n"
-	"that is rolled back.", false, false},
+	"that is rolled back.", false},
 	{"amend", cmd_amend, "amend REV [--dry-run]",
 	"Stores the upgrade, downgrade and message of REV's file for a revision\n"
 	"that is already applied (migrate_amend, logged): the way to fix a\n"
 	"wrong downgrade. Refuses a file that changes the revision's parents,\n"
-	"labels or dependencies.", true, false},
+	"labels or dependencies.", true},
 	{"forget", cmd_forget, "forget REV [--dry-run]",
 	"Removes a registered, unapplied revision that nothing references\n"
-	"(one whose file is gone).", true, false},
+	"(one whose file is gone).", true},
+	{"hook", cmd_hook, "hook install|run [--dry-run]",
+	"install: writes the pre-commit and pre-merge-commit hooks of the git\n"
+	"repository (its hooks folder, core.hooksPath honoured), which run\n"
+	"migrate hook run. A hook already there is kept as NAME.local and runs\n"
+	"first; installing again changes nothing. --dry-run says what it would do.\n"
+	"run: the checks, on what is staged. Refuses a file in the migrations\n"
+	"folder that is not <revision>_<slug>.sql; an edit, rename or deletion\n"
+	"of a migration already on the main branch; a new migration that is not\n"
+	"on a head, or a commit that leaves several heads (a merge commit may:\n"
+	"the files it brings in are exempt, and it says to run migrate merge);\n"
+	"a models change while migrate check finds a problem. New files are\n"
+	"read by the server (registered in a transaction rolled back). The main\n"
+	"branch is $MIGRATE_MAIN_BRANCH, else git config migrate.mainBranch,\n"
+	"else the branch origin/HEAD names, else main or master.", true},
 	{"db", cmd_db, "db start|stop|reset|backup [--dry-run]",
 	"The local development cluster, in .devdb ($MIGRATE_DEVDB): its own\n"
 	"server, listening on a socket in that folder only (no TCP), run as the\n"
@@ -105,7 +121,7 @@ static const Command commands[] = {
 	"          named as for any command) into $BACKUP_DIR (default ./backups),\n"
 	"          as DBNAME-YYYYMMDDTHHMMSSZ.dump; prints the path\n"
 	"initdb, pg_ctl and pg_dump are the ones next to this program, else those\n"
-	"of pg_config --bindir ($PG_CONFIG, else pg_config on the PATH).", true, true},
+	"of pg_config --bindir ($PG_CONFIG, else pg_config on the PATH).", true},
 };
 
 static void
@@ -365,8 +381,9 @@ main(int argc, char **argv)
 	if (opts.conn.dbname == NULL && getenv("DATABASE_URL") && getenv("DATABASE_URL")[0])
 		opts.conn.dbname = getenv("DATABASE_URL");
 
-	if (cmd->own_connection)
-		return cmd->fn(NULL, &opts, nargs - 1, args + 1);
+	for (int i = 0; i < (int) lengthof(connect_themselves); i++)
+		if (strcmp(cmd->name, connect_themselves[i]) == 0)
+			return cmd->fn(NULL, &opts, nargs - 1, args + 1);
 	conn = connect_database(&opts.conn);
 	install_notice_receiver(conn);
 	install_cancel_handler(conn);

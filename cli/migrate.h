@@ -10,6 +10,7 @@
  *   nontx.c     upgrade/downgrade through non-transactional revisions
  *   amend.c     storing a file's new bodies for an applied revision
  *   devdb.c     db start|stop|reset|backup: the local development cluster
+ *   hook.c      the git hook: hook install, hook run
  *   output.c    escaping user text, error reports, progress, the closing line
  */
 #ifndef MIGRATE_CLI_H
@@ -112,6 +113,7 @@ extern int	cmd_db(PGconn *conn, Options *opts, int argc, char **argv);
 
 /* files.c */
 extern MigFiles *read_migration_files(const char *dir);
+extern bool migration_file_name_ok(const char *name);
 extern bool register_file(PGconn *conn, const MigFile *f);
 extern int	register_files(PGconn *conn, MigFiles *files, bool each_alone);
 extern char *files_id_array(const MigFiles *files);
@@ -158,6 +160,9 @@ extern int	nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *tar
 
 /* amend.c */
 extern int	cmd_amend(PGconn *conn, Options *opts, int argc, char **argv);
+
+/* hook.c (conn is NULL: it connects only when it needs to) */
+extern int	cmd_hook(PGconn *conn, Options *opts, int argc, char **argv);
 
 /* create.c */
 extern int	cmd_create(PGconn *conn, Options *opts, int argc, char **argv);

@@ -64,8 +64,8 @@ migrate-stamp:
 db-backup db-start db-stop db-reset:
 	@$(MIGRATE) db $(patsubst db-%,%,$@)
 
-# the hook that guards migrations/, for commits and for merge commits
+# the hook that guards migrations/, for commits and for merge commits: the
+# program built here (else the one on the PATH) installs it, keeping any
+# hook already there
 hooks:
-	@ln -sf ../../.migration-check.sh .git/hooks/pre-commit
-	@ln -sf ../../.migration-check.sh .git/hooks/pre-merge-commit
-	@echo "pre-commit and pre-merge-commit hooks installed"
+	@$(if $(wildcard cli/migrate),'$(subst ','\'',$(CURDIR))/cli/migrate',migrate) hook install
