@@ -20,7 +20,7 @@ typedef struct Command
 } Command;
 
 /* commands that connect themselves, only when they need to (fn gets NULL) */
-static const char *const connect_themselves[] = {"hook"};
+static const char *const connect_themselves[] = {"hook", "db"};
 
 static const Command commands[] = {
 	{"create", cmd_create, "create MESSAGE [--empty] [--nontransactional] [--head REV]\n"
@@ -112,6 +112,21 @@ static const Command commands[] = {
 	"read by the server (registered in a transaction rolled back). The main\n"
 	"branch is $MIGRATE_MAIN_BRANCH, else git config migrate.mainBranch,\n"
 	"else the branch origin/HEAD names, else main or master.", true},
+	{"db", cmd_db, "db start|stop|reset|backup [--dry-run]",
+	"The local development cluster, in .devdb ($MIGRATE_DEVDB): its own\n"
+	"server, listening on a socket in that folder only (no TCP), run as the\n"
+	"invoking user (not root). Every other command connects to it when no\n"
+	"server is named (no -h/-p/-d, DATABASE_URL, PGHOST, PGPORT, PGDATABASE,\n"
+	"PGSERVICE), starting it first.\n"
+	"  start   initdb when missing, start it, create database migrate_dev and\n"
+	"          the extension; prints the connection string\n"
+	"  stop    stop it (says so, also when it was not running)\n"
+	"  reset   drop database migrate_dev and create it again, empty\n"
+	"  backup  pg_dump -Fc of the database (the development one, or the one\n"
+	"          named as for any command) into $BACKUP_DIR (default ./backups),\n"
+	"          as DBNAME-YYYYMMDDTHHMMSSZ.dump; prints the path\n"
+	"initdb, pg_ctl and pg_dump are the ones next to this program, else those\n"
+	"of pg_config --bindir ($PG_CONFIG, else pg_config on the PATH).", true},
 };
 
 static void
@@ -141,7 +156,8 @@ usage(FILE *out)
 			"  -p, --port=PORT        server port\n"
 			"  -U, --username=NAME    user name\n"
 			"  -d, --dbname=DBNAME    database name, connection string or URL\n"
-			"                         (default: $DATABASE_URL, else the PG* variables)\n"
+			"                         (default: $DATABASE_URL, else the PG* variables, else\n"
+			"                         the development cluster in $MIGRATE_DEVDB or ./.devdb)\n"
 			"  -w, --no-password      never prompt for a password\n"
 			"  -W, --password         prompt for a password before connecting\n"
 			"\nExit status:\n"
@@ -216,6 +232,7 @@ main(int argc, char **argv)
 	int			c;
 
 	pg_logging_init(argv[0]);
+	migrate_argv0 = argv[0];
 	set_pglocale_pgservice(argv[0], "migrate");
 
 	/* options to getopt_long, everything else (relative steps included) aside */
