@@ -120,7 +120,7 @@ connect_like(PGconn *base, const char *url, const char *dbname)
 	{
 		info = PQconninfo(base);
 		for (PQconninfoOption *o = info; o && o->keyword && n < 60; o++)
-			if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+			if (o->val && o->val[0] && (dbname == NULL || strcmp(o->keyword, "dbname") != 0))
 			{
 				kw[n] = o->keyword;
 				val[n++] = o->val;
@@ -224,7 +224,8 @@ models_describe(PGconn *conn, char **skip_why)
 	admin = connect_like(conn, url, NULL);
 	if (PQstatus(admin) != CONNECTION_OK)
 	{
-		*skip_why = psprintf("cannot connect to MODELS_DATABASE_URL: %s",
+		*skip_why = psprintf("cannot connect to %s: %s",
+							 url ? "MODELS_DATABASE_URL" : "the database's server again",
 							 escape_text(PQerrorMessage(admin), true));
 		PQfinish(admin);
 		return NULL;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shell tests of the workflow (the make targets, each a call of the migrate
 # program, migration files, the local development cluster, DATABASE_URL, the
-# deploy one-liner, the pre-commit hook).  Each test works in a throw-away
+# deploy one-liner; the git hook is tested in cli/t/010_hook.pl).  Each test works in a throw-away
 # project folder with its own development cluster, so a developer's own
 # .devdb/ is never touched.  DATABASE_URL tests use the server in
 # PGHOST/PGPORT/PGUSER/PGPASSWORD; the make targets run with PGHOST and
@@ -314,75 +314,6 @@ test_deploy_one_liner() {
 	dropdb migrate_wf_deploy
 }
 
-# a git repository with the example migrations and the hook script (not yet installed)
-new_git_project() {
-	local g="$scratch/$1"
-	git init -q -b main "$g" || return 1
-	git -C "$g" config user.email dev@example.com
-	git -C "$g" config user.name dev
-	cp -r "$repo/migrations" "$g/"
-	cp "$repo/.migration-check.sh" "$g/"
-	echo "$g"
-}
-
-# the pre-commit hook
-test_hook() {
-	local g out
-	g=$(new_git_project hookrepo) || return 1
-	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-commit"
-	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-merge-commit"
-	git -C "$g" add . && git -C "$g" commit -q -m "migrations" || return 1
-	# editing a migration that is on main is refused
-	sed -i 's/ADD COLUMN phone text/ADD COLUMN phone varchar(20)/' "$g/migrations/a1b2c3d4e5f6_add_phone.sql"
-	git -C "$g" add migrations
-	out=$(expect_fail git -C "$g" commit -q -m "edit") || return 1
-	grep -q "a1b2c3d4e5f6_add_phone.sql is already on main" <<<"$out" || { echo "$out"; return 1; }
-	git -C "$g" checkout -q HEAD -- migrations
-	# deleting one is refused too
-	git -C "$g" rm -q migrations/3f6e2b9c1d07_index_users_name.sql
-	expect_fail git -C "$g" commit -q -m "delete" >/dev/null || return 1
-	git -C "$g" reset -q --hard
-	# a migration on the head is accepted
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" MIGRATE_DEVDB="$g/devdb" env -u PGHOST -u PGPORT "$migrate" create "on head") >/dev/null || return 1
-	git -C "$g" add migrations && git -C "$g" commit -q -m "new on head" || return 1
-	# one whose down_revision is not a head is refused
-	cat >"$g/migrations/00000000beef_stale.sql" <<'SQL'
-SELECT migrate_revision(
-    revision      => '00000000beef',
-    down_revision => '{7c4d1e8f2a90}',
-    message       => 'made on an old head'
-);
-SQL
-	git -C "$g" add migrations
-	out=$(expect_fail git -C "$g" commit -q -m "stale") || return 1
-	grep -q "revises 7c4d1e8f2a90, which is not a current head" <<<"$out" || { echo "$out"; return 1; }
-	git -C "$g" rm -q --cached migrations/00000000beef_stale.sql && rm "$g/migrations/00000000beef_stale.sql"
-	# two branches merged by git: the second migration on the same head is refused
-	git -C "$g" checkout -q -b feature
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" MIGRATE_DEVDB="$g/devdb" env -u PGHOST -u PGPORT "$migrate" create "feature work") >/dev/null
-	git -C "$g" add migrations && git -C "$g" commit -q -m "feature" || return 1
-	git -C "$g" checkout -q main
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" MIGRATE_DEVDB="$g/devdb" env -u PGHOST -u PGPORT "$migrate" create "main work") >/dev/null
-	git -C "$g" add migrations && git -C "$g" commit -q -m "main work" || return 1
-	out=$(expect_fail git -C "$g" merge -q --no-ff feature -m "merge feature") || return 1
-	out=$(expect_fail git -C "$g" commit -q -m "merge feature") || return 1
-	grep -q "several heads" <<<"$out" || { echo "$out"; return 1; }
-	# joining the heads with a merge migration makes the commit acceptable
-	(cd "$g" && MIGRATIONS_DIR="$g/migrations" MODELS_DIR="$g/models" MIGRATE_DEVDB="$g/devdb" env -u PGHOST -u PGPORT "$migrate" merge "join") >/dev/null || return 1
-	git -C "$g" add migrations && git -C "$g" commit -q -m "merge feature" || return 1
-	# models: a change is accepted only with the database at head matching it
-	mkdir -p "$g/scripts" && cp "$repo/scripts/migrate.sh" "$g/scripts/" && cp -r "$repo/models" "$g/"
-	export MIGRATE_DEVDB="$g/devdb"
-	(cd "$g" && bash scripts/migrate.sh upgrade) >/dev/null 2>&1 || return 1
-	git -C "$g" add scripts models && git -C "$g" commit -q -m "models" || return 1
-	echo 'CREATE TABLE audit (id int);' >>"$g/models/schema.sql"
-	git -C "$g" add models
-	out=$(expect_fail git -C "$g" commit -q -m "model without migration") || return 1
-	grep -q "models/ changed but the database at head does not match it" <<<"$out" || { echo "$out"; return 1; }
-	grep -q "create table public.audit" <<<"$out" || { echo "$out"; return 1; }
-	unset MIGRATE_DEVDB
-}
-
 # the program run from the project folder itself, so that a relative path in an
 # injected command would land there (make -C runs in the repo)
 wf() {  # project, command...
@@ -424,6 +355,7 @@ test_check_cannot_compare() {
 	url="host=$p/devdb port=5432 user=checker dbname=migrate_dev"
 	out=$(DATABASE_URL=$url mk "$p" migrate-check 2>&1)
 	grep -q 'file contents not compared with the database: this role may not call migrate_revision' <<<"$out" || { echo "$out"; return 1; }
+	grep -q 'files and database agree (7 migration file(s); their contents not compared)' <<<"$out" || { echo "$out"; return 1; }
 	# with the privilege it compares, and sees the edit
 	devpsql "$p" "GRANT EXECUTE ON FUNCTION migrate_revision TO checker" || return 1
 	devpsql "$p" "SELECT migrate_drift_clear(now())" >/dev/null || return 1
@@ -489,6 +421,8 @@ test_comment_lines() {
 	f=$(created wf "$p" create "$message") || { echo "$f"; return 1; }
 	[ "$(grep -c '^-- WARNING (step [0-9], drop table public\.[xy]\\[rn]\\! touch pwned_table\(_lf\)\? #): ' "$f")" = 2 ] || { cat -A "$f"; return 1; }
 	header_is_comments "$f" || { cat -A "$f"; return 1; }
+	# no escape or C1 control reaches a comment line raw (a terminal that shows the file would obey it)
+	! grep -n '^--' "$f" | LC_ALL=C grep -q $'\x1b\|\xc2[\x80-\x9f]' || { cat -A "$f"; return 1; }
 	wf "$p" upgrade >/dev/null || { wf "$p" upgrade; return 1; }
 	for x in pwned_table pwned_table_lf pwned_message; do
 		[ ! -e "$p/$x" ] || { echo "$x: a command in a comment ran"; cat -A "$f"; return 1; }
@@ -571,43 +505,6 @@ test_file_names() {
 	[ "$(devpsql "$p" "SELECT * FROM migrate_current()")" = e2f81c5a7b36 ]
 }
 
-# item 12: the hook sees every name, whatever git would quote
-test_hook_names() {
-	local g out
-	g=$(new_git_project hooknames) || return 1
-	git -C "$g" config core.quotepath true
-	sed 's/0819a425f7fd/bbbbbbbbbbbb/g' "$repo/migrations/0819a425f7fd_initial_schema.sql" >"$g/migrations/bbbbbbbbbbbb_café.sql"
-	sed -i "s/down_revision => '{}'/down_revision => '{e2f81c5a7b36}'/" "$g/migrations/bbbbbbbbbbbb_café.sql"
-	git -C "$g" add . && git -C "$g" commit -q -m "before the hook" || return 1
-	ln -s ../../.migration-check.sh "$g/.git/hooks/pre-commit"
-	# editing a file on main that git quotes: refused, the name shown plainly
-	echo "-- edited" >>"$g/migrations/bbbbbbbbbbbb_café.sql"
-	git -C "$g" add migrations
-	out=$(expect_fail git -C "$g" commit -q -m "edit") || return 1
-	grep -qF "$(printf %q migrations/bbbbbbbbbbbb_café.sql) is already on main" <<<"$out" || { echo "$out"; return 1; }
-	git -C "$g" reset -q --hard
-	# deleting it: refused
-	git -C "$g" rm -q "migrations/bbbbbbbbbbbb_café.sql"
-	out=$(expect_fail git -C "$g" commit -q -m "delete") || return 1
-	grep -qF "is already on main" <<<"$out" || { echo "$out"; return 1; }
-	git -C "$g" reset -q --hard
-	# a second head under a quoted name: refused
-	sed 's/bbbbbbbbbbbb/cccccccccccc/g' "$g/migrations/bbbbbbbbbbbb_café.sql" >"$g/migrations/cccccccccccc_naïve.sql"
-	git -C "$g" add migrations
-	out=$(expect_fail git -C "$g" commit -q -m "second head") || return 1
-	grep -qF "$(printf %q migrations/cccccccccccc_naïve.sql) is not a migration file name" <<<"$out" || { echo "$out"; return 1; }
-	git -C "$g" rm -q --cached "migrations/cccccccccccc_naïve.sql" && rm "$g/migrations/cccccccccccc_naïve.sql"
-	# a space: refused with the name as it is
-	sed 's/bbbbbbbbbbbb/dddddddddddd/g' "$g/migrations/bbbbbbbbbbbb_café.sql" >"$g/migrations/dddddddddddd_with space.sql"
-	git -C "$g" add migrations
-	out=$(expect_fail git -C "$g" commit -q -m "space") || return 1
-	grep -qF "$(printf %q "migrations/dddddddddddd_with space.sql") is not a migration file name" <<<"$out" || { echo "$out"; return 1; }
-	# renamed to a valid name it is accepted
-	git -C "$g" rm -q --cached "migrations/dddddddddddd_with space.sql"
-	mv "$g/migrations/dddddddddddd_with space.sql" "$g/migrations/dddddddddddd_with_space.sql"
-	git -C "$g" add migrations && git -C "$g" commit -q -m "valid" || return 1
-}
-
 t "daily flow: create, fill, upgrade, current, downgrade, check" test_daily_flow
 t "check: unregistered file, missing file, edited applied file" test_check_failures
 t "check: changes by hand, seen by the guard or only by the fingerprint" test_check_drift
@@ -617,13 +514,11 @@ t "a failing upgrade changes nothing" test_upgrade_failure_changes_nothing
 t "stamp, db-backup, db-stop, db-reset, socket only" test_stamp_backup_and_cluster
 t "DATABASE_URL targets another database" test_database_url
 t "deploy one-liner with psql only, all or nothing" test_deploy_one_liner
-t "pre-commit hook refusals" test_hook
 t "check: a role that cannot call migrate_revision cannot compare (issue 10.7)" test_check_cannot_compare
 t "generated bodies: dollar-quote tags absent from the body (issue 10.8)" test_dollar_quote_tags
 t "generated comments: one line, no meta-command (issue 10.9)" test_comment_lines
 t "make variables: through the environment, byte for byte (issue 10.10)" test_make_variables
 t "file names: only <revision>_<slug>.sql loads (issue 10.11)" test_file_names
-t "hook: names git quotes, spaces (issue 10.12)" test_hook_names
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
