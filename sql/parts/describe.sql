@@ -216,6 +216,207 @@ FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON 
 WHERE a.aggfnoid = agg
 $$;
 
+/* ------------------------------------------------------------------------
+ * Partitions, table inheritance and privileges (for migrate_describe)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Partitions and inheritance children in a description d of migrate_describe:
+ * each child table says its parents ("inherits", in order, and the quoted
+ * list "inherits_sql") and, a partition, its bound; and what it holds only
+ * because of them is left out, since the parent makes it: inherited columns,
+ * constraints inherited or cloned from the parent's, the per-partition
+ * children of a partitioned index (ATTACH and CREATE TABLE ... PARTITION OF
+ * make them) and the triggers cloned from the parent's.  Whether a column or
+ * constraint was also declared locally is not kept: ATTACH PARTITION leaves
+ * it so, CREATE TABLE ... PARTITION OF does not, for the same schema.
+ */
+CREATE OR REPLACE FUNCTION migrate.describe_inheritance(d jsonb, schemas text[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+WITH child AS (
+    SELECT c.oid, ns.nspname || '.' || c.relname AS key, c.relispartition,
+           pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_class c JOIN migrate.user_schemas(schemas) ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+      AND EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid)
+), patch AS (
+    SELECT ch.key, jsonb_build_object(
+        'inherits', (SELECT jsonb_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno)
+                     FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+                     JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = ch.oid),
+        'inherits_sql', (SELECT string_agg(format('%I.%I', pn.nspname, pc.relname), ', ' ORDER BY i.inhseqno)
+                         FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = ch.oid),
+        'partition_bound', CASE WHEN ch.relispartition THEN ch.bound END,
+        'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
+                             FROM jsonb_array_elements(d->'tables'->ch.key->'columns') WITH ORDINALITY AS e(x, o)
+                             WHERE NOT EXISTS (SELECT FROM pg_attribute a
+                                               WHERE a.attrelid = ch.oid AND a.attname = x->>'name'
+                                                 AND a.attinhcount > 0)), '[]'),
+        'constraints', coalesce((SELECT jsonb_object_agg(n, x)
+                                 FROM jsonb_each(d->'tables'->ch.key->'constraints') e(n, x)
+                                 WHERE NOT EXISTS (SELECT FROM pg_constraint con
+                                                   WHERE con.conrelid = ch.oid AND con.conname = n
+                                                     AND (con.coninhcount > 0 OR con.conparentid <> 0))), '{}'),
+        'indexes', coalesce((SELECT jsonb_object_agg(n, x)
+                             FROM jsonb_each(d->'tables'->ch.key->'indexes') e(n, x)
+                             WHERE NOT EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                               JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
+                                               WHERE i.indrelid = ch.oid AND ic.relname = n)), '{}')) AS p
+    FROM child ch
+    WHERE d->'tables' ? ch.key
+), cloned AS (
+    SELECT ch.key || '.' || tg.tgname AS key
+    FROM child ch JOIN pg_trigger tg ON tg.tgrelid = ch.oid
+    WHERE tg.tgparentid <> 0
+), patched AS (
+    SELECT (d->'tables') || coalesce((SELECT jsonb_object_agg(key, (d->'tables'->key) || p) FROM patch), '{}') AS t
+), parted AS (
+    -- pg_get_indexdef writes a partitioned table's index ON ONLY the table,
+    -- which would make it without its children: written to make them
+    SELECT ns.nspname || '.' || c.relname AS key
+    FROM pg_class c JOIN migrate.user_schemas(schemas) ns ON ns.oid = c.relnamespace
+    WHERE c.relkind = 'p'
+)
+SELECT jsonb_set(jsonb_set(d, '{tables}', pt.t || coalesce((
+           SELECT jsonb_object_agg(pd.key, jsonb_set(pt.t->pd.key, '{indexes}', coalesce((
+                      SELECT jsonb_object_agg(n, CASE WHEN left(x->>'definition', length(f.with_only)) = f.with_only
+                                                      THEN jsonb_set(x, '{definition}', to_jsonb(
+                                                               f.plain || substr(x->>'definition', length(f.with_only) + 1)))
+                                                      ELSE x END)
+                      FROM jsonb_each(pt.t->pd.key->'indexes') e(n, x),
+                           LATERAL (SELECT CASE WHEN x->>'definition' LIKE 'CREATE UNIQUE %' THEN 'CREATE UNIQUE INDEX '
+                                                ELSE 'CREATE INDEX ' END || quote_ident(n) || ' ON ') g(pre),
+                           LATERAL (SELECT g.pre || 'ONLY ', g.pre) f(with_only, plain)), '{}')))
+           FROM parted pd WHERE pt.t ? pd.key), '{}')),
+       '{triggers}', (d->'triggers') - coalesce((SELECT array_agg(key) FROM cloned), '{}'))
+FROM patched pt
+$$;
+
+/*
+ * The entries of ACL acl that are not in base ("granted", "with grant
+ * option") and those of base it lacks ("revoked"), by privilege and grantee
+ * ("SELECT PUBLIC", "USAGE \"r\""), leaving out the owner's own.
+ */
+CREATE OR REPLACE FUNCTION migrate.acl_changes(acl aclitem[], base aclitem[], owner oid)
+RETURNS TABLE (privilege text, state text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+WITH n AS (
+    SELECT x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS privilege,
+           bool_or(x.is_grantable) AS grantable
+    FROM aclexplode(acl) x LEFT JOIN pg_roles r ON r.oid = x.grantee
+    WHERE x.grantee OPERATOR(pg_catalog.<>) owner GROUP BY 1
+), o AS (
+    SELECT x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS privilege,
+           bool_or(x.is_grantable) AS grantable
+    FROM aclexplode(base) x LEFT JOIN pg_roles r ON r.oid = x.grantee
+    WHERE x.grantee OPERATOR(pg_catalog.<>) owner GROUP BY 1
+)
+SELECT coalesce(n.privilege, o.privilege),
+       CASE WHEN n.privilege IS NULL THEN 'revoked' WHEN n.grantable THEN 'with grant option' ELSE 'granted' END
+FROM n FULL JOIN o ON o.privilege OPERATOR(pg_catalog.=) n.privilege
+WHERE o.privilege IS NULL OR n.privilege IS NULL OR o.grantable OPERATOR(pg_catalog.<>) n.grantable
+$$;
+
+/*
+ * The privileges on the user's objects, for migrate_describe(schemas, true):
+ * one entry per object whose privileges are not the default ones, keyed by
+ * what GRANT names it ("TABLE s.t", "COLUMN s.t c", "ROUTINE s.f(integer)",
+ * "SEQUENCE", "SCHEMA", "TYPE", and "DEFAULT FOR ROLE r [IN SCHEMA s] ON
+ * TABLES" for default privileges).  Each entry has "on" (the GRANT's ON
+ * clause), "column" (quoted), "defaults" (ALTER DEFAULT PRIVILEGES' FOR ROLE
+ * and IN SCHEMA), "object" (the object as migrate_diff's steps name it) and
+ * "grants": privilege and grantee ("SELECT PUBLIC", "USAGE \"r\"") to
+ * "granted", "with grant option" or, for global default privileges,
+ * "revoked" (a default the role took away).  The owner's own privileges
+ * and the grantors are left out: owners differ between environments.
+ */
+CREATE OR REPLACE FUNCTION migrate.describe_privileges(schemas text[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
+    JOIN migrate.user_schemas(schemas) u ON u.oid = n.oid
+), obj AS (
+    -- key, ON clause, column, object, owner, ACL (NULL: the default)
+    SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS key,
+           CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS "on",
+           NULL::text AS col, ns.nspname || '.' || c.relname AS object, c.relowner AS owner,
+           coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl,
+           acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS base
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('COLUMN %I.%I %I', ns.nspname, c.relname, a.attname), format('TABLE %I.%I', ns.nspname, c.relname),
+           quote_ident(a.attname), ns.nspname || '.' || c.relname || '.' || a.attname, c.relowner, a.attacl, '{}'::aclitem[]
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+           format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+           NULL, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)), acldefault('f', p.proowner)
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+      AND NOT EXISTS (SELECT FROM pg_depend d
+                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+    UNION ALL
+    SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), NULL, ns.nspname,
+           ns.nspowner, coalesce(ns.nspacl, acldefault('n', ns.nspowner)), acldefault('n', ns.nspowner)
+    FROM ns
+    UNION ALL
+    SELECT format('TYPE %I.%I', ns.nspname, t.typname), format('TYPE %I.%I', ns.nspname, t.typname), NULL,
+           ns.nspname || '.' || t.typname, t.typowner, coalesce(t.typacl, acldefault('T', t.typowner)),
+           acldefault('T', t.typowner)
+    FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+    LEFT JOIN pg_class c ON c.oid = t.typrelid
+    WHERE (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
+), item AS (
+    -- what the ACL grants beyond the defaults, and the defaults it lacks
+    SELECT o.key, g.privilege, g.state
+    FROM obj o CROSS JOIN LATERAL migrate.acl_changes(o.acl, o.base, o.owner) g
+), dflt AS (
+    SELECT 'DEFAULT ' || concat_ws(' ', 'FOR ROLE ' || quote_ident(dr.rolname), 'IN SCHEMA ' || quote_ident(ns.nspname))
+           || ' ON ' || kind.name AS key,
+           concat_ws(' ', 'FOR ROLE ' || quote_ident(dr.rolname), 'IN SCHEMA ' || quote_ident(ns.nspname)) AS defaults,
+           kind.name AS "on", da.defaclrole AS role, da.defaclacl AS acl,
+           -- global entries replace the built-in defaults; per-schema ones add to them
+           CASE WHEN da.defaclnamespace = 0 THEN acldefault(da.defaclobjtype, da.defaclrole) ELSE '{}' END AS base
+    FROM pg_default_acl da JOIN pg_roles dr ON dr.oid = da.defaclrole
+    LEFT JOIN ns ON ns.oid = da.defaclnamespace
+    CROSS JOIN LATERAL (SELECT CASE da.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES'
+                                   WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' END) AS kind(name)
+    WHERE (da.defaclnamespace = 0 AND schemas IS NULL) OR ns.oid IS NOT NULL
+), dflt_item AS (
+    SELECT d.key, g.privilege, g.state
+    FROM dflt d CROSS JOIN LATERAL migrate.acl_changes(d.acl, d.base, d.role) g
+)
+SELECT coalesce((SELECT jsonb_object_agg(o.key, jsonb_build_object(
+                     'on', o."on", 'column', o.col, 'object', o.object,
+                     'grants', (SELECT jsonb_object_agg(i.privilege, i.state) FROM item i WHERE i.key = o.key)))
+                 FROM obj o WHERE EXISTS (SELECT FROM item i WHERE i.key = o.key)), '{}')
+    || coalesce((SELECT jsonb_object_agg(d.key, jsonb_build_object(
+                     'on', d."on", 'defaults', d.defaults,
+                     'grants', (SELECT jsonb_object_agg(i.privilege, i.state) FROM dflt_item i WHERE i.key = d.key)))
+                 FROM dflt d WHERE EXISTS (SELECT FROM dflt_item i WHERE i.key = d.key)), '{}')
+$$;
+
 /*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
@@ -226,7 +427,7 @@ $$;
  * pg_depend), so that migrate_diff can order it after them and make it again
  * when one of them is dropped and created.
  */
-CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL, privileges boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -252,7 +453,6 @@ WITH member AS (
            c.relrowsecurity, c.relforcerowsecurity
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
-      AND NOT c.relispartition      -- partitions are not covered
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
 ), fn AS (
     -- functions, procedures and aggregates, keyed by name and identity arguments
@@ -330,7 +530,8 @@ WITH member AS (
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
 )
-SELECT jsonb_build_object(
+-- partitions, inheritance and privileges: sql/parts/describe.sql's last section
+SELECT migrate.describe_inheritance(jsonb_build_object(
     'schemas', coalesce((SELECT jsonb_object_agg(nspname, jsonb_build_object(
                     'comment', obj_description(oid, 'pg_namespace'))) FROM ns), '{}'),
     'extensions', coalesce((SELECT jsonb_object_agg(e.extname, jsonb_build_object(
@@ -516,5 +717,6 @@ SELECT jsonb_build_object(
                 LEFT JOIN fn_use u ON u.classid = 'pg_trigger'::regclass AND u.objid = tg.oid
                 LEFT JOIN col_dep cd ON cd.classid = 'pg_trigger'::regclass AND cd.objid = tg.oid
                 WHERE NOT tg.tgisinternal), '{}')
-)
+), schemas)
+|| CASE WHEN privileges THEN jsonb_build_object('privileges', migrate.describe_privileges(schemas)) ELSE '{}' END
 $$;

@@ -1,0 +1,86 @@
+-- migrate_diff() and declarative partitioning and table inheritance: each
+-- diff checked by running it both ways, as in autogen.sql.
+\i test/sql/include/autogen_diff.sql
+
+-- what the description holds: a partition says its parent and bound, and
+-- not the columns, constraints, index children and triggers it has from it
+CREATE SCHEMA ag;
+CREATE TABLE ag."P ""q""" (id int NOT NULL, "at x" date, CHECK (id > 0)) PARTITION BY RANGE ("at x");
+CREATE INDEX "P i" ON ag."P ""q""" (id);
+CREATE TABLE ag."p 1" PARTITION OF ag."P ""q""" FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE INDEX own ON ag."p 1" ("at x");
+SELECT jsonb_pretty(d->'tables'->'ag.p 1') AS partition FROM migrate_describe(ARRAY['ag']) d;
+DROP SCHEMA ag CASCADE;
+
+-- a new partitioned table with partitions, a default partition, a
+-- sub-partitioned one, a partitioned index, key and check: each partition
+-- is PARTITION OF its parent, and its index children are not made twice
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."P ""q""" (id int NOT NULL, "at x" date NOT NULL, region text, CHECK (id > 0),
+                          PRIMARY KEY (id, "at x")) PARTITION BY RANGE ("at x");
+CREATE INDEX "P i" ON ag."P ""q""" (region);
+CREATE TABLE ag."p 2020" PARTITION OF ag."P ""q""" FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE ag."p 2021" PARTITION OF ag."P ""q""" FOR VALUES FROM ('2021-01-01') TO ('2022-01-01')
+    PARTITION BY LIST (id);
+CREATE TABLE ag."p 2021 low" PARTITION OF ag."p 2021" FOR VALUES IN (1, 2);
+CREATE TABLE ag.p_rest PARTITION OF ag."P ""q""" DEFAULT;
+CREATE TABLE ag.r (region text) PARTITION BY LIST (region);
+CREATE TABLE ag."r eu" PARTITION OF ag.r FOR VALUES IN ('eu', 'it''s');
+CREATE TABLE ag."r other" PARTITION OF ag.r DEFAULT;$$);
+
+-- partitions that come and go on a table that stays; a bound that changes
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.h (id int NOT NULL, v text) PARTITION BY HASH (id);
+CREATE INDEX h_v ON ag.h (v);
+CREATE TABLE ag.h0 PARTITION OF ag.h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE ag.h1 PARTITION OF ag.h FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+CREATE TABLE ag.l (k int) PARTITION BY LIST (k);
+CREATE TABLE ag.l1 PARTITION OF ag.l FOR VALUES IN (1);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.h (id int NOT NULL, v text) PARTITION BY HASH (id);
+CREATE INDEX h_v ON ag.h (v);
+CREATE TABLE ag.h0 PARTITION OF ag.h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE ag.l (k int) PARTITION BY LIST (k);
+CREATE TABLE ag.l1 PARTITION OF ag.l FOR VALUES IN (1, 2);
+CREATE TABLE ag."l ""3""" PARTITION OF ag.l FOR VALUES IN (3);$$);
+
+-- a table that becomes a partition (ATTACH), and one that stops being one
+-- (DETACH); its own index stays its own
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.p (id int, note text, CHECK (id <> 0)) PARTITION BY RANGE (id);
+CREATE TABLE ag."old one" PARTITION OF ag.p FOR VALUES FROM (100) TO (200);
+CREATE TABLE ag."T ""q""" (id int, note text, CONSTRAINT p_id_check CHECK (id <> 0));
+CREATE INDEX t_note ON ag."T ""q""" (note);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.p (id int, note text, CHECK (id <> 0)) PARTITION BY RANGE (id);
+CREATE TABLE ag."old one" (id int, note text, CONSTRAINT p_id_check CHECK (id <> 0));
+CREATE TABLE ag."T ""q""" PARTITION OF ag.p FOR VALUES FROM (0) TO (100);
+CREATE INDEX t_note ON ag."T ""q""" (note);$$);
+
+-- table inheritance: a child with its own column, one that stops
+-- inheriting, a new child; the inherited columns and check are not repeated
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."Base" (id int NOT NULL, name text, CHECK (id > 0));
+CREATE TABLE ag.c1 (extra int) INHERITS (ag."Base");
+CREATE TABLE ag.c2 (id int NOT NULL, name text, CONSTRAINT "Base_id_check" CHECK (id > 0));$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."Base" (id int NOT NULL, name text, CHECK (id > 0));
+CREATE TABLE ag.c1 (extra int, more text) INHERITS (ag."Base");
+CREATE TABLE ag.c2 () INHERITS (ag."Base");
+CREATE TABLE ag."c ""3""" (x int) INHERITS (ag."Base", ag.c1);$$);
+
+-- the whole partitioned table goes: its partitions first, so that the
+-- downgrade makes the parent before them
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.z (id int) PARTITION BY LIST (id);
+CREATE TABLE ag.a1 PARTITION OF ag.z FOR VALUES IN (1) PARTITION BY LIST (id);
+CREATE TABLE ag.a11 PARTITION OF ag.a1 FOR VALUES IN (1);
+CREATE TABLE ag.b (x int);
+CREATE TABLE ag.a_child () INHERITS (ag.b);$$,
+$$CREATE SCHEMA ag;$$);
