@@ -260,6 +260,14 @@ model_files() {
 	done < <(find "$models" -mindepth 1 -maxdepth 1 -name '*.sql' -print0 | LC_ALL=C sort -z)
 }
 
+# migrate_describe()'s arguments: privileges too with MIGRATE_WITH_PRIVILEGES
+# on (README: Privileges); none otherwise, which an older extension takes too
+describe_args() {
+	case ${MIGRATE_WITH_PRIVILEGES:-} in
+		1|[Oo][Nn]|[Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]) echo "NULL, true" ;;
+	esac
+}
+
 # Load the models into a throw-away database on the same server (Prisma's
 # shadow database) and print migrate_describe() of it.
 describe_models() {
@@ -278,7 +286,7 @@ describe_models() {
 			printf '\\echo @@model %s\n\\i %s\n' "$(psql_arg "${f#$root/}")" "$(psql_arg "$f")"
 		done <<<"$list"
 		echo "\\o $(psql_arg "$out")"
-		echo "SELECT migrate_describe();"
+		echo "SELECT migrate_describe($(describe_args));"
 	} | psql_db -q -At >/dev/null 2>"$out.err" || status=$?
 	psql_db -q -c "DROP DATABASE IF EXISTS $shadow" >/dev/null 2>&1 || true
 	if [ $status -ne 0 ]; then
@@ -308,7 +316,7 @@ diff_models() {   # json file, what
 	local q=${1//\'/\'\\\'\'}
 	psql_db -q -At <<EOF
 \\set to \`cat '$q'\`
-CREATE TEMP VIEW d AS SELECT * FROM migrate_diff(migrate_describe(), :'to'::jsonb);
+CREATE TEMP VIEW d AS SELECT * FROM migrate_diff(migrate_describe($(describe_args)), :'to'::jsonb);
 $query;
 EOF
 }

@@ -311,12 +311,13 @@ AS $$
 WITH n AS (
     SELECT x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS privilege,
            bool_or(x.is_grantable) AS grantable
-    FROM aclexplode(acl) x LEFT JOIN pg_roles r ON r.oid = x.grantee
+    -- (aclexplode rejects an empty array)
+    FROM aclexplode(CASE WHEN cardinality(acl) OPERATOR(pg_catalog.>) 0 THEN acl END) x LEFT JOIN pg_roles r ON r.oid = x.grantee
     WHERE x.grantee OPERATOR(pg_catalog.<>) owner GROUP BY 1
 ), o AS (
     SELECT x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS privilege,
            bool_or(x.is_grantable) AS grantable
-    FROM aclexplode(base) x LEFT JOIN pg_roles r ON r.oid = x.grantee
+    FROM aclexplode(CASE WHEN cardinality(base) OPERATOR(pg_catalog.>) 0 THEN base END) x LEFT JOIN pg_roles r ON r.oid = x.grantee
     WHERE x.grantee OPERATOR(pg_catalog.<>) owner GROUP BY 1
 )
 SELECT coalesce(n.privilege, o.privilege),

@@ -84,3 +84,36 @@ CREATE TABLE ag.a11 PARTITION OF ag.a1 FOR VALUES IN (1);
 CREATE TABLE ag.b (x int);
 CREATE TABLE ag.a_child () INHERITS (ag.b);$$,
 $$CREATE SCHEMA ag;$$);
+
+-- a new partition of a table with an index, a key, a foreign key and a
+-- trigger: only the partition is made (no index, constraint or trigger
+-- step for it), and it has each of them from its parent once it ran
+CREATE SCHEMA ag;
+CREATE TABLE ag.r (id int PRIMARY KEY);
+CREATE FUNCTION ag.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TABLE ag.p (id int PRIMARY KEY, v text, r int REFERENCES ag.r) PARTITION BY RANGE (id);
+CREATE INDEX "p v" ON ag.p (v);
+CREATE TRIGGER t BEFORE INSERT ON ag.p FOR EACH ROW EXECUTE FUNCTION ag.tf();
+CREATE TABLE ag.p1 PARTITION OF ag.p FOR VALUES FROM (0) TO (10);
+SELECT migrate_describe(ARRAY['ag']) AS a \gset
+CREATE TABLE ag.p2 PARTITION OF ag.p FOR VALUES FROM (10) TO (20);
+SELECT migrate_describe(ARRAY['ag']) AS b \gset
+DROP TABLE ag.p2;
+SELECT step, operation, object, upgrade FROM migrate_diff(:'a', :'b');
+SELECT upgrade FROM migrate_diff(:'a', :'b') \gexec
+SELECT (SELECT count(*) FROM pg_index WHERE indrelid = 'ag.p2'::regclass) AS indexes,
+       (SELECT string_agg(contype::text, ',' ORDER BY contype) FROM pg_constraint WHERE conrelid = 'ag.p2'::regclass) AS constraints,
+       (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'ag.p2'::regclass AND NOT tgisinternal) AS triggers,
+       migrate_describe(ARRAY['ag']) = :'b' AS reaches_b;
+-- from an empty database: the parent's indexes are valid and each
+-- partition has one child of each
+DROP SCHEMA ag CASCADE;
+CREATE SCHEMA ag;
+SELECT upgrade FROM migrate_diff(migrate_describe(ARRAY['ag']), :'b') \gexec
+SELECT c.relname, i.indisvalid, (SELECT count(*) FROM pg_inherits h WHERE h.inhparent = i.indexrelid) AS children
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = 'ag.p'::regclass ORDER BY 1;
+SELECT migrate_describe(ARRAY['ag']) = :'b' AS reaches_b;
+DROP SCHEMA ag CASCADE;
+
+DROP FUNCTION diff(text, text), norm(jsonb);
