@@ -227,7 +227,9 @@ $$;
  * because of them is left out, since the parent makes it: inherited columns,
  * constraints inherited or cloned from the parent's, the per-partition
  * children of a partitioned index (ATTACH and CREATE TABLE ... PARTITION OF
- * make them) and the triggers cloned from the parent's.  Whether a column or
+ * make them) and the triggers cloned from the parent's.  A partition says
+ * the names its parent's indexes and keys have on it ("index_children",
+ * "constraint_children"), for DETACH and ATTACH to keep them.  Whether a column or
  * constraint was also declared locally is not kept: ATTACH PARTITION leaves
  * it so, CREATE TABLE ... PARTITION OF does not, for the same schema.
  */
@@ -252,6 +254,18 @@ WITH child AS (
                          FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
                          JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = ch.oid),
         'partition_bound', CASE WHEN ch.relispartition THEN ch.bound END,
+        -- the names its parent's indexes and keys have on it, which DETACH
+        -- leaves to it as its own
+        'index_children', CASE WHEN ch.relispartition THEN (
+                              SELECT jsonb_object_agg(pc.relname, ic.relname)
+                              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                              JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
+                              JOIN pg_class pc ON pc.oid = ii.inhparent
+                              WHERE i.indrelid = ch.oid) END,
+        'constraint_children', CASE WHEN ch.relispartition THEN (
+                                   SELECT jsonb_object_agg(pcon.conname, con.conname)
+                                   FROM pg_constraint con JOIN pg_constraint pcon ON pcon.oid = con.conparentid
+                                   WHERE con.conrelid = ch.oid) END,
         'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
                              FROM jsonb_array_elements(d->'tables'->ch.key->'columns') WITH ORDINALITY AS e(x, o)
                              WHERE NOT EXISTS (SELECT FROM pg_attribute a

@@ -115,6 +115,45 @@ SELECT CASE WHEN t->>'partition_bound' IS NOT NULL
 $$;
 
 /*
+ * When the table t of one description becomes (or stops being) a partition
+ * of parent in the other (part: the table as a partition there): its own
+ * indexes and keys that match one of the parent's, which ATTACH takes as
+ * the parent's children instead of making new ones (and DETACH leaves it),
+ * with the name each has as a partition (NULL: unknown).
+ */
+CREATE OR REPLACE FUNCTION migrate.partition_matches(t jsonb, part jsonb, parent jsonb)
+RETURNS TABLE (kind text, own text, child text)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT 'index', n, part->'index_children'->>pn
+FROM jsonb_each(coalesce(t->'indexes', '{}')) x(n, d), jsonb_each(coalesce(parent->'indexes', '{}')) y(pn, pd)
+WHERE substr(d->>'definition', length(format('CREATE %sINDEX %I ON %I.%I ',
+                 CASE WHEN d->>'definition' LIKE 'CREATE UNIQUE %' THEN 'UNIQUE ' ELSE '' END, n, t->>'schema', t->>'name')))
+      = substr(pd->>'definition', length(format('CREATE %sINDEX %I ON %I.%I ',
+                 CASE WHEN pd->>'definition' LIKE 'CREATE UNIQUE %' THEN 'UNIQUE ' ELSE '' END, pn, parent->>'schema', parent->>'name')))
+UNION ALL
+SELECT 'constraint', n, part->'constraint_children'->>pn
+FROM jsonb_each(coalesce(t->'constraints', '{}')) x(n, d), jsonb_each(coalesce(parent->'constraints', '{}')) y(pn, pd)
+WHERE d->>'type' IN ('p', 'u', 'f', 'x') AND d->>'type' = pd->>'type' AND d->>'definition' = pd->>'definition'
+$$;
+
+-- the renames of what partition_matches finds, from its own name to its name as a partition (or back)
+CREATE OR REPLACE FUNCTION migrate.partition_renames(t jsonb, part jsonb, parent jsonb, to_child boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT string_agg(CASE WHEN m.kind = 'index' THEN format('ALTER INDEX %I.%I RENAME TO %I', t->>'schema', f, g)
+                       ELSE format('ALTER TABLE %I.%I RENAME CONSTRAINT %I TO %I', t->>'schema', t->>'name', f, g) END,
+                  E';\n' ORDER BY m.kind, m.own)
+FROM migrate.partition_matches(t, part, parent) m,
+     LATERAL (SELECT CASE WHEN to_child THEN m.own ELSE m.child END,
+                     CASE WHEN to_child THEN m.child ELSE m.own END) x(f, g)
+WHERE m.child IS NOT NULL AND m.child <> m.own
+$$;
+
+/*
  * One privilege of description entry e (from describe_privileges) moved
  * from state from_state to to_state (NULL: the default; "granted", "with
  * grant option", "revoked"): the GRANT or REVOKE that does it.
@@ -612,6 +651,25 @@ BEGIN
                    '{constraints}', coalesce(b_t->k->'constraints', '{}') - ARRAY(
                    SELECT n FROM jsonb_array_elements_text(coalesce(a_t->k->'inherits', '[]')) pk,
                                  jsonb_each(coalesce(a_t->pk->'constraints', '{}')) con(n, d) WHERE d->>'type' = 'c')));
+        -- and the indexes and keys that ATTACH takes as its parent's children (DETACH leaves them)
+        IF b_t->k->>'partition_bound' IS NOT NULL THEN
+            a_t := jsonb_set(a_t, ARRAY[k], jsonb_set(jsonb_set(a_t->k,
+                       '{indexes}', coalesce(a_t->k->'indexes', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(a_t->k, b_t->k, b_t->(b_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'index')),
+                       '{constraints}', coalesce(a_t->k->'constraints', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(a_t->k, b_t->k, b_t->(b_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'constraint')));
+        END IF;
+        IF a_t->k->>'partition_bound' IS NOT NULL THEN
+            b_t := jsonb_set(b_t, ARRAY[k], jsonb_set(jsonb_set(b_t->k,
+                       '{indexes}', coalesce(b_t->k->'indexes', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(b_t->k, a_t->k, a_t->(a_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'index')),
+                       '{constraints}', coalesce(b_t->k->'constraints', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(b_t->k, a_t->k, a_t->(a_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'constraint')));
+        END IF;
     END LOOP;
 
     -- schemas
@@ -1059,6 +1117,13 @@ BEGIN
                 ORDER BY 1 LOOP
         steps := steps || ROW('detach', k, migrate.attach_ddl(v, false), migrate.attach_ddl(v, true),
             NULL)::migrate.diff_step;
+        -- what it keeps of its parent's, under the names it has as its own
+        w := from_schema->'tables'->(v->'inherits'->>0);
+        sql_new := migrate.partition_renames(to_schema->'tables'->k, v, w, false);
+        IF v->>'partition_bound' IS NOT NULL AND sql_new IS NOT NULL THEN
+            steps := steps || ROW('rename', k, sql_new, migrate.partition_renames(to_schema->'tables'->k, v, w, true),
+                NULL)::migrate.diff_step;
+        END IF;
     END LOOP;
 
     -- new tables, columns only (parents before their partitions and children)
@@ -1215,6 +1280,13 @@ BEGIN
                 ORDER BY 1 LOOP
         steps := steps || ROW('attach', k, migrate.attach_ddl(v, true), migrate.attach_ddl(v, false),
             CASE WHEN v->>'partition_bound' IS NOT NULL THEN 'fails if a row is outside the partition''s bounds' END)::migrate.diff_step;
+        -- its own indexes and keys that became its parent's children, under their names as such
+        w := to_schema->'tables'->(v->'inherits'->>0);
+        sql_new := migrate.partition_renames(from_schema->'tables'->k, v, w, true);
+        IF v->>'partition_bound' IS NOT NULL AND sql_new IS NOT NULL THEN
+            steps := steps || ROW('rename', k, sql_new, migrate.partition_renames(from_schema->'tables'->k, v, w, false),
+                NULL)::migrate.diff_step;
+        END IF;
     END LOOP;
 
     -- sequences OWNED BY a column: once the new columns exist and before

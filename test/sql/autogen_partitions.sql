@@ -61,6 +61,23 @@ CREATE TABLE ag."old one" (id int, note text, CONSTRAINT p_id_check CHECK (id <>
 CREATE TABLE ag."T ""q""" PARTITION OF ag.p FOR VALUES FROM (0) TO (100);
 CREATE INDEX t_note ON ag."T ""q""" (note);$$);
 
+-- the same with a key and an index on the parent: the table's own that
+-- match them become their children (ATTACH takes them; renamed to the
+-- names they have in B), and DETACH leaves its children to the table
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.p (id int, note text, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE INDEX p_note ON ag.p (note);
+CREATE TABLE ag."old one" PARTITION OF ag.p FOR VALUES FROM (100) TO (200);
+CREATE TABLE ag."T ""q""" (id int PRIMARY KEY, note text);
+CREATE INDEX "t note" ON ag."T ""q""" (note);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.p (id int, note text, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE INDEX p_note ON ag.p (note);
+CREATE TABLE ag."old one" (id int, note text, CONSTRAINT "old pk" PRIMARY KEY (id));
+CREATE INDEX "old one_note_idx" ON ag."old one" (note);
+CREATE TABLE ag."T ""q""" PARTITION OF ag.p FOR VALUES FROM (0) TO (100);$$);
+
 -- table inheritance: a child with its own column, one that stops
 -- inheriting, a new child; the inherited columns and check are not repeated
 SELECT * FROM diff(
