@@ -1272,23 +1272,6 @@ BEGIN
         END LOOP;
     END LOOP;
 
-    -- tables that become a partition or child of a table (or change
-    -- bounds): attached once their columns and their parent's are there
-    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y)
-                WHERE a_t ? x AND y->'inherits' IS NOT NULL
-                  AND (y->'inherits', y->>'partition_bound') IS DISTINCT FROM (a_t->x->'inherits', a_t->x->>'partition_bound')
-                ORDER BY 1 LOOP
-        steps := steps || ROW('attach', k, migrate.attach_ddl(v, true), migrate.attach_ddl(v, false),
-            CASE WHEN v->>'partition_bound' IS NOT NULL THEN 'fails if a row is outside the partition''s bounds' END)::migrate.diff_step;
-        -- its own indexes and keys that became its parent's children, under their names as such
-        w := to_schema->'tables'->(v->'inherits'->>0);
-        sql_new := migrate.partition_renames(from_schema->'tables'->k, v, w, true);
-        IF v->>'partition_bound' IS NOT NULL AND sql_new IS NOT NULL THEN
-            steps := steps || ROW('rename', k, sql_new, migrate.partition_renames(from_schema->'tables'->k, v, w, false),
-                NULL)::migrate.diff_step;
-        END IF;
-    END LOOP;
-
     -- sequences OWNED BY a column: once the new columns exist and before
     -- the old ones go (a sequence that goes is let go of first, or it would
     -- go with its column)
@@ -1338,6 +1321,25 @@ BEGIN
                     format('DROP INDEX %I.%I', v->>'schema', cname), NULL)::migrate.diff_step;
             END LOOP;
         END LOOP;
+    END LOOP;
+
+    -- tables that become a partition or child of a table (or change
+    -- bounds): attached once their columns and their parent's are there,
+    -- and its keys and indexes (which then take the table's own that match
+    -- as their children: in the downgrade, the detach comes before they go)
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y)
+                WHERE a_t ? x AND y->'inherits' IS NOT NULL
+                  AND (y->'inherits', y->>'partition_bound') IS DISTINCT FROM (a_t->x->'inherits', a_t->x->>'partition_bound')
+                ORDER BY 1 LOOP
+        steps := steps || ROW('attach', k, migrate.attach_ddl(v, true), migrate.attach_ddl(v, false),
+            CASE WHEN v->>'partition_bound' IS NOT NULL THEN 'fails if a row is outside the partition''s bounds' END)::migrate.diff_step;
+        -- its own indexes and keys that became its parent's children, under their names as such
+        w := to_schema->'tables'->(v->'inherits'->>0);
+        sql_new := migrate.partition_renames(from_schema->'tables'->k, v, w, true);
+        IF v->>'partition_bound' IS NOT NULL AND sql_new IS NOT NULL THEN
+            steps := steps || ROW('rename', k, sql_new, migrate.partition_renames(from_schema->'tables'->k, v, w, false),
+                NULL)::migrate.diff_step;
+        END IF;
     END LOOP;
 
     -- columns that go, from tables that stay

@@ -78,6 +78,26 @@ CREATE TABLE ag."old one" (id int, note text, CONSTRAINT "old pk" PRIMARY KEY (i
 CREATE INDEX "old one_note_idx" ON ag."old one" (note);
 CREATE TABLE ag."T ""q""" PARTITION OF ag.p FOR VALUES FROM (0) TO (100);$$);
 
+-- a new parent: its key and index are made before the table is attached
+-- (which takes the table's own as their children), so that the downgrade
+-- detaches it before they go; and the other way
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id int PRIMARY KEY, note text);
+CREATE INDEX t_note ON ag.t (note);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.p (id int, note text, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE INDEX p_note ON ag.p (note);
+CREATE TABLE ag.t PARTITION OF ag.p FOR VALUES FROM (0) TO (100);$$);
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.p (id int, note text, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE INDEX p_note ON ag.p (note);
+CREATE TABLE ag.t PARTITION OF ag.p FOR VALUES FROM (0) TO (100);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id int PRIMARY KEY, note text);
+CREATE INDEX t_note ON ag.t (note);$$);
+
 -- table inheritance: a child with its own column, one that stops
 -- inheriting, a new child; the inherited columns and check are not repeated
 SELECT * FROM diff(

@@ -105,6 +105,23 @@ GRANT SELECT ON ag."new one" TO "regress ag ""w"" r";
 GRANT SELECT ON ag.v TO regress_ag_reader;
 REVOKE EXECUTE ON FUNCTION ag.f() FROM PUBLIC;$$);
 
+-- default privileges for every schema, described when schemas is NULL: a
+-- default taken away is "revoked"; each way by the steps
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner GRANT USAGE ON TYPES TO "regress ag ""w"" r" WITH GRANT OPTION;
+SELECT k, v FROM jsonb_each(migrate_describe(NULL, true)->'privileges') e(k, v) WHERE k LIKE 'DEFAULT %' ORDER BY 1;
+SELECT migrate_describe(NULL, true) AS b \gset
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner REVOKE USAGE ON TYPES FROM "regress ag ""w"" r" CASCADE;
+SELECT migrate_describe(NULL, true) AS a \gset
+SELECT step, operation, object, upgrade, downgrade FROM migrate_diff(:'a', :'b');
+SELECT upgrade FROM migrate_diff(:'a', :'b') ORDER BY step \gexec
+SELECT migrate_describe(NULL, true) = :'b' AS reaches_b;
+SELECT downgrade FROM migrate_diff(:'a', :'b') ORDER BY step DESC \gexec
+SELECT migrate_describe(NULL, true) = :'a' AS back_to_a;
+-- a description without privileges on one side: none compared
+SELECT count(*) AS steps FROM migrate_diff(:'a'::jsonb - 'privileges', :'b');
+
 DROP ROLE regress_ag_reader;
 DROP ROLE "regress ag ""w"" r";
 DROP ROLE regress_ag_owner;
