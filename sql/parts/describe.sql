@@ -237,107 +237,85 @@ CREATE OR REPLACE FUNCTION migrate.describe_inheritance(d jsonb, schemas text[])
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog scans are far above what they hold:
+-- compiling the query would cost more than running it
+SET jit = off
 SET quote_all_identifiers = off
 AS $$
-WITH child AS (
-    SELECT c.oid, ns.nspname || '.' || c.relname AS key, c.relispartition,
+-- the tables are taken out of d once and put back once: each d->'tables'
+-- copies the whole of them, which for every child made this quadratic
+WITH rel AS (
+    SELECT c.oid, ns.nspname || '.' || c.relname AS key, c.relkind, c.relispartition,
            pg_get_expr(c.relpartbound, c.oid) AS bound
     FROM pg_class c JOIN migrate.user_schemas(schemas) ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
-      AND EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid)
-), patch AS (
-    SELECT ch.key, jsonb_build_object(
+      AND (c.relkind = 'p' OR c.relispartition OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))
+), tab AS (
+    SELECT t.k, t.v, r.oid, r.relkind, r.relispartition, r.bound,
+           r.relispartition OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = r.oid) AS child
+    FROM rel r JOIN jsonb_each(d->'tables') t(k, v) ON t.k = r.key
+), patched AS (
+    SELECT tb.k, tb.v
+        || CASE WHEN tb.child THEN jsonb_build_object(
         'inherits', (SELECT jsonb_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno)
                      FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
-                     JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = ch.oid),
+                     JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = tb.oid),
         'inherits_sql', (SELECT string_agg(format('%I.%I', pn.nspname, pc.relname), ', ' ORDER BY i.inhseqno)
                          FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
-                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = ch.oid),
-        'partition_bound', CASE WHEN ch.relispartition THEN ch.bound END,
+                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = tb.oid),
+        'partition_bound', CASE WHEN tb.relispartition THEN tb.bound END,
         -- the names its parent's indexes and keys have on it, which DETACH
         -- leaves to it as its own
-        'index_children', CASE WHEN ch.relispartition THEN (
+        'index_children', CASE WHEN tb.relispartition THEN (
                               SELECT jsonb_object_agg(pc.relname, ic.relname)
                               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                               JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
                               JOIN pg_class pc ON pc.oid = ii.inhparent
-                              WHERE i.indrelid = ch.oid) END,
-        'constraint_children', CASE WHEN ch.relispartition THEN (
+                              WHERE i.indrelid = tb.oid) END,
+        'constraint_children', CASE WHEN tb.relispartition THEN (
                                    SELECT jsonb_object_agg(pcon.conname, con.conname)
                                    FROM pg_constraint con JOIN pg_constraint pcon ON pcon.oid = con.conparentid
-                                   WHERE con.conrelid = ch.oid) END,
+                                   WHERE con.conrelid = tb.oid) END,
         'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
-                             FROM jsonb_array_elements(d->'tables'->ch.key->'columns') WITH ORDINALITY AS e(x, o)
+                             FROM jsonb_array_elements(tb.v->'columns') WITH ORDINALITY AS e(x, o)
                              WHERE NOT EXISTS (SELECT FROM pg_attribute a
-                                               WHERE a.attrelid = ch.oid AND a.attname = x->>'name'
+                                               WHERE a.attrelid = tb.oid AND a.attname = x->>'name'
                                                  AND a.attinhcount > 0)), '[]'),
         'constraints', coalesce((SELECT jsonb_object_agg(n, x)
-                                 FROM jsonb_each(d->'tables'->ch.key->'constraints') e(n, x)
+                                 FROM jsonb_each(tb.v->'constraints') e(n, x)
                                  WHERE NOT EXISTS (SELECT FROM pg_constraint con
-                                                   WHERE con.conrelid = ch.oid AND con.conname = n
-                                                     AND (con.coninhcount > 0 OR con.conparentid <> 0))), '{}'),
-        'indexes', coalesce((SELECT jsonb_object_agg(n, x)
-                             FROM jsonb_each(d->'tables'->ch.key->'indexes') e(n, x)
-                             WHERE NOT EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                                               JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
-                                               WHERE i.indrelid = ch.oid AND ic.relname = n)), '{}')) AS p
-    FROM child ch
-    WHERE d->'tables' ? ch.key
+                                                   WHERE con.conrelid = tb.oid AND con.conname = n
+                                                     AND (con.coninhcount > 0 OR con.conparentid <> 0))), '{}')) ELSE '{}' END
+        AS v, tb.oid, tb.relkind, tb.child
+    FROM tab tb
+), fixed AS (
+    SELECT p.k, p.v || CASE WHEN p.child OR p.relkind = 'p' THEN jsonb_build_object('indexes', coalesce((
+               SELECT jsonb_object_agg(n, CASE WHEN left(x->>'definition', length(f.with_only)) = f.with_only
+                                               THEN jsonb_set(x, '{definition}', to_jsonb(
+                                                        f.plain || substr(x->>'definition', length(f.with_only) + 1)))
+                                               ELSE x END)
+               FROM jsonb_each(p.v->'indexes') e(n, x),
+                    -- pg_get_indexdef writes a partitioned table's index ON
+                    -- ONLY the table, which would make it without its
+                    -- children: written to make them
+                    LATERAL (SELECT CASE WHEN x->>'definition' LIKE 'CREATE UNIQUE %' THEN 'CREATE UNIQUE INDEX '
+                                         ELSE 'CREATE INDEX ' END || quote_ident(n) || ' ON ') g(pre),
+                    LATERAL (SELECT g.pre || 'ONLY ', g.pre) f(with_only, plain)
+               -- a partition's children of its parent's indexes are the parent's
+               WHERE NOT (p.child AND EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                              JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
+                                              WHERE i.indrelid = p.oid AND ic.relname = n))), '{}'))
+           ELSE '{}' END AS v
+    FROM patched p
 ), cloned AS (
-    SELECT ch.key || '.' || tg.tgname AS key
-    FROM child ch JOIN pg_trigger tg ON tg.tgrelid = ch.oid
-    WHERE tg.tgparentid <> 0
-), patched AS (
-    SELECT (d->'tables') || coalesce((SELECT jsonb_object_agg(key, (d->'tables'->key) || p) FROM patch), '{}') AS t
-), parted AS (
-    -- pg_get_indexdef writes a partitioned table's index ON ONLY the table,
-    -- which would make it without its children: written to make them
-    SELECT ns.nspname || '.' || c.relname AS key
-    FROM pg_class c JOIN migrate.user_schemas(schemas) ns ON ns.oid = c.relnamespace
-    WHERE c.relkind = 'p'
+    SELECT tb.k || '.' || tg.tgname AS key
+    FROM tab tb JOIN pg_trigger tg ON tg.tgrelid = tb.oid
+    WHERE tb.child AND tg.tgparentid <> 0
 )
-SELECT jsonb_set(jsonb_set(d, '{tables}', pt.t || coalesce((
-           SELECT jsonb_object_agg(pd.key, jsonb_set(pt.t->pd.key, '{indexes}', coalesce((
-                      SELECT jsonb_object_agg(n, CASE WHEN left(x->>'definition', length(f.with_only)) = f.with_only
-                                                      THEN jsonb_set(x, '{definition}', to_jsonb(
-                                                               f.plain || substr(x->>'definition', length(f.with_only) + 1)))
-                                                      ELSE x END)
-                      FROM jsonb_each(pt.t->pd.key->'indexes') e(n, x),
-                           LATERAL (SELECT CASE WHEN x->>'definition' LIKE 'CREATE UNIQUE %' THEN 'CREATE UNIQUE INDEX '
-                                                ELSE 'CREATE INDEX ' END || quote_ident(n) || ' ON ') g(pre),
-                           LATERAL (SELECT g.pre || 'ONLY ', g.pre) f(with_only, plain)), '{}')))
-           FROM parted pd WHERE pt.t ? pd.key), '{}')),
-       '{triggers}', (d->'triggers') - coalesce((SELECT array_agg(key) FROM cloned), '{}'))
-FROM patched pt
-$$;
-
-/*
- * The entries of ACL acl that are not in base ("granted", "with grant
- * option") and those of base it lacks ("revoked"), by privilege and grantee
- * ("SELECT PUBLIC", "USAGE \"r\""), leaving out the owner's own.
- */
-CREATE OR REPLACE FUNCTION migrate.acl_changes(acl aclitem[], base aclitem[], owner oid)
-RETURNS TABLE (privilege text, state text)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-SET quote_all_identifiers = off
-AS $$
-WITH n AS (
-    SELECT x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS privilege,
-           bool_or(x.is_grantable) AS grantable
-    -- (aclexplode rejects an empty array)
-    FROM aclexplode(CASE WHEN cardinality(acl) OPERATOR(pg_catalog.>) 0 THEN acl END) x LEFT JOIN pg_roles r ON r.oid = x.grantee
-    WHERE x.grantee OPERATOR(pg_catalog.<>) owner GROUP BY 1
-), o AS (
-    SELECT x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS privilege,
-           bool_or(x.is_grantable) AS grantable
-    FROM aclexplode(CASE WHEN cardinality(base) OPERATOR(pg_catalog.>) 0 THEN base END) x LEFT JOIN pg_roles r ON r.oid = x.grantee
-    WHERE x.grantee OPERATOR(pg_catalog.<>) owner GROUP BY 1
-)
-SELECT coalesce(n.privilege, o.privilege),
-       CASE WHEN n.privilege IS NULL THEN 'revoked' WHEN n.grantable THEN 'with grant option' ELSE 'granted' END
-FROM n FULL JOIN o ON o.privilege OPERATOR(pg_catalog.=) n.privilege
-WHERE o.privilege IS NULL OR n.privilege IS NULL OR o.grantable OPERATOR(pg_catalog.<>) n.grantable
+-- (most schemas have neither: the document is then returned as it is)
+SELECT CASE WHEN NOT EXISTS (SELECT FROM tab) THEN d ELSE
+       jsonb_set(jsonb_set(d, '{tables}', (d->'tables') || (SELECT jsonb_object_agg(k, v) FROM fixed)),
+                 '{triggers}', (d->'triggers') - coalesce((SELECT array_agg(key) FROM cloned), '{}')) END
 $$;
 
 /*
@@ -349,14 +327,19 @@ $$;
  * clause), "column" (quoted), "defaults" (ALTER DEFAULT PRIVILEGES' FOR ROLE
  * and IN SCHEMA), "object" (the object as migrate_diff's steps name it) and
  * "grants": privilege and grantee ("SELECT PUBLIC", "USAGE \"r\"") to
- * "granted", "with grant option" or, for global default privileges,
- * "revoked" (a default the role took away).  The owner's own privileges
- * and the grantors are left out: owners differ between environments.
+ * "granted", "with grant option" or "revoked" (a default taken away, such
+ * as EXECUTE from PUBLIC on a function).  The owner's own privileges and
+ * the grantors are left out: owners differ between environments.  Only
+ * objects with an ACL of their own are looked at (NULL is the default), in
+ * one pass over all of them.
  */
 CREATE OR REPLACE FUNCTION migrate.describe_privileges(schemas text[])
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog scans are far above what they hold:
+-- compiling the query would cost more than running it
+SET jit = off
 SET quote_all_identifiers = off
 AS $$
 WITH member AS (
@@ -365,71 +348,80 @@ WITH member AS (
     SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
     JOIN migrate.user_schemas(schemas) u ON u.oid = n.oid
 ), obj AS (
-    -- key, ON clause, column, object, owner, ACL (NULL: the default)
+    -- key, ON clause, column, defaults, object, owner, ACL, the default ACL
     SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS key,
            CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS "on",
-           NULL::text AS col, ns.nspname || '.' || c.relname AS object, c.relowner AS owner,
-           coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl,
-           acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS base
+           NULL::text AS col, NULL::text AS defaults, ns.nspname || '.' || c.relname AS object, c.relowner AS owner,
+           c.relacl AS acl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS base
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relacl IS NOT NULL
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
     UNION ALL
     SELECT format('COLUMN %I.%I %I', ns.nspname, c.relname, a.attname), format('TABLE %I.%I', ns.nspname, c.relname),
-           quote_ident(a.attname), ns.nspname || '.' || c.relname || '.' || a.attname, c.relowner, a.attacl, '{}'::aclitem[]
-    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+           quote_ident(a.attname), NULL, ns.nspname || '.' || c.relname || '.' || a.attname, c.relowner,
+           a.attacl, NULL
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON ns.oid = c.relnamespace
+    WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
     UNION ALL
     SELECT format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
            format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
-           NULL, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)), acldefault('f', p.proowner)
+           NULL, NULL, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.proowner, p.proacl, acldefault('f', p.proowner)
     FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+    WHERE p.proacl IS NOT NULL
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+      -- not the constructors a range type makes for itself
       AND NOT EXISTS (SELECT FROM pg_depend d
                       WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
     UNION ALL
-    SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), NULL, ns.nspname,
-           ns.nspowner, coalesce(ns.nspacl, acldefault('n', ns.nspowner)), acldefault('n', ns.nspowner)
-    FROM ns
+    SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), NULL, NULL, ns.nspname,
+           ns.nspowner, ns.nspacl, acldefault('n', ns.nspowner)
+    FROM ns WHERE ns.nspacl IS NOT NULL
     UNION ALL
-    SELECT format('TYPE %I.%I', ns.nspname, t.typname), format('TYPE %I.%I', ns.nspname, t.typname), NULL,
-           ns.nspname || '.' || t.typname, t.typowner, coalesce(t.typacl, acldefault('T', t.typowner)),
-           acldefault('T', t.typowner)
+    SELECT format('TYPE %I.%I', ns.nspname, t.typname), format('TYPE %I.%I', ns.nspname, t.typname), NULL, NULL,
+           ns.nspname || '.' || t.typname, t.typowner, t.typacl, acldefault('T', t.typowner)
     FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
     LEFT JOIN pg_class c ON c.oid = t.typrelid
-    WHERE (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
+    WHERE t.typacl IS NOT NULL
+      AND (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
-), item AS (
-    -- what the ACL grants beyond the defaults, and the defaults it lacks
-    SELECT o.key, g.privilege, g.state
-    FROM obj o CROSS JOIN LATERAL migrate.acl_changes(o.acl, o.base, o.owner) g
-), dflt AS (
-    SELECT 'DEFAULT ' || concat_ws(' ', 'FOR ROLE ' || quote_ident(dr.rolname), 'IN SCHEMA ' || quote_ident(ns.nspname))
-           || ' ON ' || kind.name AS key,
-           concat_ws(' ', 'FOR ROLE ' || quote_ident(dr.rolname), 'IN SCHEMA ' || quote_ident(ns.nspname)) AS defaults,
-           kind.name AS "on", da.defaclrole AS role, da.defaclacl AS acl,
-           -- global entries replace the built-in defaults; per-schema ones add to them
-           CASE WHEN da.defaclnamespace = 0 THEN acldefault(da.defaclobjtype, da.defaclrole) ELSE '{}' END AS base
-    FROM pg_default_acl da JOIN pg_roles dr ON dr.oid = da.defaclrole
+    UNION ALL
+    -- default privileges: those for all schemas stand in place of the
+    -- built-in defaults, those of one schema add to them
+    SELECT 'DEFAULT ' || concat_ws(' ', 'FOR ROLE ' || da.defaclrole::regrole::text, 'IN SCHEMA ' || quote_ident(ns.nspname))
+           || ' ON ' || kind.name,
+           kind.name, NULL,
+           concat_ws(' ', 'FOR ROLE ' || da.defaclrole::regrole::text, 'IN SCHEMA ' || quote_ident(ns.nspname)),
+           NULL, da.defaclrole, da.defaclacl,
+           CASE WHEN da.defaclnamespace = 0 THEN acldefault(da.defaclobjtype, da.defaclrole) END
+    FROM pg_default_acl da
     LEFT JOIN ns ON ns.oid = da.defaclnamespace
     CROSS JOIN LATERAL (SELECT CASE da.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES'
                                    WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' END) AS kind(name)
     WHERE (da.defaclnamespace = 0 AND schemas IS NULL) OR ns.oid IS NOT NULL
-), dflt_item AS (
-    SELECT d.key, g.privilege, g.state
-    FROM dflt d CROSS JOIN LATERAL migrate.acl_changes(d.acl, d.base, d.role) g
+), now AS (
+    -- (aclexplode rejects an empty array)
+    SELECT o.key, x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END AS privilege,
+           bool_or(x.is_grantable) AS grantable
+    FROM obj o CROSS JOIN LATERAL aclexplode(CASE WHEN cardinality(o.acl) > 0 THEN o.acl END) x
+    WHERE x.grantee <> o.owner GROUP BY 1, 2
+), dflt AS (
+    SELECT o.key, x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END AS privilege,
+           bool_or(x.is_grantable) AS grantable
+    FROM obj o CROSS JOIN LATERAL aclexplode(CASE WHEN cardinality(o.base) > 0 THEN o.base END) x
+    WHERE x.grantee <> o.owner GROUP BY 1, 2
+), item AS (
+    SELECT coalesce(n.key, b.key) AS key, coalesce(n.privilege, b.privilege) AS privilege,
+           CASE WHEN n.privilege IS NULL THEN 'revoked' WHEN n.grantable THEN 'with grant option' ELSE 'granted' END AS state
+    FROM now n FULL JOIN dflt b ON b.key = n.key AND b.privilege = n.privilege
+    WHERE b.privilege IS NULL OR n.privilege IS NULL OR b.grantable <> n.grantable
+), grants AS (
+    SELECT key, jsonb_object_agg(privilege, state) AS grants FROM item GROUP BY key
 )
-SELECT coalesce((SELECT jsonb_object_agg(o.key, jsonb_build_object(
-                     'on', o."on", 'column', o.col, 'object', o.object,
-                     'grants', (SELECT jsonb_object_agg(i.privilege, i.state) FROM item i WHERE i.key = o.key)))
-                 FROM obj o WHERE EXISTS (SELECT FROM item i WHERE i.key = o.key)), '{}')
-    || coalesce((SELECT jsonb_object_agg(d.key, jsonb_build_object(
-                     'on', d."on", 'defaults', d.defaults,
-                     'grants', (SELECT jsonb_object_agg(i.privilege, i.state) FROM dflt_item i WHERE i.key = d.key)))
-                 FROM dflt d WHERE EXISTS (SELECT FROM dflt_item i WHERE i.key = d.key)), '{}')
+SELECT coalesce(jsonb_object_agg(o.key, jsonb_strip_nulls(jsonb_build_object(
+           'on', o."on", 'column', o.col, 'defaults', o.defaults, 'object', o.object)) || jsonb_build_object('grants', g.grants)), '{}')
+FROM obj o JOIN grants g ON g.key = o.key
 $$;
 
 /*
