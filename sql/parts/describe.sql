@@ -275,7 +275,8 @@ WITH rel AS (
         'constraint_children', CASE WHEN tb.relispartition THEN (
                                    SELECT jsonb_object_agg(pcon.conname, con.conname)
                                    FROM pg_constraint con JOIN pg_constraint pcon ON pcon.oid = con.conparentid
-                                   WHERE con.conrelid = tb.oid) END,
+                                   -- (keys and foreign keys: what DETACH leaves)
+                                   WHERE con.conrelid = tb.oid AND con.contype IN ('p', 'u', 'f', 'x')) END,
         'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
                              FROM jsonb_array_elements(tb.v->'columns') WITH ORDINALITY AS e(x, o)
                              WHERE NOT EXISTS (SELECT FROM pg_attribute a
