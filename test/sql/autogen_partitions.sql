@@ -13,8 +13,9 @@ SELECT jsonb_pretty(d->'tables'->'ag.p 1') AS partition FROM migrate_describe(AR
 DROP SCHEMA ag CASCADE;
 
 -- a new partitioned table with partitions, a default partition, a
--- sub-partitioned one, a partitioned index, key and check: each partition
--- is PARTITION OF its parent, and its index children are not made twice
+-- sub-partitioned one, a partitioned index, key and check, and an index
+-- of one partition's own: each partition is PARTITION OF its parent, and
+-- its index children are not made twice
 SELECT * FROM diff(
 $$CREATE SCHEMA ag;$$,
 $$CREATE SCHEMA ag;
@@ -28,7 +29,8 @@ CREATE TABLE ag."p 2021 low" PARTITION OF ag."p 2021" FOR VALUES IN (1, 2);
 CREATE TABLE ag.p_rest PARTITION OF ag."P ""q""" DEFAULT;
 CREATE TABLE ag.r (region text) PARTITION BY LIST (region);
 CREATE TABLE ag."r eu" PARTITION OF ag.r FOR VALUES IN ('eu', 'it''s');
-CREATE TABLE ag."r other" PARTITION OF ag.r DEFAULT;$$);
+CREATE TABLE ag."r other" PARTITION OF ag.r DEFAULT;
+CREATE INDEX "own ""i""" ON ag."p 2020" (region);$$);
 
 -- partitions that come and go on a table that stays; a bound that changes
 SELECT * FROM diff(
