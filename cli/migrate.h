@@ -55,6 +55,7 @@ typedef struct Options
 	bool		dry_run;
 	bool		verbose;
 	const char *range;			/* history -r */
+	int			commit_every;	/* upgrade --commit-every N; 0: one transaction */
 	/* create */
 	bool		empty;			/* --empty: no autogenerate from models/ */
 	bool		nontransactional;	/* --nontransactional: transactional => false */
