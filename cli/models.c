@@ -39,6 +39,30 @@ models_dir(void)
 	return d && d[0] ? d : "models";
 }
 
+/*
+ * MIGRATE_WITH_PRIVILEGES=1 (on, true, yes): describe and compare the
+ * privileges too (migrate_describe(schemas, true)).  Off by default: the
+ * roles differ between environments.  Any other value is taken as off,
+ * with a warning, once.
+ */
+static bool
+with_privileges(void)
+{
+	static int	warned = 0;
+	const char *v = getenv("MIGRATE_WITH_PRIVILEGES");
+
+	if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0 || pg_strcasecmp(v, "off") == 0 ||
+		pg_strcasecmp(v, "false") == 0 || pg_strcasecmp(v, "no") == 0)
+		return false;
+	if (strcmp(v, "1") == 0 || pg_strcasecmp(v, "on") == 0 || pg_strcasecmp(v, "true") == 0 ||
+		pg_strcasecmp(v, "yes") == 0)
+		return true;
+	if (!warned++)
+		pg_log_warning("MIGRATE_WITH_PRIVILEGES=\"%s\" is not a boolean: privileges are not compared",
+					   escape_text(v, true));
+	return false;
+}
+
 /* the *.sql files of the models folder, sorted; NULL when there are none */
 static char **
 model_files(const char *dir, int *count)
@@ -120,7 +144,7 @@ connect_like(PGconn *base, const char *url, const char *dbname)
 	{
 		info = PQconninfo(base);
 		for (PQconninfoOption *o = info; o && o->keyword && n < 60; o++)
-			if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+			if (o->val && o->val[0] && (dbname == NULL || strcmp(o->keyword, "dbname") != 0))
 			{
 				kw[n] = o->keyword;
 				val[n++] = o->val;
@@ -224,7 +248,8 @@ models_describe(PGconn *conn, char **skip_why)
 	admin = connect_like(conn, url, NULL);
 	if (PQstatus(admin) != CONNECTION_OK)
 	{
-		*skip_why = psprintf("cannot connect to MODELS_DATABASE_URL: %s",
+		*skip_why = psprintf("cannot connect to %s: %s",
+							 url ? "MODELS_DATABASE_URL" : "the database's server again",
 							 escape_text(PQerrorMessage(admin), true));
 		PQfinish(admin);
 		return NULL;
@@ -273,7 +298,9 @@ models_describe(PGconn *conn, char **skip_why)
 	PQclear(res);
 	if (!load_models(shadow, dir, names, n))
 		goto done;
-	res = PQexec(shadow, "SELECT pg_catalog.migrate_describe()::text");
+	res = PQexec(shadow, with_privileges()
+				 ? "SELECT pg_catalog.migrate_describe(NULL, true)::text"
+				 : "SELECT pg_catalog.migrate_describe()::text");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		json = pg_strdup(PQgetvalue(res, 0, 0));
 	else
@@ -319,8 +346,12 @@ models_diff(PGconn *conn, const char *json)
 {
 	const char *params[1] = {json};
 
-	return query(conn,
-				 "WITH a AS MATERIALIZED (SELECT pg_catalog.migrate_describe() AS d),"
+	/* the one-argument describe unless asked: an older extension has no other */
+	const char *describe = with_privileges()
+		? "pg_catalog.migrate_describe(NULL, true)" : "pg_catalog.migrate_describe()";
+
+	return query(conn, psprintf(
+				 "WITH a AS MATERIALIZED (SELECT %s AS d),"
 				 " b AS MATERIALIZED (SELECT $1::pg_catalog.jsonb AS d),"
 				 " s AS MATERIALIZED (SELECT x.* FROM a, b, pg_catalog.migrate_diff(a.d, b.d) AS x),"
 				 " fk AS (SELECT c.y OPERATOR(pg_catalog.->>) 'references' AS target"
@@ -338,7 +369,7 @@ models_diff(PGconn *conn, const char *json)
 				 "           AND (t.v OPERATOR(pg_catalog.->>) 'partition_by') IS NULL"
 				 "           AND NOT EXISTS (SELECT 1 FROM s WHERE s.operation OPERATOR(pg_catalog.=) 'create table'"
 				 "                                             AND s.object OPERATOR(pg_catalog.=) t.k)"
-				 "           AND NOT ((i.c OPERATOR(pg_catalog.->>) 'definition') OPERATOR(pg_catalog.~~) 'CREATE UNIQUE INDEX %'"
+				 "           AND NOT ((i.c OPERATOR(pg_catalog.->>) 'definition') OPERATOR(pg_catalog.~~) 'CREATE UNIQUE INDEX %%'"
 				 "                    AND EXISTS (SELECT 1 FROM fk WHERE fk.target OPERATOR(pg_catalog.=) t.k))"
 				 "        UNION ALL"
 				 "        SELECT m.k, i.n, i.c"
@@ -363,7 +394,7 @@ models_diff(PGconn *conn, const char *json)
 				 "            THEN pg_catalog.regexp_replace(r.downgrade, '^DROP INDEX ', 'DROP INDEX CONCURRENTLY ')"
 				 "            ELSE r.downgrade END,"
 				 "       r.concurrent"
-				 "  FROM r ORDER BY r.step",
+				 "  FROM r ORDER BY r.step", describe),
 				 1, params);
 }
 

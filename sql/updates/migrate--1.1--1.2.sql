@@ -157,3 +157,8 @@ BEGIN
     END LOOP;
 END
 $update$;
+
+-- migrate_describe() has a new optional argument, privileges: the old
+-- signature goes (describe.sql re-creates it; it keeps the default EXECUTE
+-- for PUBLIC, as before)
+DROP FUNCTION @extschema@.migrate_describe(text[]);
