@@ -916,7 +916,9 @@ BEGIN
             SELECT 1 FROM jsonb_array_elements(v->'columns') old_c
             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
                               WHERE nc->>'name' = old_c->>'name'
-                                AND nc - 'comment' = old_c - 'comment')) THEN
+                                -- (STORAGE and STATISTICS are altered in place)
+                                AND nc - 'comment' - 'storage' - 'storage_default' - 'statistics'
+                                    = old_c - 'comment' - 'storage' - 'storage_default' - 'statistics')) THEN
             changed_tables := changed_tables || k;
         END IF;
     END LOOP;
@@ -1033,6 +1035,25 @@ BEGIN
         dropped := dropped || ('statistics:' || k);
         steps := steps || ROW('drop statistics', k, format('DROP STATISTICS %I.%I', v->>'schema', v->>'name'),
             migrate.statistics_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- STORAGE and STATISTICS of columns that go, are made again, or change
+    -- type (which resets STORAGE to the new type's): back to the defaults
+    -- first, so that the downgrade sets them again once the column is back
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE b_t ? x ORDER BY 1 LOOP
+        w := b_t->k;
+        t := jsonb_build_object('schema', v->>'schema', 'name', v->>'name', 'columns', coalesce((
+            SELECT jsonb_agg(CASE WHEN nc.x IS NULL OR (k || '.' || (old_c->>'name')) = ANY (replaced)
+                                  THEN old_c ELSE old_c - 'statistics' END ORDER BY o)
+            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(old_c, o)
+            LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(w->'columns') x
+                               WHERE x->>'name' = old_c->>'name') nc ON true
+            WHERE (old_c ? 'storage' OR old_c ? 'statistics')
+              AND (nc.x IS NULL OR (k || '.' || (old_c->>'name')) = ANY (replaced)
+                   OR (old_c ? 'storage' AND nc.x->>'type' <> old_c->>'type'))), '[]'));
+        CONTINUE WHEN jsonb_array_length(t->'columns') = 0;
+        steps := steps || migrate.table_property_steps(k, t, jsonb_set(t, '{columns}', (
+            SELECT jsonb_agg(x - 'storage' - 'statistics' ORDER BY o)
+            FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS e(x, o))));
     END LOOP;
     -- a replica identity index that may go: back to the default first
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
@@ -1491,13 +1512,17 @@ BEGIN
     FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
         w := a_t->k;
         IF w IS NOT NULL THEN
-            -- reset above, or made again with its column
+            -- reset above; a column made again has the defaults, and one
+            -- whose type changes its new type's storage
             IF ('replica identity:' || k) = ANY (dropped) THEN
                 w := w - 'replica_identity' - 'replica_index';
             END IF;
-            w := jsonb_set(w, '{columns}', coalesce((SELECT jsonb_agg(CASE WHEN (k || '.' || (x->>'name')) = ANY (replaced)
-                                                                        THEN x - 'storage' - 'statistics' ELSE x END ORDER BY o)
-                                                     FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)), '[]'));
+            w := jsonb_set(w, '{columns}', coalesce((
+                SELECT jsonb_agg(CASE WHEN (k || '.' || (x->>'name')) = ANY (replaced) THEN x - 'storage' - 'statistics'
+                                      WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') y
+                                                   WHERE y->>'name' = x->>'name' AND y->>'type' <> x->>'type')
+                                      THEN x - 'storage' ELSE x END ORDER BY o)
+                FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)), '[]'));
         END IF;
         steps := steps || migrate.table_property_steps(k, w, v);
     END LOOP;

@@ -54,6 +54,29 @@ CREATE TABLE ag.t (id int, k int NOT NULL);
 ALTER TABLE ag.t REPLICA IDENTITY NOTHING;$$,
 $$CREATE SCHEMA ag;
 CREATE TABLE ag.t (id int, k int NOT NULL);$$);
+-- STORAGE and STATISTICS change in place: the view over the table stays
+SELECT * FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, v text);
+CREATE VIEW ag.v AS SELECT id, v FROM ag.t;$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, v text);
+ALTER TABLE ag.t ALTER v SET STORAGE EXTERNAL, ALTER id SET STATISTICS 0;
+CREATE VIEW ag.v AS SELECT id, v FROM ag.t;$$);
+-- a column whose type changes takes its new type's storage: reset before
+-- (for the downgrade), set after (the view goes and comes back for the type)
+SELECT * FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, v text, w text);
+ALTER TABLE ag.t ALTER v SET STORAGE MAIN, ALTER w SET STORAGE EXTERNAL;
+CREATE VIEW ag.v AS SELECT id, v FROM ag.t;$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, v text, w character varying(10));
+ALTER TABLE ag.t ALTER v SET STORAGE EXTERNAL, ALTER w SET STORAGE EXTERNAL, ALTER id SET STATISTICS 0;
+CREATE VIEW ag.v AS SELECT id, v FROM ag.t;$$);
+-- a column with them that goes, and one made again (serial to integer)
+SELECT * FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id serial, v text, gone text);
+ALTER TABLE ag.t ALTER v SET STORAGE MAIN, ALTER gone SET STORAGE EXTERNAL, ALTER gone SET STATISTICS 5,
+    ALTER id SET STATISTICS 7;$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id integer, v text);
+ALTER TABLE ag.t ALTER v SET STORAGE MAIN, ALTER id SET STATISTICS 7;$$);
 -- index storage parameters are part of the index's definition
 SELECT * FROM diff(
 $$CREATE SCHEMA ag; CREATE TABLE ag.t (id int); CREATE INDEX i ON ag.t (id);$$,
