@@ -86,7 +86,7 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT format('CREATE TABLE %I.%I (', t->>'schema', t->>'name')
+SELECT format('CREATE %sTABLE %I.%I (', CASE WHEN (t->>'unlogged')::boolean THEN 'UNLOGGED ' ELSE '' END, t->>'schema', t->>'name')
     || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
                  FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
     || ')' || coalesce(' PARTITION BY ' || (t->>'partition_by'), '')
@@ -444,9 +444,11 @@ $$;
 
 /*
  * The steps that turn the properties of table k from those of old (NULL:
- * a new table, all at their defaults) into those of new: UNLOGGED or
- * LOGGED, storage parameters, replica identity, and each column's STORAGE
- * and STATISTICS.  Each step's downgrade turns them back.
+ * a new table, all at their defaults) into those of new: storage
+ * parameters, replica identity, and each column's STORAGE and STATISTICS.
+ * Each step's downgrade turns them back.  (UNLOGGED is in CREATE TABLE,
+ * and SET LOGGED/UNLOGGED a step of migrate_diff's, ordered by the foreign
+ * keys.)
  */
 CREATE OR REPLACE FUNCTION migrate.table_property_steps(k text, old jsonb, new jsonb)
 RETURNS migrate.diff_step[]
@@ -458,12 +460,6 @@ cols AS (
     SELECT c->>'name' AS name, c AS nc, (SELECT x FROM jsonb_array_elements(old->'columns') x WHERE x->>'name' = c->>'name') AS oc, o
     FROM jsonb_array_elements(new->'columns') WITH ORDINALITY AS e(c, o)
 ), s(n, operation, object, upgrade, downgrade, warning) AS (
-    SELECT 1, 'alter table', k,
-           format('ALTER TABLE %s SET %s', qt, CASE WHEN (new->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
-           format('ALTER TABLE %s SET %s', qt, CASE WHEN (old->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
-           CASE WHEN old IS NOT NULL THEN 'rewrites the table' END
-    FROM q WHERE coalesce((new->>'unlogged')::boolean, false) <> coalesce((old->>'unlogged')::boolean, false)
-    UNION ALL
     SELECT 2, 'storage parameters', k,
            migrate.options_ddl('TABLE', qt, old->'options', new->'options'),
            migrate.options_ddl('TABLE', qt, new->'options', old->'options'), NULL
@@ -603,6 +599,7 @@ DECLARE
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
+    persist_tables text[] := '{}';   -- tables in both that become UNLOGGED or LOGGED
     a_ru jsonb; b_ru jsonb; a_et jsonb; b_et jsonb; a_st jsonb; b_st jsonb;  -- rules, event triggers, statistics
     one migrate.diff_step;
     later int;
@@ -908,6 +905,13 @@ BEGIN
                         AND ((b_t->t.k->'indexes'->n) - 'comment' IS DISTINCT FROM d - 'comment'
                              OR migrate.touches_replaced(t.k, d, replaced)
                              OR migrate.uses_any(d, 'uses', dropped_funcs))));
+    -- ---- tables that become UNLOGGED or LOGGED: their foreign keys, to and
+    -- from them, go first and come back after ----
+    persist_tables := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x
+                            WHERE a_t ? x AND coalesce((b_t->x->>'unlogged')::boolean, false)
+                                              <> coalesce((a_t->x->>'unlogged')::boolean, false) ORDER BY 1);
+    key_tables := key_tables || persist_tables;
+    -- ---- end ----
 
     -- tables whose existing columns change or go: the views over them are recreated
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) LOOP
@@ -1086,7 +1090,8 @@ BEGIN
                                         ELSE (w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                              OR migrate.touches_replaced(k, y, replaced)
                                              OR migrate.uses_any(y, 'uses', dropped_funcs) END
-                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
+                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
+                                   OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 1))
                             ORDER BY x LOOP
                 IF w IS NULL THEN
@@ -1331,6 +1336,21 @@ BEGIN
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
 
+    -- ---- UNLOGGED/LOGGED of tables that stay, with no foreign key to or from
+    -- them (dropped above, added again below: PostgreSQL checks them on
+    -- either side against the persistence) ----
+    FOREACH k IN ARRAY persist_tables LOOP
+        qt := format('%I.%I', b_t->k->>'schema', b_t->k->>'name');
+        steps := steps || ROW('alter table', k,
+            format('ALTER TABLE %s SET %s', qt, CASE WHEN (b_t->k->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
+            format('ALTER TABLE %s SET %s', qt, CASE WHEN (a_t->k->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
+            'rewrites the table' || CASE WHEN EXISTS (
+                SELECT 1 FROM jsonb_each(a_t) e(x, y), jsonb_each(y->'constraints') c(n, d)
+                WHERE d->>'type' = 'f' AND (x = k OR d->>'references' = k))
+                THEN ' (its foreign keys are dropped and added again, and checked)' ELSE '' END)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
     FOR i IN 1 .. 2 LOOP
         FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
@@ -1340,7 +1360,8 @@ BEGIN
                             WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                    OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
                                    OR migrate.uses_any(w->'constraints'->x, 'uses', dropped_funcs)
-                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
+                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
+                                   OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,

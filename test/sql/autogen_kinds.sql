@@ -54,6 +54,16 @@ CREATE TABLE ag.t (id int, k int NOT NULL);
 ALTER TABLE ag.t REPLICA IDENTITY NOTHING;$$,
 $$CREATE SCHEMA ag;
 CREATE TABLE ag.t (id int, k int NOT NULL);$$);
+-- UNLOGGED and LOGGED between tables that reference each other: the foreign
+-- keys to and from a table whose persistence changes go first and come back
+-- after (PostgreSQL checks them against it), each way
+SELECT * FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.p (id int PRIMARY KEY);
+CREATE TABLE ag."c q" (id int PRIMARY KEY, p int REFERENCES ag.p);
+CREATE TABLE ag.gone (c int REFERENCES ag."c q");$$,
+$$CREATE SCHEMA ag; CREATE UNLOGGED TABLE ag.p (id int PRIMARY KEY);
+CREATE UNLOGGED TABLE ag."c q" (id int PRIMARY KEY, p int REFERENCES ag.p);
+CREATE UNLOGGED TABLE ag.new (c int REFERENCES ag."c q");$$);
 -- STORAGE and STATISTICS change in place: the view over the table stays
 SELECT * FROM diff(
 $$CREATE SCHEMA ag; CREATE TABLE ag.t (id int, v text);
