@@ -47,6 +47,13 @@ valid_name(const char *name)
 	return rev;
 }
 
+/* the name rule, for the hook's view of staged paths */
+bool
+migration_file_name_ok(const char *name)
+{
+	return valid_name(name) > 0;
+}
+
 static int
 file_cmp(const void *a, const void *b)
 {

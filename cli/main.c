@@ -19,6 +19,9 @@ typedef struct Command
 	bool		dry_run;		/* takes --dry-run */
 } Command;
 
+/* commands that connect themselves, only when they need to (fn gets NULL) */
+static const char *const connect_themselves[] = {"hook"};
+
 static const Command commands[] = {
 	{"create", cmd_create, "create MESSAGE [--empty] [--nontransactional] [--head REV]\n"
 	"         [--branch-label LABEL] [--depends-on REV]... [--dry-run]",
@@ -90,6 +93,20 @@ static const Command commands[] = {
 	{"forget", cmd_forget, "forget REV [--dry-run]",
 	"Removes a registered, unapplied revision that nothing references\n"
 	"(one whose file is gone).", true},
+	{"hook", cmd_hook, "hook install|run [--dry-run]",
+	"install: writes the pre-commit and pre-merge-commit hooks of the git\n"
+	"repository (its hooks folder, core.hooksPath honoured), which run\n"
+	"migrate hook run. A hook already there is kept as NAME.local and runs\n"
+	"first; installing again changes nothing. --dry-run says what it would do.\n"
+	"run: the checks, on what is staged. Refuses a file in the migrations\n"
+	"folder that is not <revision>_<slug>.sql; an edit, rename or deletion\n"
+	"of a migration already on the main branch; a new migration that is not\n"
+	"on a head, or a commit that leaves several heads (a merge commit may:\n"
+	"the files it brings in are exempt, and it says to run migrate merge);\n"
+	"a models change while migrate check finds a problem. New files are\n"
+	"read by the server (registered in a transaction rolled back). The main\n"
+	"branch is $MIGRATE_MAIN_BRANCH, else git config migrate.mainBranch,\n"
+	"else the branch origin/HEAD names, else main or master.", true},
 };
 
 static void
@@ -347,6 +364,9 @@ main(int argc, char **argv)
 	if (opts.conn.dbname == NULL && getenv("DATABASE_URL") && getenv("DATABASE_URL")[0])
 		opts.conn.dbname = getenv("DATABASE_URL");
 
+	for (int i = 0; i < (int) lengthof(connect_themselves); i++)
+		if (strcmp(cmd->name, connect_themselves[i]) == 0)
+			return cmd->fn(NULL, &opts, nargs - 1, args + 1);
 	conn = connect_database(&opts.conn);
 	install_notice_receiver(conn);
 	install_cancel_handler(conn);

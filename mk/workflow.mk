@@ -50,8 +50,8 @@ migrate-check:
 db-backup db-start db-stop db-reset:
 	@$(MIGRATE_SH) $@
 
-# the hook that guards migrations/, for commits and for merge commits
+# the hook that guards migrations/, for commits and for merge commits: the
+# program built here (else the one on the PATH) installs it, keeping any
+# hook already there
 hooks:
-	@ln -sf ../../.migration-check.sh .git/hooks/pre-commit
-	@ln -sf ../../.migration-check.sh .git/hooks/pre-merge-commit
-	@echo "pre-commit and pre-merge-commit hooks installed"
+	@$(if $(wildcard cli/migrate),'$(subst ','\'',$(CURDIR))/cli/migrate',migrate) hook install
