@@ -345,7 +345,19 @@ SELECT d
     || jsonb_build_object('statistics', coalesce((
            SELECT jsonb_object_agg(sn.nspname || '.' || s.stxname, jsonb_strip_nulls(jsonb_build_object(
                       'schema', sn.nspname, 'name', s.stxname, 'relation', r.key,
-                      'definition', pg_get_statisticsobjdef(s.oid),
+                      -- as pg_get_statisticsobjdef writes it, but with the columns
+                      -- in name order: it lists them by position, which a column
+                      -- made again (it goes last) would change
+                      'definition', format('CREATE STATISTICS %I.%I%s ON %s FROM %I.%I', sn.nspname, s.stxname,
+                                           CASE WHEN s.stxkind && '{d,f,m}'::"char"[] THEN ' (' || concat_ws(', ',
+                                                CASE WHEN 'd' = ANY (s.stxkind) THEN 'ndistinct' END,
+                                                CASE WHEN 'f' = ANY (s.stxkind) THEN 'dependencies' END,
+                                                CASE WHEN 'm' = ANY (s.stxkind) THEN 'mcv' END) || ')' ELSE '' END,
+                                           concat_ws(', ',
+                                               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attname COLLATE "C")
+                                                FROM unnest(s.stxkeys::int2[]) x JOIN pg_attribute a ON a.attrelid = s.stxrelid AND a.attnum = x),
+                                               array_to_string(pg_get_statisticsobjdef_expressions(s.oid), ', ')),
+                                           r.nspname, r.relname),
                       'target', CASE WHEN s.stxstattarget >= 0 THEN s.stxstattarget END,
                       'uses', u.uses,
                       'columns', (SELECT jsonb_agg(DISTINCT a.attname)

@@ -533,7 +533,7 @@ SELECT concat_ws(E';\n',
     CASE WHEN e->>'comment' IS NOT NULL THEN migrate.comment_ddl('EVENT TRIGGER', quote_ident(e->>'name'), e->>'comment') END)
 $$;
 
--- extended statistics as pg_get_statisticsobjdef writes them, with the target and comment
+-- extended statistics as migrate_describe writes them, with the target and comment
 CREATE OR REPLACE FUNCTION migrate.statistics_target(s jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE

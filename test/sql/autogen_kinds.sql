@@ -160,6 +160,11 @@ CREATE STATISTICS ag.gone ON a, c FROM ag."T q";$$,
 $$CREATE SCHEMA ag; CREATE TABLE ag."T q" (a bigint, "b ""q""" int, c text);
 CREATE STATISTICS ag."s ""1""" (ndistinct, mcv) ON a, "b ""q""" FROM ag."T q";
 CREATE STATISTICS ag.e ON (a + "b ""q"""), lower(c) FROM ag."T q";$$);
+-- over a column made again (serial to bigint), which goes last: the
+-- columns are written in name order, so the statistics read the same
+SELECT * FROM diff(
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id serial, b int); CREATE STATISTICS ag.s ON id, b FROM ag.t;$$,
+$$CREATE SCHEMA ag; CREATE TABLE ag.t (id bigint, b int); CREATE STATISTICS ag.s ON id, b FROM ag.t;$$);
 -- a table that goes with its statistics
 SELECT * FROM diff(
 $$CREATE SCHEMA ag; CREATE TABLE ag.t (a int, b int); CREATE STATISTICS ag.s ON a, b FROM ag.t;$$,
