@@ -266,7 +266,7 @@ WITH member AS (
     WHERE dp.refclassid = 'pg_proc'::regclass AND dp.deptype = 'n'
       AND dp.classid IN ('pg_rewrite'::regclass, 'pg_statistic_ext'::regclass)
     GROUP BY dp.classid, dp.objid
-), relopt AS (
+), relopt AS MATERIALIZED (
     -- storage parameters as an object (a TOAST table's with "toast.")
     SELECT r.oid, (SELECT jsonb_object_agg(o.name, o.value)
                    FROM (SELECT split_part(x, '=', 1) AS name, substr(x, strpos(x, '=') + 1) AS value
@@ -276,7 +276,7 @@ WITH member AS (
                          FROM pg_class tc, unnest(tc.reloptions) x
                          WHERE tc.oid = c.reltoastrelid AND c.reltoastrelid <> 0) o) AS options
     FROM rel r JOIN pg_class c ON c.oid = r.oid
-), tprop AS (
+), tprop AS MATERIALIZED (
     SELECT r.key, jsonb_strip_nulls(jsonb_build_object(
                'unlogged', CASE WHEN c.relpersistence = 'u' THEN true END,
                'options', o.options,
@@ -294,21 +294,24 @@ WITH member AS (
               AND (a.attstorage <> t.typstorage OR a.attstattarget >= 0)) AS columns
     FROM rel r JOIN pg_class c ON c.oid = r.oid JOIN relopt o ON o.oid = r.oid
     WHERE r.relkind IN ('r', 'p')
-), vprop AS (
+), vprop AS MATERIALIZED (
     SELECT r.key, o.options FROM rel r JOIN relopt o ON o.oid = r.oid
     WHERE r.relkind IN ('v', 'm') AND o.options IS NOT NULL
 )
-SELECT d
-    || jsonb_build_object('tables', coalesce((
-           SELECT jsonb_object_agg(t.k, t.v || coalesce(p.props, '{}')
+-- one concatenation with the whole document (each copies it), and the
+-- tables and views made again only when some have properties
+SELECT d || (
+       coalesce((SELECT jsonb_build_object('tables', d->'tables' || jsonb_object_agg(p.key, t.v || p.props
                       || CASE WHEN p.columns IS NULL THEN '{}'
                               ELSE jsonb_build_object('columns', (
                                        SELECT coalesce(jsonb_agg(c || coalesce(p.columns->(c->>'name'), '{}') ORDER BY o), '[]')
-                                       FROM jsonb_array_elements(t.v->'columns') WITH ORDINALITY AS x(c, o))) END)
-           FROM jsonb_each(coalesce(d->'tables', '{}')) t(k, v) LEFT JOIN tprop p ON p.key = t.k), '{}'))
-    || jsonb_build_object('views', coalesce((
-           SELECT jsonb_object_agg(t.k, t.v || coalesce(jsonb_build_object('options', p.options), '{}'))
-           FROM jsonb_each(coalesce(d->'views', '{}')) t(k, v) LEFT JOIN vprop p ON p.key = t.k), '{}'))
+                                       FROM jsonb_array_elements(t.v->'columns') WITH ORDINALITY AS x(c, o))) END))
+                 FROM tprop p JOIN LATERAL (SELECT d->'tables'->p.key AS v) t ON t.v IS NOT NULL
+                 WHERE p.props <> '{}' OR p.columns IS NOT NULL
+                 HAVING count(*) > 0), '{}')
+    || coalesce((SELECT jsonb_build_object('views', d->'views' || jsonb_object_agg(p.key, t.v || jsonb_build_object('options', p.options)))
+                 FROM vprop p JOIN LATERAL (SELECT d->'views'->p.key AS v) t ON t.v IS NOT NULL
+                 HAVING count(*) > 0), '{}')
     -- rules (not a view's own _RETURN rule), on tables and views
     || jsonb_build_object('rules', coalesce((
            SELECT jsonb_object_agg(r.key || '.' || rw.rulename, jsonb_build_object(
@@ -368,7 +371,7 @@ SELECT d
                   || jsonb_build_object('comment', obj_description(s.oid, 'pg_statistic_ext')))
            FROM pg_statistic_ext s JOIN ns sn ON sn.oid = s.stxnamespace JOIN rel r ON r.oid = s.stxrelid
            LEFT JOIN fn_use u ON u.classid = 'pg_statistic_ext'::regclass AND u.objid = s.oid
-           WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)), '{}'))
+           WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)), '{}')))
 $$;
 
 -- ---- end of rules, event triggers, statistics and properties ----
