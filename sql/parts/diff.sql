@@ -983,7 +983,9 @@ BEGIN
                 format('partitioning of %s changes from %s to %s: not generated', qt,
                        coalesce(w->>'partition_by', 'none'), coalesce(v->>'partition_by', 'none')))::migrate.diff_step;
         END IF;
-        CONTINUE WHEN w->'columns' = v->'columns';   -- (no step for a column that stays the same)
+        -- (no step for a column that stays the same, unless its default
+        -- uses a function that is dropped: it is set again)
+        CONTINUE WHEN w->'columns' = v->'columns' AND cardinality(dropped_funcs) = 0;
         dropped_cols := ARRAY(SELECT old_c->>'name' FROM jsonb_array_elements(w->'columns') old_c
                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') nc
                                                 WHERE old_c->>'name' = nc->>'name'));
