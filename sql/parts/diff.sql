@@ -820,6 +820,7 @@ BEGIN
 
     -- policies likewise
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN coalesce(v->'policies', '{}') = '{}';   -- (no query for a table without)
         w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
