@@ -53,7 +53,7 @@ make_slug(const char *message)
 }
 
 /*
- * /dev/urandom, as migrate.sh did: pg_strong_random would tie the program
+ * /dev/urandom: pg_strong_random would tie the program
  * to the SSL library PostgreSQL was built with.
  */
 static bool

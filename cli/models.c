@@ -39,6 +39,30 @@ models_dir(void)
 	return d && d[0] ? d : "models";
 }
 
+/*
+ * MIGRATE_WITH_PRIVILEGES=1 (on, true, yes): describe and compare the
+ * privileges too (migrate_describe(schemas, true)).  Off by default: the
+ * roles differ between environments.  Any other value is taken as off,
+ * with a warning, once.
+ */
+static bool
+with_privileges(void)
+{
+	static int	warned = 0;
+	const char *v = getenv("MIGRATE_WITH_PRIVILEGES");
+
+	if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0 || pg_strcasecmp(v, "off") == 0 ||
+		pg_strcasecmp(v, "false") == 0 || pg_strcasecmp(v, "no") == 0)
+		return false;
+	if (strcmp(v, "1") == 0 || pg_strcasecmp(v, "on") == 0 || pg_strcasecmp(v, "true") == 0 ||
+		pg_strcasecmp(v, "yes") == 0)
+		return true;
+	if (!warned++)
+		pg_log_warning("MIGRATE_WITH_PRIVILEGES=\"%s\" is not a boolean: privileges are not compared",
+					   escape_text(v, true));
+	return false;
+}
+
 /* the *.sql files of the models folder, sorted; NULL when there are none */
 static char **
 model_files(const char *dir, int *count)
@@ -120,7 +144,7 @@ connect_like(PGconn *base, const char *url, const char *dbname)
 	{
 		info = PQconninfo(base);
 		for (PQconninfoOption *o = info; o && o->keyword && n < 60; o++)
-			if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+			if (o->val && o->val[0] && (dbname == NULL || strcmp(o->keyword, "dbname") != 0))
 			{
 				kw[n] = o->keyword;
 				val[n++] = o->val;
@@ -224,7 +248,8 @@ models_describe(PGconn *conn, char **skip_why)
 	admin = connect_like(conn, url, NULL);
 	if (PQstatus(admin) != CONNECTION_OK)
 	{
-		*skip_why = psprintf("cannot connect to MODELS_DATABASE_URL: %s",
+		*skip_why = psprintf("cannot connect to %s: %s",
+							 url ? "MODELS_DATABASE_URL" : "the database's server again",
 							 escape_text(PQerrorMessage(admin), true));
 		PQfinish(admin);
 		return NULL;
@@ -273,7 +298,9 @@ models_describe(PGconn *conn, char **skip_why)
 	PQclear(res);
 	if (!load_models(shadow, dir, names, n))
 		goto done;
-	res = PQexec(shadow, "SELECT pg_catalog.migrate_describe()::text");
+	res = PQexec(shadow, with_privileges()
+				 ? "SELECT pg_catalog.migrate_describe(NULL, true)::text"
+				 : "SELECT pg_catalog.migrate_describe()::text");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		json = pg_strdup(PQgetvalue(res, 0, 0));
 	else
@@ -306,8 +333,12 @@ models_diff(PGconn *conn, const char *json)
 {
 	const char *params[1] = {json};
 
-	return query(conn,
-				 "SELECT d.step, d.operation, d.object, d.warning, d.upgrade, d.downgrade"
+	/* the one-argument call unless asked: an older extension has no other */
+	return query(conn, with_privileges()
+				 ? "SELECT d.step, d.operation, d.object, d.warning, d.upgrade, d.downgrade"
+				 "  FROM pg_catalog.migrate_diff(pg_catalog.migrate_describe(NULL, true), $1::jsonb) AS d"
+				 " ORDER BY d.step"
+				 : "SELECT d.step, d.operation, d.object, d.warning, d.upgrade, d.downgrade"
 				 "  FROM pg_catalog.migrate_diff(pg_catalog.migrate_describe(), $1::jsonb) AS d"
 				 " ORDER BY d.step",
 				 1, params);

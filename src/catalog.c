@@ -157,6 +157,14 @@ lock_error_callback(void *arg)
  */
 static SubTransactionId state_bumped_by = InvalidSubTransactionId;
 
+/*
+ * The generation that update gave, while state_bumped_by is set.  Nobody
+ * else can change the row until we end (we hold its lock), and every later
+ * write of ours drops the cache, so later calls of the transaction need not
+ * read it again: a deploy registering N files asked for it N times.
+ */
+static int64 state_bumped_generation;
+
 static void cache_drop(bool in_use);
 static MemoryContext cache_cxt;
 static Graph *cached_graph;
@@ -187,20 +195,12 @@ static int64
 bump_state(bool *bumped)
 {
 	static SPIPlanPtr update_plan = NULL;
-	static SPIPlanPtr select_plan = NULL;
 	ErrorContextCallback cb;
 	int			rc;
 
 	*bumped = false;
 	if (state_bumped_by != InvalidSubTransactionId)
-	{
-		rc = SPI_execute_plan(saved_plan(&select_plan,
-										 "SELECT generation FROM migrate.state",
-										 0, NULL),
-							  NULL, NULL, false, 0);
-		catalog_check_spi(rc, SPI_OK_SELECT, "reading migrate.state");
-		return state_generation();
-	}
+		return state_bumped_generation;
 	cb.callback = lock_error_callback;
 	cb.arg = NULL;
 	cb.previous = error_context_stack;
@@ -213,9 +213,10 @@ bump_state(bool *bumped)
 						  NULL, NULL, false, 0);
 	error_context_stack = cb.previous;
 	catalog_check_spi(rc, SPI_OK_UPDATE_RETURNING, "locking migrate.state");
+	state_bumped_generation = state_generation();
 	state_bumped_by = GetCurrentSubTransactionId();
 	*bumped = true;
-	return state_generation();
+	return state_bumped_generation;
 }
 
 /*
@@ -231,6 +232,9 @@ catalog_lock_state(void)
 	int64		generation;
 	bool		bumped;
 
+	/* a later call of the transaction: nothing to run as the owner */
+	if (state_bumped_by != InvalidSubTransactionId)
+		return state_bumped_generation;
 	catalog_enter(&ca);
 	generation = bump_state(&bumped);
 	catalog_leave(&ca);

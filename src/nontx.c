@@ -71,6 +71,7 @@
 #include "utils/timestamp.h"
 
 #include "apply.h"
+#include "batch.h"
 #include "catalog.h"
 #include "drift.h"
 #include "graph.h"
@@ -621,6 +622,33 @@ revision_commands(List **out, const char *id, bool upgrade, List *statements, in
 }
 
 /*
+ * The move commands of one run of transactional steps: one migrate_upgrade()
+ * call for the run when it is not split; else one call per batch, with the
+ * batch's size as its steps argument, the last one without (it applies the
+ * rest of the run, as an unsplit run does).  *chunks is emptied.
+ */
+static void
+batch_moves(List **out, const char *move, List **chunks, int chunk)
+{
+	ListCell   *lc;
+	int			left;
+
+	if (chunk > 0)
+		*chunks = lappend_int(*chunks, chunk);
+	left = list_length(*chunks);
+	foreach(lc, *chunks)
+	{
+		if (--left == 0)
+			*out = lappend(*out, pstrdup(move));
+		else
+			*out = lappend(*out, psprintf("%.*s, false, %d)", (int) strlen(move) - 1, move,
+										  lfirst_int(lc)));
+	}
+	list_free(*chunks);
+	*chunks = NIL;
+}
+
+/*
  * The whole deploy to a target as top-level commands: a migrate_upgrade()
  * (or migrate_downgrade()) call for each run of transactional steps, and
  * each non-transactional revision's statements between step calls.  A
@@ -628,7 +656,7 @@ revision_commands(List **out, const char *id, bool upgrade, List *statements, in
  * Nothing changes here; every command checks the state it expects.
  */
 List *
-nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
+nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade, int commit_every)
 {
 	List	   *steps = upgrade ? plan_upgrade(g, spec) : plan_downgrade(g, spec);
 	const char *dir = upgrade ? "upgrade" : "downgrade";
@@ -637,7 +665,9 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 	NontxProgress p;
 	bool		any;
 	List	  **set;
-	bool		pending = false;
+	List	   *chunks = NIL;	/* sizes of the batches of the current run */
+	int			chunk = 0;		/* steps of the batch being filled */
+	bool	   *adds;
 	int			resumed = -1;
 	ListCell   *lc;
 
@@ -670,6 +700,8 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 		revision_commands(&out, p.revision, upgrade, nontx_statements(body), p.next);
 	}
 	set = nontx_set(g, steps, upgrade, &any);
+	/* a revision that adds an enum value ends its batch: the next may use the value */
+	adds = upgrade ? batch_enum_adders(g, steps) : palloc0(sizeof(bool) * Max(g->n, 1));
 	foreach(lc, steps)
 	{
 		int			r = lfirst_int(lc);
@@ -678,16 +710,19 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 			continue;
 		if (set[r] != NIL)
 		{
-			if (pending)
-				out = lappend(out, move);
-			pending = false;
+			batch_moves(&out, move, &chunks, chunk);
+			chunk = 0;
 			revision_commands(&out, g->revs[r].id, upgrade, set[r], 1);
+			continue;
 		}
-		else
-			pending = true;
+		chunk++;
+		if ((commit_every > 0 && chunk == commit_every) || adds[r])
+		{
+			chunks = lappend_int(chunks, chunk);
+			chunk = 0;
+		}
 	}
-	if (pending)
-		out = lappend(out, move);
+	batch_moves(&out, move, &chunks, chunk);
 	return out;
 }
 
