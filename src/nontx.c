@@ -292,8 +292,15 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 
 		if (IsA(n, TransactionStmt))
 			problem = "Each statement of a non-transactional revision runs as its own command: transaction control has no place in it.";
+		/*
+		 * EXPLAIN (ANALYZE runs its query), COPY and EXECUTE (a prepared
+		 * query) go through ProcessUtility but are queries and data changes
+		 * all the same.  DO and CALL stay: at top level they may commit, as
+		 * a batched backfill does, which no transactional revision can.
+		 */
 		else if (IsA(n, SelectStmt) || IsA(n, InsertStmt) || IsA(n, UpdateStmt) ||
-				 IsA(n, DeleteStmt)
+				 IsA(n, DeleteStmt) || IsA(n, ExplainStmt) || IsA(n, CopyStmt) ||
+				 IsA(n, ExecuteStmt)
 #if PG_VERSION_NUM >= 150000
 				 || IsA(n, MergeStmt)
 #endif
@@ -311,9 +318,11 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 
 /*
  * The non-transactional statements of a CREATE INDEX CONCURRENTLY: if an
- * index of that name is left INVALID on the table's schema by an earlier
- * attempt, the DROP that clears it; else NULL.  With must_exist false, the
- * DROP is given whether or not such an index exists (arming).
+ * index of that name is left INVALID on the statement's table by an
+ * earlier attempt, the DROP that clears it; else NULL.  With
+ * only_if_invalid false, the DROP is given whether or not such an index
+ * exists (arming: the text to recognize; armed_kind checks again, when it
+ * runs, that the index is one to repair).
  */
 static char *
 repair_for(const char *statement, bool only_if_invalid)
@@ -341,7 +350,10 @@ repair_for(const char *statement, bool only_if_invalid)
 
 		if (HeapTupleIsValid(tup))
 		{
-			invalid = !((Form_pg_index) GETSTRUCT(tup))->indisvalid;
+			Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+
+			/* what an interrupted build of this statement leaves: on its table */
+			invalid = !ix->indisvalid && ix->indrelid == relid;
 			ReleaseSysCache(tup);
 		}
 	}
@@ -1012,8 +1024,18 @@ armed_kind(PlannedStmt *pstmt, const char *queryString, ProcessUtilityContext co
 		return ARMED_NONE;
 	len = pstmt->stmt_len ? pstmt->stmt_len : (int) strlen(queryString) - pstmt->stmt_location;
 	text = trim_statement(queryString, pstmt->stmt_location, len);
+	/*
+	 * The repair passes only while it drops what it is for: an INVALID
+	 * index of the statement's name on the statement's table.  Otherwise
+	 * the armed session could drop in band any index of that name (a valid
+	 * one, on another table) that no revision drops.
+	 */
 	if (armed->repair && strcmp(text, armed->repair) == 0)
-		return ARMED_REPAIR;
+	{
+		char	   *now = repair_for(list_nth(armed->statements, armed->statement - 1), true);
+
+		return now && strcmp(now, armed->repair) == 0 ? ARMED_REPAIR : ARMED_NONE;
+	}
 	/* first: a body may hold the same statement twice */
 	if (strcmp(text, list_nth(armed->statements, armed->statement - 1)) == 0)
 		return ARMED_STATEMENT;
