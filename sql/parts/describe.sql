@@ -659,23 +659,26 @@ WITH member AS (
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
 ), col AS (
+    -- (a default other than a generated column's names no column, and
+    -- pg_get_expr given no table does not open it: opening every table built
+    -- a relation cache entry and took a lock for each in a new backend)
     SELECT r.oid AS rel, a.attnum, a.attname,
            -- a serial column: the type name it was written with, no default
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
-                     AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.seq::regclass::text)
+                     AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', s.seq::regclass::text)
                 THEN CASE a.atttypid WHEN 'int2'::regtype THEN 'smallserial'
                                      WHEN 'int4'::regtype THEN 'serial'
                                      ELSE 'bigserial' END
                 ELSE format_type(a.atttypid, a.atttypmod) END AS type,
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
-                     AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.seq::regclass::text)
+                     AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', s.seq::regclass::text)
                 THEN NULL
-                WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS "default",
+                WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS "default",
            a.attnotnull AS not_null,
            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
            CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
            CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END AS collation,
-           col_description(r.oid, a.attnum) AS comment,
+           cd.description AS comment,
            -- a serial column's sequence, to follow its type
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence,
            u.uses,
@@ -687,6 +690,9 @@ WITH member AS (
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    -- (col_description, a SQL function, costs a query per column)
+    LEFT JOIN pg_description cd ON cd.objoid = a.attrelid AND cd.classoid = 'pg_class'::regclass
+                                   AND cd.objsubid = a.attnum
     -- looked up per column through the index (a join with owned_seq would
     -- scan all of it for every table)
     LEFT JOIN LATERAL (SELECT sd.objid AS seq, sd.deptype FROM pg_depend sd
@@ -697,7 +703,21 @@ WITH member AS (
                        LIMIT 1) s ON true
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
+), col_json AS (
+    -- each table's columns, aggregated at once: looked up per table, the
+    -- scan of rel for col's rows of that table made the description quadratic
+    SELECT c.rel, jsonb_agg(jsonb_build_object(
+               'name', c.attname, 'type', c.type, 'not_null', c.not_null,
+               'default', c."default", 'identity', c.identity,
+               'generated', c.generated, 'collation', c.collation,
+               'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses)
+               || CASE WHEN c.identity IS NOT NULL THEN jsonb_build_object('identity_options', c.identity_options)
+                       ELSE '{}' END ORDER BY c.attnum) AS columns
+    FROM col c GROUP BY c.rel
 )
+-- (the comments of tables, sequences, views, constraints and indexes are read
+-- from pg_description directly: obj_description, a SQL function that looks
+-- the catalog up by name, costs a query per object)
 -- partitions, inheritance and privileges: sql/parts/describe.sql's last section;
 -- rules, event triggers, statistics and properties: migrate.describe_kinds
 SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_object(
@@ -778,7 +798,7 @@ SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_
                     'type', format_type(s.seqtypid, NULL), 'start', s.seqstart,
                     'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
                     'cache', s.seqcache, 'cycle', s.seqcycle,
-                    'comment', obj_description(r.oid, 'pg_class'))
+                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0))
                     || CASE WHEN o.seq IS NOT NULL THEN jsonb_build_object('owned_by', jsonb_build_object(
                            'schema', ons.nspname, 'table', oc.relname, 'column', oa.attname)) ELSE '{}' END)
                 FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
@@ -794,21 +814,14 @@ SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_
                        OR pg_get_expr(od.adbin, od.adrelid) <> format('nextval(%L::regclass)', r.oid::regclass::text))), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
-                    'comment', obj_description(r.oid, 'pg_class'),
+                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),
                     'partition_by', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
                     'row_security', r.relrowsecurity, 'force_row_security', r.relforcerowsecurity,
-                    'columns', coalesce((SELECT jsonb_agg(jsonb_build_object(
-                                    'name', c.attname, 'type', c.type, 'not_null', c.not_null,
-                                    'default', c."default", 'identity', c.identity,
-                                    'generated', c.generated, 'collation', c.collation,
-                                    'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses)
-                                    || CASE WHEN c.identity IS NOT NULL THEN jsonb_build_object('identity_options', c.identity_options)
-                                            ELSE '{}' END ORDER BY c.attnum)
-                                FROM col c WHERE c.rel = r.oid), '[]'),
+                    'columns', coalesce(cj.columns, '[]'),
                     'constraints', coalesce((SELECT jsonb_object_agg(con.conname, jsonb_build_object(
                                     'type', con.contype,
                                     'definition', pg_get_constraintdef(con.oid),
-                                    'comment', obj_description(con.oid, 'pg_constraint'),
+                                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = con.oid AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0),
                                     'uses', (SELECT u.uses FROM fn_use u
                                              WHERE u.classid = 'pg_constraint'::regclass AND u.objid = con.oid),
                                     'columns', (SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]')
@@ -822,7 +835,7 @@ SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_
                                 WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')), '{}'),
                     'indexes', coalesce((SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
                                     'definition', pg_get_indexdef(i.indexrelid),
-                                    'comment', obj_description(i.indexrelid, 'pg_class'),
+                                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),
                                     'uses', (SELECT u.uses FROM fn_use u
                                              WHERE u.classid = 'pg_class'::regclass AND u.objid = i.indexrelid),
                                     -- key, expression and predicate columns alike
@@ -850,12 +863,12 @@ SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_
                                     'columns', (SELECT cd.columns FROM col_dep cd
                                                 WHERE cd.classid = 'pg_policy'::regclass AND cd.objid = p.oid)))
                                 FROM pg_policy p WHERE p.polrelid = r.oid), '{}')))
-                FROM rel r WHERE r.relkind IN ('r', 'p')), '{}'),
+                FROM rel r LEFT JOIN col_json cj ON cj.rel = r.oid WHERE r.relkind IN ('r', 'p')), '{}'),
     'views', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'materialized', r.relkind = 'm',
                     'definition', pg_get_viewdef(r.oid),
-                    'comment', obj_description(r.oid, 'pg_class'),
+                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),
                     'column_comments', (SELECT jsonb_object_agg(a.attname, d.description)
                                         FROM pg_description d
                                         JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.objsubid
@@ -864,7 +877,7 @@ SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_
                     'indexes', CASE WHEN r.relkind = 'm' THEN coalesce((
                                     SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
                                         'definition', pg_get_indexdef(i.indexrelid),
-                                        'comment', obj_description(i.indexrelid, 'pg_class')))
+                                        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0)))
                                     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                                     WHERE i.indrelid = r.oid), '{}') ELSE '{}' END,
                     'uses', coalesce((SELECT jsonb_agg(DISTINCT n.nspname || '.' || c.relname)

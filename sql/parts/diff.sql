@@ -34,14 +34,21 @@ FROM (SELECT (s->>'increment')::bigint > 0 AS up,
                       WHEN 'bigint' THEN '9223372036854775807' END AS hi) d
 $$;
 
--- GENERATED ... AS IDENTITY with the options that are not the defaults
+-- GENERATED ... AS IDENTITY with the options that are not the defaults.
+-- (This and the other helpers that call helpers, or that migrate_diff calls
+-- once per object from a query, are plpgsql: a SQL function with SET is
+-- never inlined, and one called from a query or another SQL function is
+-- parsed and planned again at every call, which made the diff of 1,000
+-- tables spend most of its time planning.  plpgsql keeps its plans.)
 CREATE OR REPLACE FUNCTION migrate.identity_ddl(c jsonb)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT 'GENERATED ' || upper(c->>'identity') || ' AS IDENTITY'
-    || coalesce(' (' || nullif(array_to_string(migrate.sequence_options(c->'identity_options', NULL, c->>'type'), ' '), '') || ')', '')
+BEGIN
+    RETURN 'GENERATED ' || upper(c->>'identity') || ' AS IDENTITY'
+        || coalesce(' (' || nullif(array_to_string(migrate.sequence_options(c->'identity_options', NULL, c->>'type'), ' '), '') || ')', '');
+END
 $$;
 
 -- ALTER SEQUENCE ... OWNED BY: the column of o (a description's owned_by) or none
@@ -217,28 +224,32 @@ $$;
 -- a column as CREATE TABLE and ADD COLUMN write it
 CREATE OR REPLACE FUNCTION migrate.column_ddl(c jsonb)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT format('%I %s', c->>'name', c->>'type')
-    || coalesce(' COLLATE ' || (c->>'collation'), '')
-    || CASE WHEN c->>'identity' IS NOT NULL THEN ' ' || migrate.identity_ddl(c) ELSE '' END
-    || coalesce(' GENERATED ALWAYS AS (' || (c->>'generated') || ') STORED', '')
-    || coalesce(' DEFAULT ' || (c->>'default'), '')
-    || CASE WHEN (c->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END
+BEGIN
+    RETURN format('%I %s', c->>'name', c->>'type')
+        || coalesce(' COLLATE ' || (c->>'collation'), '')
+        || CASE WHEN c->>'identity' IS NOT NULL THEN ' ' || migrate.identity_ddl(c) ELSE '' END
+        || coalesce(' GENERATED ALWAYS AS (' || (c->>'generated') || ') STORED', '')
+        || coalesce(' DEFAULT ' || (c->>'default'), '')
+        || CASE WHEN (c->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END;
+END
 $$;
 
 -- CREATE TABLE with its columns only: constraints and indexes are steps of their own
 CREATE OR REPLACE FUNCTION migrate.table_ddl(t jsonb)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT CASE WHEN t->>'partition_bound' IS NOT NULL THEN migrate.inheritance_ddl(t) ELSE
-       format('CREATE %sTABLE %I.%I (', CASE WHEN (t->>'unlogged')::boolean THEN 'UNLOGGED ' ELSE '' END, t->>'schema', t->>'name')
-    || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
-                 FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
-    || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END
+BEGIN
+    RETURN CASE WHEN t->>'partition_bound' IS NOT NULL THEN migrate.inheritance_ddl(t) ELSE
+               format('CREATE %sTABLE %I.%I (', CASE WHEN (t->>'unlogged')::boolean THEN 'UNLOGGED ' ELSE '' END, t->>'schema', t->>'name')
+            || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
+                         FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
+            || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_ddl(v jsonb)
@@ -287,16 +298,16 @@ AS $$ SELECT format('COMMENT ON %s %s IS %s', kind, target, coalesce(quote_liter
 -- COMMENT ON ... appended to a DDL statement when there is a comment
 CREATE OR REPLACE FUNCTION migrate.with_comment(ddl text, kind text, target text, comment text)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT concat_ws(E';\n', ddl, CASE WHEN comment IS NOT NULL THEN migrate.comment_ddl(kind, target, comment) END) $$;
+AS $$ BEGIN RETURN concat_ws(E';\n', ddl, CASE WHEN comment IS NOT NULL THEN migrate.comment_ddl(kind, target, comment) END); END $$;
 
 -- does an object (its "uses" or "columns" list) name one of keys?
 CREATE OR REPLACE FUNCTION migrate.uses_any(obj jsonb, field text, keys text[])
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce(jsonb_typeof(obj->field) = 'array' AND (obj->field) ?| keys, false) $$;
+AS $$ BEGIN RETURN coalesce(jsonb_typeof(obj->field) = 'array' AND (obj->field) ?| keys, false); END $$;
 
 /*
  * keys ordered so that each comes after the others of keys that its
@@ -516,11 +527,13 @@ $$;
  */
 CREATE OR REPLACE FUNCTION migrate.touches_replaced(tbl text, obj jsonb, replaced text[])
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT EXISTS (SELECT 1 FROM jsonb_array_elements_text(obj->'columns') c WHERE tbl || '.' || c = ANY (replaced))
-    OR EXISTS (SELECT 1 FROM unnest(replaced) r WHERE r LIKE replace(replace(obj->>'references', '_', '\_'), '%', '\%') || '.%')
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM jsonb_array_elements_text(obj->'columns') c WHERE tbl || '.' || c = ANY (replaced))
+        OR EXISTS (SELECT 1 FROM unnest(replaced) r WHERE r LIKE replace(replace(obj->>'references', '_', '\_'), '%', '\%') || '.%');
+END
 $$;
 
 /*
@@ -725,6 +738,9 @@ AS $fn$
 DECLARE
     a jsonb := from_schema;
     b jsonb := to_schema;
+    -- a step is appended in place only when the appending expression is simple
+    -- (no subquery); one with a subquery is built in "one" first, else every
+    -- append copies the whole array and a schema of N tables costs N^2
     steps migrate.diff_step[] := '{}';
     k text;
     v jsonb;
@@ -754,6 +770,15 @@ DECLARE
     later int;
     pos jsonb;                       -- position of each table that goes
     refs int[];                      -- foreign keys still referencing it, by position
+    gone boolean[];                  -- dropped already, by position
+    going text[];                    -- the tables that go, in name order
+    ready text[];                    -- those whose count fell in the last round
+    tables_left int;
+    tpos int;
+    fk jsonb;                        -- the foreign keys between them: table -> [referenced table]
+    tfk jsonb;
+    inh jsonb;                       -- the tables they are partitions or children of: table -> [parent]
+    a_gone jsonb;                    -- the tables of from_schema that go
     sql_old text;
     sql_new text;
     ordered text[];
@@ -877,11 +902,12 @@ BEGIN
         w := a->'enums'->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
-            steps := steps || ROW('create type', k,
+            one := ROW('create type', k,
                 migrate.with_comment(format('CREATE TYPE %s AS ENUM (%s)', qt,
                        (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
                         FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))), 'TYPE', qt, v->>'comment'),
                 format('DROP TYPE %s', qt), NULL)::migrate.diff_step;
+            steps := steps || one;
             CONTINUE;
         END IF;
         -- as many values, each the same or new in place of one that went: renamed
@@ -900,12 +926,13 @@ BEGIN
         END IF;
         IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(w->'values') x
                    WHERE NOT (v->'values') ? x) THEN
-            steps := steps || ROW('alter type', k,
+            one := ROW('alter type', k,
                 format('-- values of %s removed: PostgreSQL cannot drop enum values; recreate the type by hand', qt),
                 NULL,
                 format('enum type %s loses values %s: not generated', qt,
                        (SELECT string_agg(quote_literal(x), ', ') FROM jsonb_array_elements_text(w->'values') x
                         WHERE NOT (v->'values') ? x)))::migrate.diff_step;
+            steps := steps || one;
         END IF;
         FOR i IN 0 .. jsonb_array_length(v->'values') - 1 LOOP
             cname := v->'values'->>i;
@@ -1165,6 +1192,7 @@ BEGIN
 
     -- policies likewise
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN coalesce(v->'policies', '{}') = '{}';   -- (no query for a table without)
         w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
@@ -1273,6 +1301,11 @@ BEGIN
         FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
                     WHERE b_t ? x OR i = 1 ORDER BY 1 LOOP
             w := b_t->k;
+            -- nothing goes from a table that goes or stays the same unless
+            -- a column is made again, a key changes or a function goes
+            CONTINUE WHEN cardinality(replaced) = 0 AND cardinality(key_tables) = 0
+                          AND (w IS NULL OR (cardinality(dropped_funcs) = 0 AND w->'constraints' = v->'constraints'
+                                             AND w->'indexes' = v->'indexes'));
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE (CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
@@ -1312,6 +1345,9 @@ BEGIN
     -- made again (the table goes later; the function goes now)
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
         w := b_t->k;
+        -- (nothing to look for without such functions: a query per table
+        -- costs more than the rest of the diff)
+        CONTINUE WHEN cardinality(CASE WHEN w IS NULL THEN remade_funcs ELSE dropped_funcs END) = 0;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
@@ -1378,12 +1414,18 @@ BEGIN
     END LOOP;
 
     -- new tables, columns only (parents before their partitions and children)
+    -- (the query per new table names the tables that go, not b_t: its
+    -- parameters are copied into its plan, and b_t each time made it N^2)
+    a_gone := coalesce((SELECT jsonb_object_agg(x, y) FROM jsonb_each(a_t) e(x, y) WHERE NOT b_t ? x), '{}');
     FOREACH k IN ARRAY migrate.dep_order(b_t, ARRAY(SELECT x FROM jsonb_object_keys(b_t) x WHERE NOT a_t ? x), 'inherits') LOOP
         v := b_t->k;
         warn := NULL;
         -- a table that goes with the same columns may be this one renamed
-        SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_t) e(x, y)
-        WHERE NOT b_t ? x AND y->'columns' = v->'columns' AND jsonb_array_length(v->'columns') > 0;
+        cname := NULL;
+        IF a_gone <> '{}' THEN
+            SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_gone) e(x, y)
+            WHERE y->'columns' = v->'columns' AND jsonb_array_length(v->'columns') > 0;
+        END IF;
         IF cname IS NOT NULL THEN
             warn := format('may be a rename of %s, whose data the drop would lose', cname);
         END IF;
@@ -1401,6 +1443,9 @@ BEGIN
                 format('partitioning of %s changes from %s to %s: not generated', qt,
                        coalesce(w->>'partition_by', 'none'), coalesce(v->>'partition_by', 'none')))::migrate.diff_step;
         END IF;
+        -- (no step for a column that stays the same, unless its default
+        -- uses a function that is dropped: it is set again)
+        CONTINUE WHEN w->'columns' = v->'columns' AND cardinality(dropped_funcs) = 0;
         dropped_cols := ARRAY(SELECT old_c->>'name' FROM jsonb_array_elements(w->'columns') old_c
                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') nc
                                                 WHERE old_c->>'name' = nc->>'name'));
@@ -1513,12 +1558,13 @@ BEGIN
             END IF;
             IF (c->>'identity') IS NOT NULL AND (oc->>'identity') IS NOT NULL
                AND (c->'identity_options') IS DISTINCT FROM (oc->'identity_options') THEN
-                steps := steps || ROW('alter identity', k || '.' || cname,
+                one := ROW('alter identity', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s %s', qt, qc, (SELECT string_agg('SET ' || x, ' ' ORDER BY o)
                            FROM unnest(migrate.sequence_options(c->'identity_options', oc->'identity_options', NULL)) WITH ORDINALITY AS u(x, o))),
                     format('ALTER TABLE %s ALTER COLUMN %s %s', qt, qc, (SELECT string_agg('SET ' || x, ' ' ORDER BY o)
                            FROM unnest(migrate.sequence_options(oc->'identity_options', c->'identity_options', NULL)) WITH ORDINALITY AS u(x, o))),
                     migrate.sequence_narrows(c->'identity_options', oc->'identity_options'))::migrate.diff_step;
+                steps := steps || one;
             END IF;
         END LOOP;
     END LOOP;
@@ -1562,6 +1608,10 @@ BEGIN
     FOR i IN 1 .. 2 LOOP
         FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
             w := a_t->k;
+            -- (a table that stays the same, likewise)
+            CONTINUE WHEN w IS NOT NULL AND cardinality(replaced) = 0 AND cardinality(key_tables) = 0
+                          AND cardinality(dropped_funcs) = 0 AND w->'constraints' = v->'constraints'
+                          AND w->'indexes' = v->'indexes';
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
@@ -1630,21 +1680,48 @@ BEGIN
 
     -- tables that go: those referencing others first.  refs counts, for
     -- each, the foreign keys of the others that still reference it (a table
-    -- is dropped once none does), so the rounds cost the tables once each
-    remaining := ARRAY(SELECT x FROM jsonb_object_keys(a_t) x WHERE NOT b_t ? x ORDER BY 1);
-    pos := coalesce((SELECT jsonb_object_agg(x, o) FROM unnest(remaining) WITH ORDINALITY AS u(x, o)), '{}');
-    refs := array_fill(0, ARRAY[greatest(cardinality(remaining), 1)]);
-    FOR nxt IN SELECT d->>'references' FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
-               WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
-                 AND NOT (y || '.' || n) = ANY (early_fks)
-               UNION ALL   -- partitions and children go before their parents
-               SELECT p FROM unnest(remaining) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
-               WHERE pos ? p LOOP
+    -- is dropped once none does), so the rounds cost the tables once each.
+    -- A round looks only at the tables whose count fell in the round before
+    -- (ready): the others cannot have reached 0, and a chain of N foreign
+    -- keys takes N rounds, which scanning every table left made quadratic.
+    -- Inside the rounds no query names a_t, pos, refs or gone: a query's
+    -- parameters are copied into its plan, which costs their whole size
+    -- each round (simple expressions read them in place)
+    going := ARRAY(SELECT x FROM jsonb_object_keys(a_t) x WHERE NOT b_t ? x ORDER BY 1);
+    ready := going;
+    pos := coalesce((SELECT jsonb_object_agg(x, o) FROM unnest(going) WITH ORDINALITY AS u(x, o)), '{}');
+    refs := array_fill(0, ARRAY[greatest(cardinality(going), 1)]);
+    gone := array_fill(false, ARRAY[greatest(cardinality(going), 1)]);
+    fk := coalesce((SELECT jsonb_object_agg(y, r)
+                    FROM (SELECT y, jsonb_agg(d->'references') AS r
+                          FROM unnest(going) y, jsonb_each(a_t->y->'constraints') con(n, d)
+                          WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
+                            AND NOT (y || '.' || n) = ANY (early_fks)
+                          GROUP BY y) f), '{}');
+    -- partitions and children go before their parents
+    inh := coalesce((SELECT jsonb_object_agg(y, r)
+                     FROM (SELECT y, jsonb_agg(p) AS r
+                           FROM unnest(going) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
+                           WHERE pos ? p
+                           GROUP BY y) f), '{}');
+    FOR nxt IN SELECT x FROM jsonb_each(fk) e(y, r), jsonb_array_elements_text(r) x
+               UNION ALL
+               SELECT x FROM jsonb_each(inh) e(y, r), jsonb_array_elements_text(r) x LOOP
         refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] + 1;
     END LOOP;
-    WHILE cardinality(remaining) > 0 LOOP
-        ordered := ARRAY(SELECT x FROM unnest(remaining) x WHERE refs[(pos->>x)::int] = 0 ORDER BY 1);
+    tables_left := cardinality(going);
+    WHILE tables_left > 0 LOOP
+        ordered := '{}';
+        FOREACH k IN ARRAY ready LOOP
+            tpos := (pos->>k)::int;
+            CONTINUE WHEN refs[tpos] > 0 OR gone[tpos];
+            gone[tpos] := true;
+            ordered := ordered || k;
+        END LOOP;
+        ordered := ARRAY(SELECT x FROM unnest(ordered) x ORDER BY 1);
         IF cardinality(ordered) = 0 THEN
+            remaining := ARRAY(SELECT x FROM unnest(going) x WHERE NOT gone[(pos->>x)::int] ORDER BY 1);
+            ready := remaining;
             -- tables that reference each other: their foreign keys go first
             FOR k, cname, c IN SELECT y, n, d FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
                                WHERE d->>'references' = ANY (remaining) AND d->>'references' <> y
@@ -1659,22 +1736,26 @@ BEGIN
                 early_fks := early_fks || (k || '.' || cname);
                 refs[(pos->>(c->>'references'))::int] := refs[(pos->>(c->>'references'))::int] - 1;
             END LOOP;
+            -- (a table left references only tables left: no foreign key between
+            -- them is left; a partition still goes before its parent)
+            fk := '{}';
             CONTINUE;
         END IF;
         -- what they reference is referenced once less
-        FOR nxt IN SELECT d->>'references' FROM unnest(ordered) y, jsonb_each(a_t->y->'constraints') con(n, d)
-                   WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
-                     AND NOT (y || '.' || n) = ANY (early_fks)
-                   UNION ALL
-                   SELECT p FROM unnest(ordered) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
-                   WHERE pos ? p LOOP
-            refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
+        ready := '{}';
+        FOREACH k IN ARRAY ordered LOOP
+            tfk := coalesce(fk->k, '[]') || coalesce(inh->k, '[]');
+            CONTINUE WHEN tfk = '[]';
+            FOR nxt IN SELECT x FROM jsonb_array_elements_text(tfk) x LOOP
+                refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
+                ready := ready || nxt;
+            END LOOP;
         END LOOP;
         FOREACH k IN ARRAY ordered LOOP
             v := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             -- (the defaults dropped before it come back after it)
-            steps := steps || ROW('drop table', k, format('DROP TABLE %s', qt),
+            one := ROW('drop table', k, format('DROP TABLE %s', qt),
                 concat_ws(E';\n', migrate.table_ddl(jsonb_set(v, '{columns}', coalesce((
                               SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
                                                ORDER BY o)
@@ -1700,8 +1781,9 @@ BEGIN
                            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)
                            WHERE col->>'comment' IS NOT NULL)),
                 'drops the table and its data')::migrate.diff_step;
+            steps := steps || one;
         END LOOP;
-        remaining := ARRAY(SELECT x FROM unnest(remaining) x WHERE NOT x = ANY (ordered));
+        tables_left := tables_left - cardinality(ordered);
     END LOOP;
 
     -- views: new, changed or dropped above, those used by others first
@@ -1903,12 +1985,13 @@ BEGIN
             migrate.type_ddl(w), NULL)::migrate.diff_step;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'enums') e(x, y) WHERE NOT (b->'enums') ? x ORDER BY 1 LOOP
-        steps := steps || ROW('drop type', k, format('DROP TYPE %I.%I', v->>'schema', v->>'name'),
+        one := ROW('drop type', k, format('DROP TYPE %I.%I', v->>'schema', v->>'name'),
             migrate.with_comment(format('CREATE TYPE %I.%I AS ENUM (%s)', v->>'schema', v->>'name',
                    (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
                     FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))),
                    'TYPE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
             NULL)::migrate.diff_step;
+        steps := steps || one;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'extensions') e(x, y) WHERE NOT (b->'extensions') ? x ORDER BY 1 LOOP
         steps := steps || ROW('drop extension', k, format('DROP EXTENSION %I', k),
