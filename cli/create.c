@@ -106,6 +106,7 @@ typedef struct Bodies
 	char	   *upgrade;
 	char	   *downgrade;
 	char	   *notes;			/* comment lines for the header, warnings first */
+	bool		merge;			/* a merge revision: no bodies at all */
 } Bodies;
 
 static PGresult *
@@ -128,6 +129,29 @@ parents_with_files(PGconn *conn, Options *opts, bool at_head)
 	MigFiles   *files = read_migration_files(opts->dir);
 	PGresult   *res;
 
+	/*
+	 * The first revision of a new project, on a database without the
+	 * extension yet: there is no file to register and no head to ask for,
+	 * it goes on base.  Autogenerate and --head still need the extension.
+	 */
+	if (files->count == 0 && !at_head && !opts->head)
+	{
+		res = scalar_query(conn,
+						   "SELECT NULL::pg_catalog.text WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_extension"
+						   "  WHERE extname OPERATOR(pg_catalog.=) 'migrate')"
+						   "  AND EXISTS (SELECT FROM pg_catalog.pg_available_extensions"
+						   "  WHERE name OPERATOR(pg_catalog.=) 'migrate')", NULL);
+		if (res == NULL)
+			return NULL;
+		if (PQntuples(res) == 1)
+		{
+			PQclear(res);
+			printf("the migrate extension is not created in database \"%s\" yet: migrate upgrade creates it\n",
+				   PQdb(conn));
+			return scalar_query(conn, "SELECT NULL::pg_catalog.text WHERE false", NULL);
+		}
+		PQclear(res);
+	}
 	check_extension(conn, EXT_READ, false);
 	if (!begin_transaction(conn, false))
 		return NULL;
@@ -309,6 +333,11 @@ write_revision(Options *opts, const char *message, PGresult *heads, const Bodies
 						  "    downgrade     => %s\n%s%s\n);\n",
 						  ut, b->upgrade, ut, dt, b->downgrade, dt);
 	}
+	else if (b->merge)
+	{
+		/* a merge joins heads and runs nothing: no bodies to fill in (Alembic's "pass") */
+		appendPQExpBufferStr(&file, "\n);\n");
+	}
 	else
 		appendPQExpBufferStr(&file,
 							 ",\n    upgrade       => $upgrade$\n"
@@ -351,6 +380,10 @@ new_revision(PGconn *conn, Options *opts, const char *message, bool merge)
 	PGresult   *heads = parents_with_files(conn, opts, autogen);
 	Bodies		bodies = {0};
 	int			n;
+
+	bodies.merge = merge;
+	if (merge)
+		bodies.notes = "--\n-- A merge: it joins the revisions above and runs no SQL of its own.\n";
 
 	if (heads == NULL)
 	{
