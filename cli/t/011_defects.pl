@@ -207,6 +207,25 @@ is($rc, 0, 'the merge file upgrades');
 ($rc, $out) = migrate([ @app, 'history', '-r', 'a1b2c3d4e5f6:' ]);
 like($out, qr/\Adddd00000001, eeee00000001 -> [0-9a-f]{12} \(head\) \(mergepoint\) \(current\), merge heads\n/, 'history: the merge point');
 like($out, qr/^<base> -> a1b2c3d4e5f6|0819a425f7fd -> a1b2c3d4e5f6 \(branchpoint\), add phone$/m, 'history: the branch point');
+($rc, $out) = migrate([ @app, 'heads', '-v' ]);
+like($out, qr/\A[0-9a-f]{12} \(head\), merge heads\n\z/, 'heads -v: with the message');
+($rc, $out) = migrate([ @app, 'current', '-v' ]);
+like($out, qr/\A[0-9a-f]{12} \(head\), merge heads\n\z/, 'current -v: with the message');
+
+# item 1 for stamp and merge: the applied merge revision's file is gone (another branch)
+my $away = PostgreSQL::Test::Utils::tempdir() . '/merge.sql';
+rename $merge, $away or die;
+for my $cmd ([qw(stamp a1b2c3d4e5f6)], [qw(merge)])
+{
+	($rc, $out, $err) = migrate([ @app, @$cmd ]);
+	is($rc, 1, "$cmd->[0] with an applied revision without a file: refused");
+	like($err, qr/revision "[0-9a-f]{12}" \(merge heads\) is applied in database "app" but has no file(?s:.*)check out the branch.*downgrade/,
+		"$cmd->[0]: names it and both ways out");
+}
+is(scalar(() = glob("$dir/*_merge_heads.sql")), 0, 'merge wrote nothing');
+is(sql('app', 'SELECT count(*) FROM migrate_current()'), '1', 'stamp changed nothing');
+rename $away, $merge or die;
+
 sql('app', 'CREATE TABLE handmade (x int)');
 ($rc, undef, $err) = migrate([ @app, 'check' ]);
 like($err, qr/1 schema change\(s\) outside migrations.*\n.*hint: migrate drift lists them/, 'check with drift: the hint names migrate drift');
