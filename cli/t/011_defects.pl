@@ -204,6 +204,8 @@ unlike($text, qr/the SQL that applies|the SQL that undoes|upgrade +=>|downgrade 
 like($text, qr/down_revision => '\{dddd00000001,eeee00000001\}'/, 'merge file: over both heads');
 ($rc, $out) = migrate([ @app, 'upgrade' ]);
 is($rc, 0, 'the merge file upgrades');
+($rc, $out) = migrate([ @app, 'upgrade' ]);
+like($out, qr/\Anothing to apply: at [0-9a-f]{12} \(head\)\n\z/, 'a no-op upgrade: one line, no empty table');
 ($rc, $out) = migrate([ @app, 'history', '-r', 'a1b2c3d4e5f6:' ]);
 like($out, qr/\Adddd00000001, eeee00000001 -> [0-9a-f]{12} \(head\) \(mergepoint\) \(current\), merge heads\n/, 'history: the merge point');
 like($out, qr/^<base> -> a1b2c3d4e5f6|0819a425f7fd -> a1b2c3d4e5f6 \(branchpoint\), add phone$/m, 'history: the branch point');
@@ -254,6 +256,21 @@ is(has_extension('fresh'), '0', 'first create: created no extension');
 ($rc, $out) = migrate([ @fresh, 'upgrade' ]);
 is($rc, 0, 'then upgrade creates the extension and applies it');
 like($out, qr/^applied 1 revision\(s\)/m, 'the first revision applied');
+
+# item 2 for downgrade: a failing downgrade body, everything rolled back, and the last line says so
+my ($first) = map { m{/([0-9a-f]{12})_first\.sql$} ? $1 : () } glob("$newdir/*.sql");
+revision_file($newdir, 'ffff00000001', 'bad_down', [$first], q{'bad downgrade'},
+	'SELECT 1;', 'DROP TABLE no_such_table;');
+revision_file($newdir, 'ffff00000002', 'table', ['ffff00000001'], q{'make t'},
+	'CREATE TABLE t (x int);', 'DROP TABLE t;');
+($rc) = migrate([ @fresh, 'upgrade' ]);
+($rc, $out, $err) = migrate([ @fresh, 'downgrade', 'base' ]);
+is($rc, 1, 'failing downgrade: exit 1');
+like($err, qr/table "no_such_table" does not exist \(SQLSTATE 42P01\)/, 'failing downgrade: the error with its SQLSTATE');
+like($out, qr/^downgrading ffff00000002 -> ffff00000001, make t \.\.\. /m, 'failing downgrade: the step that ran is shown');
+like($out, qr/\nnothing applied: rolled back\n\z|\Anothing applied: rolled back\n\z/, 'failing downgrade: closing line says rolled back');
+is(sql('fresh', 'SELECT string_agg(c, \',\') FROM migrate_current() c'), 'ffff00000002', 'failing downgrade: the state is as it was');
+is(sql('fresh', "SELECT to_regclass('t') IS NOT NULL"), 't', 'failing downgrade: the step that ran was rolled back');
 
 # --help on each command, and --dry-run refused by the commands that change nothing
 for my $cmd (qw(create merge upgrade downgrade current history heads branches show stamp check status drift amend forget sql hook))
