@@ -1,7 +1,8 @@
 /*
  * Connecting like PostgreSQL's client programs (-h -p -U -d, a conninfo
  * string or URL in -d, PG* variables, DATABASE_URL as the workflow's
- * default), and telling apart why a connection failed.
+ * default, else the development cluster of devdb.c), and telling apart why
+ * a connection failed.
  *
  * libpq gives no SQLSTATE for a failed connection attempt, and message
  * texts are translated, so the diagnosis asks the server instead:
@@ -89,6 +90,8 @@ connect_database(ConnOptions *opts)
 	char	   *dbname;
 	char	   *user;
 
+	/* nothing names a server: the development cluster, as the workflow always did */
+	devdb_fallback(opts);
 	if (opts->prompt_password)
 		opts->password = simple_prompt("Password: ", false);
 	conn_params(opts, NULL, keywords, values);

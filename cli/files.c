@@ -3,8 +3,8 @@
  *
  * A file is named <revision>_<slug>.sql: the revision of [0-9A-Za-z] (the
  * 12-hex ids migrate writes, and any other id without an underscore, which
- * would make the split ambiguous), the slug of [0-9A-Za-z_-]: the same rule
- * as scripts/migrate.sh.  Any other entry in the folder (editor files and
+ * would make the split ambiguous), the slug of [0-9A-Za-z_-] (the rule
+ * migration files have always had).  Any other entry in the folder (editor files and
  * hidden files included) is refused, so a name never carries a quote, a
  * space, a newline or a shell metacharacter into a message or a command,
  * and no file is silently left out.

@@ -9,6 +9,7 @@
  *   models.c    the models: a shadow database, migrate_describe(), migrate_diff()
  *   nontx.c     upgrade/downgrade through non-transactional revisions
  *   amend.c     storing a file's new bodies for an applied revision
+ *   devdb.c     db start|stop|reset|backup: the local development cluster
  *   hook.c      the git hook: hook install, hook run
  *   output.c    escaping user text, error reports, progress, the closing line
  */
@@ -55,6 +56,7 @@ typedef struct Options
 	bool		dry_run;
 	bool		verbose;
 	const char *range;			/* history -r */
+	int			commit_every;	/* upgrade --commit-every N; 0: one transaction */
 	/* create */
 	bool		empty;			/* --empty: no autogenerate from models/ */
 	bool		nontransactional;	/* --nontransactional: transactional => false */
@@ -104,6 +106,11 @@ extern bool command_ok(PGconn *conn, const char *sql);
 extern bool begin_transaction(PGconn *conn, bool read_only);
 extern bool commit_transaction(PGconn *conn);
 extern void rollback(PGconn *conn);
+
+/* devdb.c */
+extern const char *migrate_argv0;
+extern bool devdb_fallback(ConnOptions *opts);
+extern int	cmd_db(PGconn *conn, Options *opts, int argc, char **argv);
 
 /* files.c */
 extern MigFiles *read_migration_files(const char *dir);

@@ -39,6 +39,30 @@ models_dir(void)
 	return d && d[0] ? d : "models";
 }
 
+/*
+ * MIGRATE_WITH_PRIVILEGES=1 (on, true, yes): describe and compare the
+ * privileges too (migrate_describe(schemas, true)).  Off by default: the
+ * roles differ between environments.  Any other value is taken as off,
+ * with a warning, once.
+ */
+static bool
+with_privileges(void)
+{
+	static int	warned = 0;
+	const char *v = getenv("MIGRATE_WITH_PRIVILEGES");
+
+	if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0 || pg_strcasecmp(v, "off") == 0 ||
+		pg_strcasecmp(v, "false") == 0 || pg_strcasecmp(v, "no") == 0)
+		return false;
+	if (strcmp(v, "1") == 0 || pg_strcasecmp(v, "on") == 0 || pg_strcasecmp(v, "true") == 0 ||
+		pg_strcasecmp(v, "yes") == 0)
+		return true;
+	if (!warned++)
+		pg_log_warning("MIGRATE_WITH_PRIVILEGES=\"%s\" is not a boolean: privileges are not compared",
+					   escape_text(v, true));
+	return false;
+}
+
 /* the *.sql files of the models folder, sorted; NULL when there are none */
 static char **
 model_files(const char *dir, int *count)
@@ -120,7 +144,7 @@ connect_like(PGconn *base, const char *url, const char *dbname)
 	{
 		info = PQconninfo(base);
 		for (PQconninfoOption *o = info; o && o->keyword && n < 60; o++)
-			if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+			if (o->val && o->val[0] && (dbname == NULL || strcmp(o->keyword, "dbname") != 0))
 			{
 				kw[n] = o->keyword;
 				val[n++] = o->val;
@@ -224,7 +248,8 @@ models_describe(PGconn *conn, char **skip_why)
 	admin = connect_like(conn, url, NULL);
 	if (PQstatus(admin) != CONNECTION_OK)
 	{
-		*skip_why = psprintf("cannot connect to MODELS_DATABASE_URL: %s",
+		*skip_why = psprintf("cannot connect to %s: %s",
+							 url ? "MODELS_DATABASE_URL" : "the database's server again",
 							 escape_text(PQerrorMessage(admin), true));
 		PQfinish(admin);
 		return NULL;
@@ -273,7 +298,9 @@ models_describe(PGconn *conn, char **skip_why)
 	PQclear(res);
 	if (!load_models(shadow, dir, names, n))
 		goto done;
-	res = PQexec(shadow, "SELECT pg_catalog.migrate_describe()::text");
+	res = PQexec(shadow, with_privileges()
+				 ? "SELECT pg_catalog.migrate_describe(NULL, true)::text"
+				 : "SELECT pg_catalog.migrate_describe()::text");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		json = pg_strdup(PQgetvalue(res, 0, 0));
 	else
@@ -299,17 +326,75 @@ done:
 
 /*
  * migrate_diff() from the target database to the models: one row per step
- * (step, operation, object, warning, upgrade, downgrade).
+ * (step, operation, object, warning, upgrade, downgrade, concurrent).
+ *
+ * concurrent: a CREATE INDEX that create writes as CREATE INDEX
+ * CONCURRENTLY in a non-transactional revision (upgrade and downgrade are
+ * then already rewritten), because a plain build on a table that exists,
+ * and so may be busy, blocks its writes for the whole build.  An index on
+ * a table (or materialized view) that this diff creates or re-creates
+ * stays in the transactional revision: nobody uses the table yet, and it
+ * must be built in the transaction that makes the table.  Partitioned
+ * tables stay too (PostgreSQL cannot build their indexes concurrently),
+ * and so does a unique index on a table that a foreign key added by the
+ * same diff references (the foreign key needs it, in the transaction).
+ * The step's own text is matched with the described definition, so an
+ * index whose name or table's name holds dots is not taken for another.
  */
 PGresult *
 models_diff(PGconn *conn, const char *json)
 {
 	const char *params[1] = {json};
 
-	return query(conn,
-				 "SELECT d.step, d.operation, d.object, d.warning, d.upgrade, d.downgrade"
-				 "  FROM pg_catalog.migrate_diff(pg_catalog.migrate_describe(), $1::jsonb) AS d"
-				 " ORDER BY d.step",
+	/* the one-argument describe unless asked: an older extension has no other */
+	const char *describe = with_privileges()
+		? "pg_catalog.migrate_describe(NULL, true)" : "pg_catalog.migrate_describe()";
+
+	return query(conn, psprintf(
+				 "WITH a AS MATERIALIZED (SELECT %s AS d),"
+				 " b AS MATERIALIZED (SELECT $1::pg_catalog.jsonb AS d),"
+				 " s AS MATERIALIZED (SELECT x.* FROM a, b, pg_catalog.migrate_diff(a.d, b.d) AS x),"
+				 " fk AS (SELECT c.y OPERATOR(pg_catalog.->>) 'references' AS target"
+				 "          FROM b, pg_catalog.jsonb_each(b.d OPERATOR(pg_catalog.->) 'tables') AS t(k, v),"
+				 "               pg_catalog.jsonb_each(coalesce(t.v OPERATOR(pg_catalog.->) 'constraints', '{}')) AS c(n, y),"
+				 "               s"
+				 "         WHERE s.operation OPERATOR(pg_catalog.=) 'add constraint'"
+				 "           AND s.object OPERATOR(pg_catalog.=) (t.k OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) c.n)"
+				 "           AND (c.y OPERATOR(pg_catalog.->>) 'type') OPERATOR(pg_catalog.=) 'f'),"
+				 " ix AS (SELECT t.k, i.n, i.c"
+				 "          FROM a, b, pg_catalog.jsonb_each(b.d OPERATOR(pg_catalog.->) 'tables') AS t(k, v),"
+				 "               pg_catalog.jsonb_each(coalesce(t.v OPERATOR(pg_catalog.->) 'indexes', '{}')) AS i(n, c)"
+				 "         WHERE (a.d OPERATOR(pg_catalog.->) 'tables' OPERATOR(pg_catalog.->) t.k) IS NOT NULL"
+				 "           AND (a.d OPERATOR(pg_catalog.->) 'tables' OPERATOR(pg_catalog.->) t.k OPERATOR(pg_catalog.->>) 'partition_by') IS NULL"
+				 "           AND (t.v OPERATOR(pg_catalog.->>) 'partition_by') IS NULL"
+				 "           AND NOT EXISTS (SELECT 1 FROM s WHERE s.operation OPERATOR(pg_catalog.=) 'create table'"
+				 "                                             AND s.object OPERATOR(pg_catalog.=) t.k)"
+				 "           AND NOT ((i.c OPERATOR(pg_catalog.->>) 'definition') OPERATOR(pg_catalog.~~) 'CREATE UNIQUE INDEX %%'"
+				 "                    AND EXISTS (SELECT 1 FROM fk WHERE fk.target OPERATOR(pg_catalog.=) t.k))"
+				 "        UNION ALL"
+				 "        SELECT m.k, i.n, i.c"
+				 "          FROM a, b, pg_catalog.jsonb_each(b.d OPERATOR(pg_catalog.->) 'views') AS m(k, v),"
+				 "               pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(m.v OPERATOR(pg_catalog.->) 'indexes') OPERATOR(pg_catalog.=) 'object'"
+				 "                                          THEN m.v OPERATOR(pg_catalog.->) 'indexes' ELSE '{}' END) AS i(n, c)"
+				 "         WHERE (a.d OPERATOR(pg_catalog.->) 'views' OPERATOR(pg_catalog.->) m.k) IS NOT NULL"
+				 "           AND NOT EXISTS (SELECT 1 FROM s WHERE s.operation OPERATOR(pg_catalog.=) 'create view'"
+				 "                                             AND s.object OPERATOR(pg_catalog.=) m.k)),"
+				 " r AS (SELECT s.*, s.operation OPERATOR(pg_catalog.=) 'create index' AND EXISTS ("
+				 "            SELECT 1 FROM ix"
+				 "             WHERE s.object OPERATOR(pg_catalog.=) (ix.k OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) ix.n)"
+				 "               AND pg_catalog.starts_with(s.upgrade, ix.c OPERATOR(pg_catalog.->>) 'definition')"
+				 "               AND pg_catalog.starts_with(s.downgrade, 'DROP INDEX ')"
+				 "               AND s.upgrade OPERATOR(pg_catalog.~) '^CREATE (UNIQUE )?INDEX ') AS concurrent"
+				 "          FROM s)"
+				 "SELECT r.step, r.operation, r.object, r.warning,"
+				 "       CASE WHEN r.concurrent"
+				 "            THEN pg_catalog.regexp_replace(r.upgrade, '^CREATE (UNIQUE )?INDEX ', E'CREATE \\\\1INDEX CONCURRENTLY ')"
+				 "            ELSE r.upgrade END,"
+				 "       CASE WHEN r.concurrent"
+				 "            THEN pg_catalog.regexp_replace(r.downgrade, '^DROP INDEX ', 'DROP INDEX CONCURRENTLY ')"
+				 "            ELSE r.downgrade END,"
+				 "       r.concurrent"
+				 "  FROM r ORDER BY r.step", describe),
 				 1, params);
 }
 

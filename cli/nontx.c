@@ -11,6 +11,11 @@
  * one, as psql's \gexec would, and keeps the progress and closing lines
  * honest: from the first commit on, what ran stays; the server records how
  * far a revision got, so running the same command again resumes.
+ *
+ * The same loop runs a long deploy in batches (--commit-every N), and a
+ * deploy through a revision that adds an enum value: the server then splits
+ * a run of transactional steps into several migrate_upgrade(T, false, K)
+ * calls, each its own transaction (src/batch.c).
  */
 #include "migrate.h"
 
@@ -46,18 +51,32 @@ kind_of(const char *cmd, bool upgrade)
 
 /*
  * The target of a move command, which the server wrote as a plain quoted
- * literal: its dry run gives the plan for the progress lines.  NULL for any
- * other shape (then the steps print without their lines' parents).
+ * literal, and its steps argument (*steps, 0 when there is none, for the
+ * last batch of a run or a run not split): its dry run gives the plan for
+ * the progress lines.  NULL for any other shape (then the steps print
+ * without their lines' parents).
  */
 static char *
-move_target(const char *cmd, bool upgrade)
+move_target(const char *cmd, bool upgrade, int *steps)
 {
 	const char *p = cmd + strlen(upgrade ? MOVE_PREFIX_UP : MOVE_PREFIX_DOWN);
 	size_t		len = strlen(p);
+	const char *batch = strstr(p, "', false, ");
 	char	   *out;
 	int			n = 0;
 
-	if (len < 3 || p[0] != '\'' || strcmp(p + len - 2, "')") != 0)
+	*steps = 0;
+	/* a batch: 'target', false, K) -- the quote doubled in a target never precedes ", false, " */
+	if (batch && strchr(batch + 10, '\'') == NULL)
+	{
+		*steps = atoi(batch + 10);
+		len = batch + 1 - p + 1;	/* as if the command ended after the literal */
+		if (*steps < 1)
+			return NULL;
+	}
+	else if (len < 3 || strcmp(p + len - 2, "')") != 0)
+		return NULL;
+	if (p[0] != '\'')
 		return NULL;
 	out = pg_malloc(len);
 	for (size_t i = 1; i < len - 2; i++)
@@ -77,7 +96,12 @@ move_target(const char *cmd, bool upgrade)
 	return out;
 }
 
-/* whether this deploy may cross a non-transactional revision at all */
+/*
+ * Whether this deploy may cross a non-transactional revision at all, or a
+ * revision that adds an enum value.  The latter is only a cheap first look
+ * (an unapplied upgrade that has the word "value"): the server decides, by
+ * parsing the bodies, whether the commands split the deploy.
+ */
 static int
 maybe_needed(PGconn *conn, bool upgrade)
 {
@@ -86,7 +110,8 @@ maybe_needed(PGconn *conn, bool upgrade)
 							"SELECT EXISTS (SELECT FROM migrate.revision AS r"
 							"                 JOIN pg_catalog.migrate_history() AS h"
 							"                   ON h.revision OPERATOR(pg_catalog.=) r.revision"
-							"                WHERE NOT r.transactional"
+							"                WHERE (NOT r.transactional"
+							"                       OR ($1::pg_catalog.bool AND r.upgrade OPERATOR(pg_catalog.~*) 'value'))"
 							"                  AND h.is_applied OPERATOR(pg_catalog.<>) $1::pg_catalog.bool)"
 							"    OR EXISTS (SELECT FROM migrate.in_progress)",
 							1, values);
@@ -113,20 +138,26 @@ revision_row(PGconn *conn, const char *revision)
 }
 
 static PGresult *
-move_plan(PGconn *conn, bool upgrade, const char *target)
+move_plan(PGconn *conn, bool upgrade, const char *target, int steps)
 {
-	const char *values[1] = {target};
+	char		nsteps[16];
+	const char *values[2] = {target, NULL};
 
+	if (steps > 0)
+	{
+		snprintf(nsteps, sizeof(nsteps), "%d", steps);
+		values[1] = nsteps;
+	}
 	return query(conn, upgrade ?
 				 "SELECT p.revision, p.message, pg_catalog.array_to_string(h.down_revision, ', ')"
-				 "  FROM pg_catalog.migrate_upgrade($1, true) WITH ORDINALITY AS p(revision, message, n)"
+				 "  FROM pg_catalog.migrate_upgrade($1, true, $2::pg_catalog.int4) WITH ORDINALITY AS p(revision, message, n)"
 				 "  JOIN pg_catalog.migrate_history() AS h ON h.revision OPERATOR(pg_catalog.=) p.revision"
 				 " ORDER BY p.n" :
 				 "SELECT p.revision, p.message, pg_catalog.array_to_string(h.down_revision, ', ')"
 				 "  FROM pg_catalog.migrate_downgrade($1, true) WITH ORDINALITY AS p(revision, message, n)"
 				 "  JOIN pg_catalog.migrate_history() AS h ON h.revision OPERATOR(pg_catalog.=) p.revision"
 				 " ORDER BY p.n",
-				 1, values);
+				 upgrade ? 2 : 1, values);
 }
 
 /* the current revisions, as the closing line says them; NULL without a connection */
@@ -190,12 +221,17 @@ int
 nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 {
 	const char *verb = upgrade ? "upgrade" : "downgrade";
-	const char *values[1] = {target};
+	char		every[16];
+	const char *values[2] = {target, NULL};
 	PGresult   *commands;
 	int			ncommands;
 	int			needed;
 	int			applied = 0;	/* revisions committed by this run */
 	int			nontx = 0;		/* of them non-transactional */
+	int			batches = 0;	/* move commands committed */
+	int			batch_revisions = 0;	/* the revisions they applied */
+	bool		split = false;	/* some run of steps is split into batches */
+	bool		in_move = false;	/* the failure, if any, is in a move */
 	char	   *revision = NULL;	/* the non-transactional one under way */
 	int			k = 0;
 	int			nstatements = 0;
@@ -209,12 +245,17 @@ nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 		closing_line("nothing applied: rolled back");
 		return EXIT_FAILED;
 	}
-	if (!needed)
+	if (!needed && opts->commit_every == 0)
 		return -1;
+	if (opts->commit_every > 0)
+	{
+		snprintf(every, sizeof(every), "%d", opts->commit_every);
+		values[1] = every;
+	}
 	commands = query(conn, upgrade ?
-					 "SELECT c.command FROM pg_catalog.migrate_upgrade_commands($1) AS c" :
+					 "SELECT c.command FROM pg_catalog.migrate_upgrade_commands($1, $2::pg_catalog.int4) AS c" :
 					 "SELECT c.command FROM pg_catalog.migrate_downgrade_commands($1) AS c",
-					 1, values);
+					 upgrade ? 2 : 1, values);
 	if (commands == NULL)
 	{
 		rollback(conn);
@@ -225,9 +266,14 @@ nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 	for (i = 0; i < ncommands; i++)
 		if (kind_of(PQgetvalue(commands, i, 0), upgrade) != CMD_MOVE)
 			break;
-	if (i == ncommands)
+	/*
+	 * One move and nothing else (the target stops short of the revision, or
+	 * nothing splits the steps): an ordinary deploy, in one transaction.  With
+	 * --commit-every the batch loop runs even for one batch, so that the
+	 * closing line says what was committed as the option promised.
+	 */
+	if (ncommands == 0 || (i == ncommands && ncommands == 1 && opts->commit_every == 0))
 	{
-		/* the target stops short of it: an ordinary deploy */
 		PQclear(commands);
 		return -1;
 	}
@@ -255,18 +301,30 @@ nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 
 		if (kind == CMD_MOVE)
 		{
-			char	   *t = move_target(cmd, upgrade);
-			PGresult   *plan = t ? move_plan(conn, upgrade, t) : NULL;
+			int			steps;
+			char	   *t = move_target(cmd, upgrade, &steps);
+			PGresult   *plan = t ? move_plan(conn, upgrade, t, steps) : NULL;
 
 			free(t);
+			split |= steps > 0;
 			if (plan)
 				progress_begin(upgrade, plan);
+			in_move = true;
 			res = run_command(conn, cmd);
 			progress_end();
 			PQclear(plan);
 			if (res == NULL)
 				break;
+			in_move = false;
 			applied += PQntuples(res);
+			/* a batch that found nothing left (a run ended early) is no batch */
+			if (PQntuples(res) > 0)
+			{
+				batches++;
+				batch_revisions += PQntuples(res);
+				if (split || opts->commit_every > 0)
+					printf("  batch %d committed: %d revision(s)\n", batches, PQntuples(res));
+			}
 		}
 		else if (kind == CMD_STEP)
 		{
@@ -344,6 +402,20 @@ nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 			pg_log_error_detail("Statement %d of %d of revision %s failed; it stays in progress (migrate_in_progress()).",
 								k, nstatements, revision);
 		pg_log_error_hint("Fix the cause and run the same %s again: it resumes from where this one stopped.", verb);
+		if ((split || opts->commit_every > 0) && in_move)
+		{
+			if (nontx > 0)
+				closing_line("%s failed: %d batch(es) committed (%d revision(s)) and %d non-transactional revision(s); batch %d rolled back: nothing of it applied; now at %s",
+							 verb, batches, batch_revisions, nontx, batches + 1,
+							 now ? now : "? (connection lost)");
+			else
+				closing_line("%s failed: %d batch(es) committed (%d revision(s)); batch %d rolled back: nothing of it applied; now at %s",
+							 verb, batches, batch_revisions, batches + 1,
+							 now ? now : "? (connection lost)");
+			free(now);
+			free(revision);
+			return EXIT_FAILED;
+		}
 		closing_line("%s failed: %d revision(s) committed before the failure stay %s (not rolled back)%s%s%s; now at %s",
 					 verb, applied, upgrade ? "applied" : "unapplied",
 					 revision ? ", revision " : "", revision ? revision : "",
@@ -352,8 +424,18 @@ nontx_move(PGconn *conn, Options *opts, bool upgrade, const char *target)
 		free(revision);
 		return EXIT_FAILED;
 	}
-	closing_line("%s %d revision(s), %d of them non-transactional: now at %s",
-				 upgrade ? "applied" : "unapplied", applied, nontx, now ? now : "?");
+	if (split || opts->commit_every > 0)
+	{
+		if (nontx > 0)
+			closing_line("applied %d revision(s) in %d batch(es) and %d non-transactional revision(s): now at %s",
+						 applied, batches, nontx, now ? now : "?");
+		else
+			closing_line("applied %d revision(s) in %d batch(es): now at %s",
+						 applied, batches, now ? now : "?");
+	}
+	else
+		closing_line("%s %d revision(s), %d of them non-transactional: now at %s",
+					 upgrade ? "applied" : "unapplied", applied, nontx, now ? now : "?");
 	free(now);
 	return EXIT_OK;
 }

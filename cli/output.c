@@ -29,6 +29,12 @@ escape_text(const char *s, bool one_line)
 			appendPQExpBufferStr(&buf, "\\t");
 		else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
 			appendPQExpBuffer(&buf, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		{
+			/* a C1 control in UTF-8 (U+009B is CSI to many terminals) */
+			appendPQExpBuffer(&buf, "\\u%04x", p[1]);
+			p++;
+		}
 		else
 			appendPQExpBufferChar(&buf, *p);
 	}

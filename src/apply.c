@@ -119,7 +119,7 @@ step_error_callback(void *arg)
 			errhint("migrate runs revisions inside the caller's transaction; put this statement in a revision registered with transactional => false.");
 			break;
 		case ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE:
-			errhint("Add the enum value in one migrate_upgrade() call and use it in a later one: a new value is usable only after its transaction commits.");
+			errhint("A new enum value is usable only after its transaction commits: deploy with migrate upgrade, CALL migrate_upgrade_batched() or migrate_upgrade_commands(), which commit after the revision that adds it.");
 			break;
 		default:
 			break;

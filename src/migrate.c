@@ -24,6 +24,7 @@
 #include "utils/tuplestore.h"
 
 #include "apply.h"
+#include "batch.h"
 #include "catalog.h"
 #include "drift.h"
 #include "fingerprint.h"
@@ -242,6 +243,19 @@ migrate_amend(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(revision));
 }
 
+/* an optional count: NULL means no limit; otherwise at least 1 */
+static int
+positive_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	int			n = PG_GETARG_INT32(argno);
+
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1, not %d", name, n)));
+	return n;
+}
+
 /* upgrade and downgrade differ only in the plan and the direction */
 static Datum
 move(FunctionCallInfo fcinfo, bool upgrade)
@@ -268,6 +282,9 @@ move(FunctionCallInfo fcinfo, bool upgrade)
 	steps = upgrade ? plan_upgrade(g, &spec) : plan_downgrade(g, &spec);
 	/* up to the first revision that cannot run in a transaction */
 	steps = nontx_stop_before(g, steps, upgrade);
+	/* steps: only the first N, for a caller that commits between batches (batch.c) */
+	if (upgrade && PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		steps = batch_first(g, steps, positive_arg(fcinfo, 2, "steps"), upgrade);
 	/* a dry run is the review step: it refuses what the real call would */
 	trust_check_steps(g, steps, upgrade);
 	if (!dry_run)
@@ -496,10 +513,14 @@ commands(FunctionCallInfo fcinfo, bool upgrade)
 	Graph	   *g;
 	ListCell   *lc;
 
+	int			commit_every = 0;
+
+	if (upgrade && PG_NARGS() > 1 && !PG_ARGISNULL(1))
+		commit_every = positive_arg(fcinfo, 1, "commit_every");
 	target_parse(target, &spec);
 	call_begin(fcinfo, &cs, true);
 	g = catalog_graph(CATALOG_UNLOCKED);
-	foreach(lc, nontx_commands(g, &spec, upgrade))
+	foreach(lc, nontx_commands(g, &spec, upgrade, commit_every))
 		put_text(&cs, lfirst(lc));
 	call_end(&cs);
 	return (Datum) 0;

@@ -71,6 +71,7 @@
 #include "utils/timestamp.h"
 
 #include "apply.h"
+#include "batch.h"
 #include "catalog.h"
 #include "drift.h"
 #include "graph.h"
@@ -291,8 +292,15 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 
 		if (IsA(n, TransactionStmt))
 			problem = "Each statement of a non-transactional revision runs as its own command: transaction control has no place in it.";
+		/*
+		 * EXPLAIN (ANALYZE runs its query), COPY and EXECUTE (a prepared
+		 * query) go through ProcessUtility but are queries and data changes
+		 * all the same.  DO and CALL stay: at top level they may commit, as
+		 * a batched backfill does, which no transactional revision can.
+		 */
 		else if (IsA(n, SelectStmt) || IsA(n, InsertStmt) || IsA(n, UpdateStmt) ||
-				 IsA(n, DeleteStmt)
+				 IsA(n, DeleteStmt) || IsA(n, ExplainStmt) || IsA(n, CopyStmt) ||
+				 IsA(n, ExecuteStmt)
 #if PG_VERSION_NUM >= 150000
 				 || IsA(n, MergeStmt)
 #endif
@@ -310,9 +318,11 @@ nontx_check_body(const char *revision, const char *which, const char *body,
 
 /*
  * The non-transactional statements of a CREATE INDEX CONCURRENTLY: if an
- * index of that name is left INVALID on the table's schema by an earlier
- * attempt, the DROP that clears it; else NULL.  With must_exist false, the
- * DROP is given whether or not such an index exists (arming).
+ * index of that name is left INVALID on the statement's table by an
+ * earlier attempt, the DROP that clears it; else NULL.  With
+ * only_if_invalid false, the DROP is given whether or not such an index
+ * exists (arming: the text to recognize; armed_kind checks again, when it
+ * runs, that the index is one to repair).
  */
 static char *
 repair_for(const char *statement, bool only_if_invalid)
@@ -340,7 +350,10 @@ repair_for(const char *statement, bool only_if_invalid)
 
 		if (HeapTupleIsValid(tup))
 		{
-			invalid = !((Form_pg_index) GETSTRUCT(tup))->indisvalid;
+			Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+
+			/* what an interrupted build of this statement leaves: on its table */
+			invalid = !ix->indisvalid && ix->indrelid == relid;
 			ReleaseSysCache(tup);
 		}
 	}
@@ -621,6 +634,33 @@ revision_commands(List **out, const char *id, bool upgrade, List *statements, in
 }
 
 /*
+ * The move commands of one run of transactional steps: one migrate_upgrade()
+ * call for the run when it is not split; else one call per batch, with the
+ * batch's size as its steps argument, the last one without (it applies the
+ * rest of the run, as an unsplit run does).  *chunks is emptied.
+ */
+static void
+batch_moves(List **out, const char *move, List **chunks, int chunk)
+{
+	ListCell   *lc;
+	int			left;
+
+	if (chunk > 0)
+		*chunks = lappend_int(*chunks, chunk);
+	left = list_length(*chunks);
+	foreach(lc, *chunks)
+	{
+		if (--left == 0)
+			*out = lappend(*out, pstrdup(move));
+		else
+			*out = lappend(*out, psprintf("%.*s, false, %d)", (int) strlen(move) - 1, move,
+										  lfirst_int(lc)));
+	}
+	list_free(*chunks);
+	*chunks = NIL;
+}
+
+/*
  * The whole deploy to a target as top-level commands: a migrate_upgrade()
  * (or migrate_downgrade()) call for each run of transactional steps, and
  * each non-transactional revision's statements between step calls.  A
@@ -628,7 +668,7 @@ revision_commands(List **out, const char *id, bool upgrade, List *statements, in
  * Nothing changes here; every command checks the state it expects.
  */
 List *
-nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
+nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade, int commit_every)
 {
 	List	   *steps = upgrade ? plan_upgrade(g, spec) : plan_downgrade(g, spec);
 	const char *dir = upgrade ? "upgrade" : "downgrade";
@@ -637,7 +677,9 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 	NontxProgress p;
 	bool		any;
 	List	  **set;
-	bool		pending = false;
+	List	   *chunks = NIL;	/* sizes of the batches of the current run */
+	int			chunk = 0;		/* steps of the batch being filled */
+	bool	   *adds;
 	int			resumed = -1;
 	ListCell   *lc;
 
@@ -670,6 +712,8 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 		revision_commands(&out, p.revision, upgrade, nontx_statements(body), p.next);
 	}
 	set = nontx_set(g, steps, upgrade, &any);
+	/* a revision that adds an enum value ends its batch: the next may use the value */
+	adds = upgrade ? batch_enum_adders(g, steps) : palloc0(sizeof(bool) * Max(g->n, 1));
 	foreach(lc, steps)
 	{
 		int			r = lfirst_int(lc);
@@ -678,16 +722,19 @@ nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade)
 			continue;
 		if (set[r] != NIL)
 		{
-			if (pending)
-				out = lappend(out, move);
-			pending = false;
+			batch_moves(&out, move, &chunks, chunk);
+			chunk = 0;
 			revision_commands(&out, g->revs[r].id, upgrade, set[r], 1);
+			continue;
 		}
-		else
-			pending = true;
+		chunk++;
+		if ((commit_every > 0 && chunk == commit_every) || adds[r])
+		{
+			chunks = lappend_int(chunks, chunk);
+			chunk = 0;
+		}
 	}
-	if (pending)
-		out = lappend(out, move);
+	batch_moves(&out, move, &chunks, chunk);
 	return out;
 }
 
@@ -977,8 +1024,18 @@ armed_kind(PlannedStmt *pstmt, const char *queryString, ProcessUtilityContext co
 		return ARMED_NONE;
 	len = pstmt->stmt_len ? pstmt->stmt_len : (int) strlen(queryString) - pstmt->stmt_location;
 	text = trim_statement(queryString, pstmt->stmt_location, len);
+	/*
+	 * The repair passes only while it drops what it is for: an INVALID
+	 * index of the statement's name on the statement's table.  Otherwise
+	 * the armed session could drop in band any index of that name (a valid
+	 * one, on another table) that no revision drops.
+	 */
 	if (armed->repair && strcmp(text, armed->repair) == 0)
-		return ARMED_REPAIR;
+	{
+		char	   *now = repair_for(list_nth(armed->statements, armed->statement - 1), true);
+
+		return now && strcmp(now, armed->repair) == 0 ? ARMED_REPAIR : ARMED_NONE;
+	}
 	/* first: a body may hold the same statement twice */
 	if (strcmp(text, list_nth(armed->statements, armed->statement - 1)) == 0)
 		return ARMED_STATEMENT;

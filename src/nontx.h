@@ -17,7 +17,8 @@ extern List *nontx_statements(const char *body);
 extern void nontx_check_body(const char *revision, const char *which,
 							 const char *body, bool transactional);
 extern List *nontx_stop_before(Graph *g, List *steps, bool upgrade);
-extern List *nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade);
+extern List *nontx_commands(Graph *g, const TargetSpec *spec, bool upgrade,
+							 int commit_every);
 extern char *nontx_step(const char *revision, bool upgrade, int statement);
 extern char *nontx_done(const char *revision, bool upgrade);
 extern void nontx_check_not_in_progress(const char *revision, const char *action);

@@ -9,7 +9,11 @@
 # an INVALID index, which the next run drops and builds again; a deploy
 # killed in the middle of an index build is resumed by another session,
 # while a second deployer is refused as long as the first one lives; only
-# the armed session's expected statement passes the guard.
+# the armed session's expected statement passes the guard; a deployer that
+# is not a superuser, with the rights the README gives, deploys through the
+# recipe, cannot pass the guard with the repair of an index that needs none,
+# cannot build on a table it has no rights on, and cannot forge progress;
+# nor run a revision that a role without rights on its table registered.
 #
 # Runs from the repository root against the server in PGHOST/PGPORT/PGUSER
 # (a superuser, the extension installed).  Prints "PASS name" or "FAIL name"
@@ -24,6 +28,7 @@ cleanup() {
 	[ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
 	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db'" >/dev/null 2>&1 || true
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
+	psql -X -q -d postgres -c "DROP ROLE IF EXISTS migrate_nontx_deployer" -c "DROP ROLE IF EXISTS migrate_nontx_other" -c "DROP ROLE IF EXISTS migrate_nontx_mallory" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -172,6 +177,97 @@ check "guard: the expected statement from another session is refused" \
 if deploy upgrade head "$work/up7.log"; then pass "guard: the deploy then finishes it"; else fail "guard: the deploy then finishes it"; cat "$work/up7.log"; fi
 check "guard: enum built, VACUUM and REINDEX run by the deploy, no drift" "ok,sad|t|f6|$drift0" \
 	"$(q "SELECT (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'mood'::regtype), (SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'users'), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT count(*) FROM migrate.drift)")"
+
+# 7. a deployer that is not a superuser, with exactly the rights the README
+# gives (EXECUTE on migrate_revision, migrate_upgrade, migrate_downgrade and
+# the four functions of the recipe), owning the schema it changes; the guard
+# set for the database, which the deployer cannot change
+PGOPTIONS= psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<EOF
+SET migrate.guard = off;
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS migrate_nontx_deployer;
+DROP ROLE IF EXISTS migrate_nontx_other;
+CREATE ROLE migrate_nontx_deployer LOGIN;
+CREATE ROLE migrate_nontx_other LOGIN;
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),
+  migrate_upgrade(text, boolean, integer), migrate_downgrade(text, boolean),
+  migrate_upgrade_commands(text, integer), migrate_downgrade_commands(text),
+  migrate_nontransactional_step(text, text, integer), migrate_nontransactional_done(text, text)
+  TO migrate_nontx_deployer;
+CREATE SCHEMA app AUTHORIZATION migrate_nontx_deployer;
+-- a table of another role, which the deployer may read but not change
+CREATE TABLE public.secret (id int, s text);
+ALTER TABLE public.secret OWNER TO migrate_nontx_other;
+GRANT SELECT ON public.secret TO migrate_nontx_deployer;
+ALTER DATABASE $db SET migrate.guard = error;
+EOF
+export PGOPTIONS=
+drift0=$(q "SELECT count(*) FROM migrate.drift")   # the setup above is recorded
+dq() {  # sql as the deployer
+	PGUSER=migrate_nontx_deployer psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"
+}
+dq "SELECT migrate_revision('g7', '{f6}', 'CREATE TABLE app.items (id int PRIMARY KEY, name text); CREATE TABLE app.items2 (id int)', 'DROP TABLE app.items, app.items2', 'items')" >/dev/null
+dq "SELECT migrate_revision('h8', '{g7}', E'CREATE INDEX CONCURRENTLY \"it''s name\" ON app.items (name);\nCREATE UNIQUE INDEX CONCURRENTLY items_name ON app.items (name, id)', E'DROP INDEX CONCURRENTLY app.items_name;\nDROP INDEX CONCURRENTLY app.\"it''s name\"', 'items name', transactional => false)" >/dev/null
+if PGUSER=migrate_nontx_deployer deploy upgrade head "$work/dep_up.log"; then pass "deployer: the recipe upgrades"; else fail "deployer: the recipe upgrades"; cat "$work/dep_up.log"; fi
+check "deployer: indexes valid, applied, no drift" "2|h8|$drift0" \
+	"$(q "SELECT (SELECT count(*) FROM pg_index WHERE indisvalid AND indrelid = 'app.items'::regclass AND indexrelid <> 'app.items_pkey'::regclass), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT count(*) FROM migrate.drift)")"
+check "deployer: the guard is in force for it" 'ERROR:  CREATE TABLE app.loose is not part of a migration' \
+	"$(dq "CREATE TABLE app.loose ()" 2>&1 | head -1)"
+if PGUSER=migrate_nontx_deployer deploy downgrade g7 "$work/dep_down.log"; then pass "deployer: the recipe downgrades"; else fail "deployer: the recipe downgrades"; cat "$work/dep_down.log"; fi
+check "deployer: indexes dropped, no drift" "0|g7|$drift0" \
+	"$(q "SELECT (SELECT count(*) FROM pg_index WHERE indrelid = 'app.items'::regclass AND indexrelid <> 'app.items_pkey'::regclass), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT count(*) FROM migrate.drift)")"
+PGUSER=migrate_nontx_deployer deploy upgrade h8 "$work/dep_up2.log" || { fail "deployer: upgrade again"; cat "$work/dep_up2.log"; }
+
+# the repair before a CREATE INDEX CONCURRENTLY (DROP INDEX CONCURRENTLY IF
+# EXISTS of its name) passes the guard only for an INVALID index of that
+# name on that statement's table: armed with a revision whose index has the
+# name of a valid index elsewhere, the deployer cannot drop that one in band
+dq "SELECT migrate_revision('i9', '{h8}', 'CREATE INDEX CONCURRENTLY items_name ON app.items2 (id)', 'DROP INDEX CONCURRENTLY app.items_name', 'same name', transactional => false)" >/dev/null
+out=$(PGUSER=migrate_nontx_deployer psql -X -q -At -d "$db" 2>&1 <<'EOF'
+SELECT migrate_nontransactional_step('i9', 'upgrade', 1);
+DROP INDEX CONCURRENTLY IF EXISTS app.items_name;
+EOF
+)
+check "forged repair: refused by the guard" 'statement 1 of 1 of revision i9
+ERROR:  DROP INDEX CONCURRENTLY app.items_name is not part of a migration' "$(echo "$out" | grep -v '^DETAIL\|^HINT')"
+check "forged repair: the valid index stays, no drift" "t|$drift0" \
+	"$(q "SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = 'app.items_name'::regclass), (SELECT count(*) FROM migrate.drift)")"
+# the deployer cannot write the progress it is checked against
+check "deployer: migrate.in_progress is read-only to it" 'ERROR:  permission denied for table in_progress' \
+	"$(dq "UPDATE migrate.in_progress SET next = 2" 2>&1 | head -1)"
+check "deployer: cannot record the revision before its statement ran" 'ERROR:  statement 1 of revision "i9" has not completed' \
+	"$(dq "SELECT migrate_nontransactional_done('i9', 'upgrade')" 2>&1 | head -1)"
+q "SELECT migrate_stamp('h8')" >/dev/null 2>&1; q "SELECT migrate_forget('i9')" >/dev/null
+
+# a revision cannot build on a table the deployer has no rights on
+dq "SELECT migrate_revision('j10', '{h8}', 'CREATE INDEX CONCURRENTLY secret_s ON public.secret (s)', 'DROP INDEX CONCURRENTLY public.secret_s', 'on secret', transactional => false)" >/dev/null
+if PGUSER=migrate_nontx_deployer deploy upgrade head "$work/dep_secret.log"; then fail "no rights: the deploy fails"; else pass "no rights: the deploy fails"; fi
+grep -q 'must be owner of table secret' "$work/dep_secret.log" && pass "no rights: the server's permission error" || { fail "no rights: the server's permission error"; cat "$work/dep_secret.log"; }
+check "no rights: no index, j10 not applied, in progress at statement 1" "|h8|j10|1" \
+	"$(q "SELECT to_regclass('public.secret_s'), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT revision || '|' || next FROM migrate_in_progress())")"
+
+# a role with only EXECUTE on migrate_revision and no rights on the
+# deployer's table registers a revision that builds on it: neither the
+# deployer's recipe nor its step call runs it (the trust rule)
+q "SELECT migrate_stamp('h8')" >/dev/null 2>&1
+q "SELECT migrate_forget('j10')" >/dev/null
+PGOPTIONS= psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<EOF
+SET client_min_messages = warning;
+SET migrate.guard = off;
+DROP ROLE IF EXISTS migrate_nontx_mallory;
+CREATE ROLE migrate_nontx_mallory LOGIN;
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO migrate_nontx_mallory;
+EOF
+PGUSER=migrate_nontx_mallory psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT migrate_revision('k11', '{h8}', 'CREATE INDEX CONCURRENTLY planted ON app.items (id, name)', 'DROP INDEX CONCURRENTLY app.planted', 'planted', transactional => false)" >/dev/null
+check "untrusted registrant: the deployer's commands refuse it" \
+	'ERROR:  revision "k11" was registered by role "migrate_nontx_mallory", which role "migrate_nontx_deployer" does not trust' \
+	"$(dq "SELECT command FROM migrate_upgrade_commands('head')" 2>&1 | head -1)"
+check "untrusted registrant: the deployer's step call refuses it" \
+	'ERROR:  revision "k11" was registered by role "migrate_nontx_mallory", which role "migrate_nontx_deployer" does not trust' \
+	"$(dq "SELECT migrate_nontransactional_step('k11', 'upgrade', 1)" 2>&1 | head -1)"
+# drift: the GRANT above only, recorded with the guard off
+check "untrusted registrant: nothing built or in progress, no drift" "||$((drift0 + 1))" \
+	"$(q "SELECT to_regclass('app.planted'), (SELECT revision FROM migrate_in_progress()), (SELECT count(*) FROM migrate.drift)")"
 
 [ $failed -eq 0 ] && echo "nontx: all passed" || echo "nontx: some checks FAILED"
 exit $failed

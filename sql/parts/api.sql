@@ -39,11 +39,24 @@ REVOKE ALL ON FUNCTION @extschema@.migrate_amend(text, text, text, text) FROM PU
 
 -- Moving
 
-CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade(target text, dry_run boolean DEFAULT false)
+-- steps: apply only the first N steps of the plan (a batch of a long deploy, src/batch.c)
+CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade(target text, dry_run boolean DEFAULT false,
+                                                       steps integer DEFAULT NULL)
 RETURNS TABLE (revision text, message text)
 AS 'MODULE_PATHNAME', 'migrate_upgrade'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade(text, boolean, integer) FROM PUBLIC;
+
+/*
+ * A long deploy from psql: migrate_upgrade(target, false, batch_size) and
+ * COMMIT until nothing is left.  No SET clause and no SECURITY DEFINER: either
+ * would forbid the COMMIT; the C code qualifies every name instead.
+ */
+CREATE OR REPLACE PROCEDURE @extschema@.migrate_upgrade_batched(target text DEFAULT 'head',
+                                                                batch_size integer DEFAULT 500)
+AS 'MODULE_PATHNAME', 'migrate_upgrade_batched'
+LANGUAGE C;
+REVOKE ALL ON PROCEDURE @extschema@.migrate_upgrade_batched(text, integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.migrate_downgrade(target text, dry_run boolean DEFAULT false)
 RETURNS TABLE (revision text, message text)
@@ -56,11 +69,13 @@ REVOKE ALL ON FUNCTION @extschema@.migrate_downgrade(text, boolean) FROM PUBLIC;
  * commands for psql's \gexec, and the calls those commands make around each
  * statement.  Granted like migrate_upgrade() and migrate_downgrade().
  */
-CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade_commands(target text)
+-- commit_every: split each run of transactional steps into batches of at most N
+CREATE OR REPLACE FUNCTION @extschema@.migrate_upgrade_commands(target text,
+                                                                commit_every integer DEFAULT NULL)
 RETURNS TABLE (command text)
 AS 'MODULE_PATHNAME', 'migrate_upgrade_commands'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade_commands(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade_commands(text, integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.migrate_downgrade_commands(target text)
 RETURNS TABLE (command text)

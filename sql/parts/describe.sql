@@ -216,6 +216,215 @@ FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON 
 WHERE a.aggfnoid = agg
 $$;
 
+/* ------------------------------------------------------------------------
+ * Partitions, table inheritance and privileges (for migrate_describe)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Partitions and inheritance children in a description d of migrate_describe:
+ * each child table says its parents ("inherits", in order, and the quoted
+ * list "inherits_sql") and, a partition, its bound; and what it holds only
+ * because of them is left out, since the parent makes it: inherited columns,
+ * constraints inherited or cloned from the parent's, the per-partition
+ * children of a partitioned index (ATTACH and CREATE TABLE ... PARTITION OF
+ * make them) and the triggers cloned from the parent's.  A partition says
+ * the names its parent's indexes and keys have on it ("index_children",
+ * "constraint_children"), for DETACH and ATTACH to keep them.  Whether a column or
+ * constraint was also declared locally is not kept: ATTACH PARTITION leaves
+ * it so, CREATE TABLE ... PARTITION OF does not, for the same schema.
+ */
+CREATE OR REPLACE FUNCTION migrate.describe_inheritance(d jsonb, schemas text[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog scans are far above what they hold:
+-- compiling the query would cost more than running it
+SET jit = off
+SET quote_all_identifiers = off
+AS $$
+-- the tables are taken out of d once and put back once: each d->'tables'
+-- copies the whole of them, which for every child made this quadratic
+WITH rel AS (
+    SELECT c.oid, ns.nspname || '.' || c.relname AS key, c.relkind, c.relispartition,
+           pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_class c JOIN migrate.user_schemas(schemas) ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+      AND (c.relkind = 'p' OR c.relispartition OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))
+), tab AS (
+    SELECT t.k, t.v, r.oid, r.relkind, r.relispartition, r.bound,
+           r.relispartition OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = r.oid) AS child
+    FROM rel r JOIN jsonb_each(d->'tables') t(k, v) ON t.k = r.key
+), patched AS (
+    SELECT tb.k, tb.v
+        || CASE WHEN tb.child THEN jsonb_build_object(
+        'inherits', (SELECT jsonb_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno)
+                     FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+                     JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = tb.oid),
+        'inherits_sql', (SELECT string_agg(format('%I.%I', pn.nspname, pc.relname), ', ' ORDER BY i.inhseqno)
+                         FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = tb.oid),
+        'partition_bound', CASE WHEN tb.relispartition THEN tb.bound END,
+        -- the names its parent's indexes and keys have on it, which DETACH
+        -- leaves to it as its own
+        'index_children', CASE WHEN tb.relispartition THEN (
+                              SELECT jsonb_object_agg(pc.relname, ic.relname)
+                              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                              JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
+                              JOIN pg_class pc ON pc.oid = ii.inhparent
+                              WHERE i.indrelid = tb.oid) END,
+        'constraint_children', CASE WHEN tb.relispartition THEN (
+                                   SELECT jsonb_object_agg(pcon.conname, con.conname)
+                                   FROM pg_constraint con JOIN pg_constraint pcon ON pcon.oid = con.conparentid
+                                   -- (keys and foreign keys: what DETACH leaves)
+                                   WHERE con.conrelid = tb.oid AND con.contype IN ('p', 'u', 'f', 'x')) END,
+        'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
+                             FROM jsonb_array_elements(tb.v->'columns') WITH ORDINALITY AS e(x, o)
+                             WHERE NOT EXISTS (SELECT FROM pg_attribute a
+                                               WHERE a.attrelid = tb.oid AND a.attname = x->>'name'
+                                                 AND a.attinhcount > 0)), '[]'),
+        'constraints', coalesce((SELECT jsonb_object_agg(n, x)
+                                 FROM jsonb_each(tb.v->'constraints') e(n, x)
+                                 WHERE NOT EXISTS (SELECT FROM pg_constraint con
+                                                   WHERE con.conrelid = tb.oid AND con.conname = n
+                                                     AND (con.coninhcount > 0 OR con.conparentid <> 0))), '{}')) ELSE '{}' END
+        AS v, tb.oid, tb.relkind, tb.child
+    FROM tab tb
+), fixed AS (
+    SELECT p.k, p.v || CASE WHEN p.child OR p.relkind = 'p' THEN jsonb_build_object('indexes', coalesce((
+               SELECT jsonb_object_agg(n, CASE WHEN left(x->>'definition', length(f.with_only)) = f.with_only
+                                               THEN jsonb_set(x, '{definition}', to_jsonb(
+                                                        f.plain || substr(x->>'definition', length(f.with_only) + 1)))
+                                               ELSE x END)
+               FROM jsonb_each(p.v->'indexes') e(n, x),
+                    -- pg_get_indexdef writes a partitioned table's index ON
+                    -- ONLY the table, which would make it without its
+                    -- children: written to make them
+                    LATERAL (SELECT CASE WHEN x->>'definition' LIKE 'CREATE UNIQUE %' THEN 'CREATE UNIQUE INDEX '
+                                         ELSE 'CREATE INDEX ' END || quote_ident(n) || ' ON ') g(pre),
+                    LATERAL (SELECT g.pre || 'ONLY ', g.pre) f(with_only, plain)
+               -- a partition's children of its parent's indexes are the parent's
+               WHERE NOT (p.child AND EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                              JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
+                                              WHERE i.indrelid = p.oid AND ic.relname = n))), '{}'))
+           ELSE '{}' END AS v
+    FROM patched p
+), cloned AS (
+    SELECT tb.k || '.' || tg.tgname AS key
+    FROM tab tb JOIN pg_trigger tg ON tg.tgrelid = tb.oid
+    WHERE tb.child AND tg.tgparentid <> 0
+)
+-- (most schemas have neither: the document is then returned as it is)
+SELECT CASE WHEN NOT EXISTS (SELECT FROM tab) THEN d ELSE
+       jsonb_set(jsonb_set(d, '{tables}', (d->'tables') || (SELECT jsonb_object_agg(k, v) FROM fixed)),
+                 '{triggers}', (d->'triggers') - coalesce((SELECT array_agg(key) FROM cloned), '{}')) END
+$$;
+
+/*
+ * The privileges on the user's objects, for migrate_describe(schemas, true):
+ * one entry per object whose privileges are not the default ones, keyed by
+ * what GRANT names it ("TABLE s.t", "COLUMN s.t c", "ROUTINE s.f(integer)",
+ * "SEQUENCE", "SCHEMA", "TYPE", and "DEFAULT FOR ROLE r [IN SCHEMA s] ON
+ * TABLES" for default privileges).  Each entry has "on" (the GRANT's ON
+ * clause), "column" (quoted), "defaults" (ALTER DEFAULT PRIVILEGES' FOR ROLE
+ * and IN SCHEMA), "object" (the object as migrate_diff's steps name it) and
+ * "grants": privilege and grantee ("SELECT PUBLIC", "USAGE \"r\"") to
+ * "granted", "with grant option" or "revoked" (a default taken away, such
+ * as EXECUTE from PUBLIC on a function).  The owner's own privileges and
+ * the grantors are left out: owners differ between environments.  Only
+ * objects with an ACL of their own are looked at (NULL is the default), in
+ * one pass over all of them.
+ */
+CREATE OR REPLACE FUNCTION migrate.describe_privileges(schemas text[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog scans are far above what they hold:
+-- compiling the query would cost more than running it
+SET jit = off
+SET quote_all_identifiers = off
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
+    JOIN migrate.user_schemas(schemas) u ON u.oid = n.oid
+), obj AS (
+    -- key, ON clause, column, defaults, object, owner, ACL, the default ACL
+    SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS key,
+           CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS "on",
+           NULL::text AS col, NULL::text AS defaults, ns.nspname || '.' || c.relname AS object, c.relowner AS owner,
+           c.relacl AS acl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS base
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relacl IS NOT NULL
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('COLUMN %I.%I %I', ns.nspname, c.relname, a.attname), format('TABLE %I.%I', ns.nspname, c.relname),
+           quote_ident(a.attname), NULL, ns.nspname || '.' || c.relname || '.' || a.attname, c.relowner,
+           a.attacl, NULL
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON ns.oid = c.relnamespace
+    WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+           format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+           NULL, NULL, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.proowner, p.proacl, acldefault('f', p.proowner)
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    WHERE p.proacl IS NOT NULL
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+      -- not the constructors a range type makes for itself
+      AND NOT EXISTS (SELECT FROM pg_depend d
+                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+    UNION ALL
+    SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), NULL, NULL, ns.nspname,
+           ns.nspowner, ns.nspacl, acldefault('n', ns.nspowner)
+    FROM ns WHERE ns.nspacl IS NOT NULL
+    UNION ALL
+    SELECT format('TYPE %I.%I', ns.nspname, t.typname), format('TYPE %I.%I', ns.nspname, t.typname), NULL, NULL,
+           ns.nspname || '.' || t.typname, t.typowner, t.typacl, acldefault('T', t.typowner)
+    FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+    LEFT JOIN pg_class c ON c.oid = t.typrelid
+    WHERE t.typacl IS NOT NULL
+      AND (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
+    UNION ALL
+    -- default privileges: those for all schemas stand in place of the
+    -- built-in defaults, those of one schema add to them
+    SELECT 'DEFAULT ' || concat_ws(' ', 'FOR ROLE ' || da.defaclrole::regrole::text, 'IN SCHEMA ' || quote_ident(ns.nspname))
+           || ' ON ' || kind.name,
+           kind.name, NULL,
+           concat_ws(' ', 'FOR ROLE ' || da.defaclrole::regrole::text, 'IN SCHEMA ' || quote_ident(ns.nspname)),
+           NULL, da.defaclrole, da.defaclacl,
+           CASE WHEN da.defaclnamespace = 0 THEN acldefault(da.defaclobjtype, da.defaclrole) END
+    FROM pg_default_acl da
+    LEFT JOIN ns ON ns.oid = da.defaclnamespace
+    CROSS JOIN LATERAL (SELECT CASE da.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES'
+                                   WHEN 'f' THEN 'FUNCTIONS' WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' END) AS kind(name)
+    WHERE (da.defaclnamespace = 0 AND schemas IS NULL) OR ns.oid IS NOT NULL
+), now AS (
+    -- (aclexplode rejects an empty array)
+    SELECT o.key, x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END AS privilege,
+           bool_or(x.is_grantable) AS grantable
+    FROM obj o CROSS JOIN LATERAL aclexplode(CASE WHEN cardinality(o.acl) > 0 THEN o.acl END) x
+    WHERE x.grantee <> o.owner GROUP BY 1, 2
+), dflt AS (
+    SELECT o.key, x.privilege_type || ' ' || CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END AS privilege,
+           bool_or(x.is_grantable) AS grantable
+    FROM obj o CROSS JOIN LATERAL aclexplode(CASE WHEN cardinality(o.base) > 0 THEN o.base END) x
+    WHERE x.grantee <> o.owner GROUP BY 1, 2
+), item AS (
+    SELECT coalesce(n.key, b.key) AS key, coalesce(n.privilege, b.privilege) AS privilege,
+           CASE WHEN n.privilege IS NULL THEN 'revoked' WHEN n.grantable THEN 'with grant option' ELSE 'granted' END AS state
+    FROM now n FULL JOIN dflt b ON b.key = n.key AND b.privilege = n.privilege
+    WHERE b.privilege IS NULL OR n.privilege IS NULL OR b.grantable <> n.grantable
+), grants AS (
+    SELECT key, jsonb_object_agg(privilege, state) AS grants FROM item GROUP BY key
+)
+SELECT coalesce(jsonb_object_agg(o.key, jsonb_strip_nulls(jsonb_build_object(
+           'on', o."on", 'column', o.col, 'defaults', o.defaults, 'object', o.object)) || jsonb_build_object('grants', g.grants)), '{}')
+FROM obj o JOIN grants g ON g.key = o.key
+$$;
+
 /*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
@@ -226,7 +435,7 @@ $$;
  * pg_depend), so that migrate_diff can order it after them and make it again
  * when one of them is dropped and created.
  */
-CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL, privileges boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -252,7 +461,6 @@ WITH member AS (
            c.relrowsecurity, c.relforcerowsecurity
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
-      AND NOT c.relispartition      -- partitions are not covered
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
 ), fn AS (
     -- functions, procedures and aggregates, keyed by name and identity arguments
@@ -330,7 +538,8 @@ WITH member AS (
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
 )
-SELECT jsonb_build_object(
+-- partitions, inheritance and privileges: sql/parts/describe.sql's last section
+SELECT migrate.describe_inheritance(jsonb_build_object(
     'schemas', coalesce((SELECT jsonb_object_agg(nspname, jsonb_build_object(
                     'comment', obj_description(oid, 'pg_namespace'))) FROM ns), '{}'),
     'extensions', coalesce((SELECT jsonb_object_agg(e.extname, jsonb_build_object(
@@ -516,5 +725,6 @@ SELECT jsonb_build_object(
                 LEFT JOIN fn_use u ON u.classid = 'pg_trigger'::regclass AND u.objid = tg.oid
                 LEFT JOIN col_dep cd ON cd.classid = 'pg_trigger'::regclass AND cd.objid = tg.oid
                 WHERE NOT tg.tgisinternal), '{}')
-)
+), schemas)
+|| CASE WHEN privileges THEN jsonb_build_object('privileges', migrate.describe_privileges(schemas)) ELSE '{}' END
 $$;

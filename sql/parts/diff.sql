@@ -66,6 +66,154 @@ SELECT CASE WHEN (s->>'min')::numeric > (base->>'min')::numeric OR (s->>'max')::
                         s->>'min', s->>'max') END
 $$;
 
+/* ------------------------------------------------------------------------
+ * Partitions, table inheritance and privileges (for migrate_diff)
+ * ------------------------------------------------------------------------ */
+
+-- the columns that table k of description tables has from its parents and their parents
+CREATE OR REPLACE FUNCTION migrate.inherited_columns(tables jsonb, k text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH RECURSIVE up(key, depth) AS (
+    SELECT p, 1 FROM jsonb_array_elements_text(coalesce(tables->k->'inherits', '[]')) p
+    UNION
+    SELECT p, up.depth + 1 FROM up, jsonb_array_elements_text(coalesce(tables->up.key->'inherits', '[]')) p
+    WHERE up.depth < 100
+)
+SELECT coalesce(array_agg(DISTINCT c->>'name'), '{}')
+FROM up, jsonb_array_elements(coalesce(tables->up.key->'columns', '[]')) c
+$$;
+
+-- CREATE TABLE ... PARTITION OF, or the INHERITS clause, of table t
+CREATE OR REPLACE FUNCTION migrate.inheritance_ddl(t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN t->>'partition_bound' IS NOT NULL
+            THEN format('CREATE TABLE %I.%I PARTITION OF %s %s', t->>'schema', t->>'name',
+                        t->>'inherits_sql', t->>'partition_bound')
+                 || coalesce(' PARTITION BY ' || (t->>'partition_by'), '')
+            WHEN t->>'inherits_sql' IS NOT NULL THEN ' INHERITS (' || (t->>'inherits_sql') || ')' END
+$$;
+
+-- ATTACH PARTITION or INHERIT (attach) and DETACH PARTITION or NO INHERIT of table t to its parents
+CREATE OR REPLACE FUNCTION migrate.attach_ddl(t jsonb, attach boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN t->>'partition_bound' IS NOT NULL
+            THEN format('ALTER TABLE %s %s PARTITION %I.%I%s', t->>'inherits_sql',
+                        CASE WHEN attach THEN 'ATTACH' ELSE 'DETACH' END, t->>'schema', t->>'name',
+                        CASE WHEN attach THEN ' ' || (t->>'partition_bound') ELSE '' END)
+            ELSE (SELECT string_agg(format('ALTER TABLE %I.%I %s %s', t->>'schema', t->>'name',
+                                           CASE WHEN attach THEN 'INHERIT' ELSE 'NO INHERIT' END, p), E';\n' ORDER BY o)
+                  FROM regexp_split_to_table(t->>'inherits_sql', ', (?=(?:[^"]*"[^"]*")*[^"]*$)') WITH ORDINALITY AS x(p, o)) END
+$$;
+
+/*
+ * When the table t of one description becomes (or stops being) a partition
+ * of parent in the other (part: the table as a partition there): its own
+ * indexes and keys that match one of the parent's, which ATTACH takes as
+ * the parent's children instead of making new ones (and DETACH leaves it),
+ * with the name each has as a partition (NULL: unknown).
+ */
+CREATE OR REPLACE FUNCTION migrate.partition_matches(t jsonb, part jsonb, parent jsonb)
+RETURNS TABLE (kind text, own text, child text)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT 'index', n, part->'index_children'->>pn
+FROM jsonb_each(coalesce(t->'indexes', '{}')) x(n, d), jsonb_each(coalesce(parent->'indexes', '{}')) y(pn, pd)
+WHERE substr(d->>'definition', length(format('CREATE %sINDEX %I ON %I.%I ',
+                 CASE WHEN d->>'definition' LIKE 'CREATE UNIQUE %' THEN 'UNIQUE ' ELSE '' END, n, t->>'schema', t->>'name')))
+      = substr(pd->>'definition', length(format('CREATE %sINDEX %I ON %I.%I ',
+                 CASE WHEN pd->>'definition' LIKE 'CREATE UNIQUE %' THEN 'UNIQUE ' ELSE '' END, pn, parent->>'schema', parent->>'name')))
+UNION ALL
+SELECT 'constraint', n, part->'constraint_children'->>pn
+FROM jsonb_each(coalesce(t->'constraints', '{}')) x(n, d), jsonb_each(coalesce(parent->'constraints', '{}')) y(pn, pd)
+WHERE d->>'type' IN ('p', 'u', 'f', 'x') AND d->>'type' = pd->>'type' AND d->>'definition' = pd->>'definition'
+$$;
+
+-- the renames of what partition_matches finds, from its own name to its name as a partition (or back)
+CREATE OR REPLACE FUNCTION migrate.partition_renames(t jsonb, part jsonb, parent jsonb, to_child boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT string_agg(CASE WHEN m.kind = 'index' THEN format('ALTER INDEX %I.%I RENAME TO %I', t->>'schema', f, g)
+                       ELSE format('ALTER TABLE %I.%I RENAME CONSTRAINT %I TO %I', t->>'schema', t->>'name', f, g) END,
+                  E';\n' ORDER BY m.kind, m.own)
+FROM migrate.partition_matches(t, part, parent) m,
+     LATERAL (SELECT CASE WHEN to_child THEN m.own ELSE m.child END,
+                     CASE WHEN to_child THEN m.child ELSE m.own END) x(f, g)
+WHERE m.child IS NOT NULL AND m.child <> m.own
+$$;
+
+/*
+ * One privilege of description entry e (from describe_privileges) moved
+ * from state from_state to to_state (NULL: the default; "granted", "with
+ * grant option", "revoked"): the GRANT or REVOKE that does it.
+ */
+CREATE OR REPLACE FUNCTION migrate.privilege_ddl(e jsonb, item text, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce('ALTER DEFAULT PRIVILEGES ' || (e->>'defaults') || ' ', '')
+    || CASE WHEN to_state = 'with grant option' OR (to_state = 'granted' AND from_state IS DISTINCT FROM 'with grant option')
+                 OR (to_state IS NULL AND from_state = 'revoked')
+            THEN format('GRANT %s%s ON %s TO %s', p, coalesce(' (' || (e->>'column') || ')', ''), e->>'on', g)
+                 || CASE WHEN to_state = 'with grant option' THEN ' WITH GRANT OPTION' ELSE '' END
+            ELSE format('REVOKE %s%s%s ON %s FROM %s CASCADE', CASE WHEN to_state = 'granted' THEN 'GRANT OPTION FOR ' ELSE '' END,
+                        p, coalesce(' (' || (e->>'column') || ')', ''), e->>'on', g) END
+FROM (SELECT split_part(item, ' ', 1) AS p, substr(item, strpos(item, ' ') + 1) AS g) x
+$$;
+
+/*
+ * The privilege steps from description privileges a to b (both from
+ * describe_privileges), in two phases: 1, what is revoked, first, while
+ * every object of a exists (its downgrade runs last); 2, what is granted,
+ * last, once every object of b exists.  remade: the objects (as the steps
+ * name them) dropped and created again, which lose their privileges: all
+ * of theirs are granted again, each way.
+ */
+CREATE OR REPLACE FUNCTION migrate.privilege_steps(a jsonb, b jsonb, remade text[])
+RETURNS TABLE (phase int, step migrate.diff_step)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH e AS (
+    SELECT coalesce(b.k, a.k) AS k, coalesce(b.v, a.v) AS v, a.v AS av, b.v AS bv,
+           a.v IS NOT NULL AND b.v IS NOT NULL AND coalesce(b.v->>'object', '') = ANY (remade) AS remade
+    FROM jsonb_each(a) a(k, v) FULL JOIN jsonb_each(b) b(k, v) ON b.k = a.k
+), it AS (
+    SELECT e.k, e.v, e.remade, z.item, z.a_state, z.b_state
+    FROM e CROSS JOIN LATERAL (
+        SELECT coalesce(x.i, y.i) AS item, x.s AS a_state, y.s AS b_state
+        FROM jsonb_each_text(coalesce(e.av->'grants', '{}')) x(i, s)
+        FULL JOIN jsonb_each_text(coalesce(e.bv->'grants', '{}')) y(i, s) ON y.i = x.i) z
+), moves AS (
+    -- made again: from the default to b's, and a's back from the default
+    SELECT 1 AS phase, k, v, item, a_state AS f, NULL AS t FROM it WHERE remade AND a_state IS NOT NULL
+    UNION ALL
+    SELECT 2, k, v, item, NULL, b_state FROM it WHERE remade AND b_state IS NOT NULL
+    UNION ALL
+    SELECT CASE WHEN migrate.privilege_ddl(v, item, a_state, b_state) LIKE 'REVOKE %'
+                  OR migrate.privilege_ddl(v, item, a_state, b_state) LIKE 'ALTER DEFAULT PRIVILEGES % REVOKE %' THEN 1 ELSE 2 END,
+           k, v, item, a_state, b_state
+    FROM it WHERE NOT remade AND a_state IS DISTINCT FROM b_state
+)
+SELECT phase, ROW(CASE WHEN t IS NULL AND f <> 'revoked' OR t = 'revoked' OR (t = 'granted' AND f = 'with grant option')
+                       THEN 'revoke' ELSE 'grant' END, k || ': ' || item,
+                  migrate.privilege_ddl(v, item, f, t), migrate.privilege_ddl(v, item, t, f), NULL)::migrate.diff_step
+FROM moves
+ORDER BY phase, k COLLATE "C", item COLLATE "C"
+$$;
+
 -- a column as CREATE TABLE and ADD COLUMN write it
 CREATE OR REPLACE FUNCTION migrate.column_ddl(c jsonb)
 RETURNS text
@@ -86,10 +234,11 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT format('CREATE TABLE %I.%I (', t->>'schema', t->>'name')
+SELECT CASE WHEN t->>'partition_bound' IS NOT NULL THEN migrate.inheritance_ddl(t) ELSE
+       format('CREATE TABLE %I.%I (', t->>'schema', t->>'name')
     || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
                  FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
-    || ')' || coalesce(' PARTITION BY ' || (t->>'partition_by'), '')
+    || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_ddl(v jsonb)
@@ -482,6 +631,46 @@ BEGIN
     a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
     a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
     a_tr := a->'triggers'; b_tr := b->'triggers';
+
+    -- partitions and inheritance: a table that becomes (or stops being) a
+    -- child keeps the columns and checks it has from its new (or old)
+    -- parents: they are not dropped and added, ATTACH/INHERIT merges them
+    -- (and DETACH/NO INHERIT makes them its own); the steps are below
+    FOR k IN SELECT x FROM jsonb_object_keys(b_t) x
+             WHERE a_t ? x AND (a_t->x->'inherits', a_t->x->>'partition_bound')
+                               IS DISTINCT FROM (b_t->x->'inherits', b_t->x->>'partition_bound') LOOP
+        a_t := jsonb_set(a_t, ARRAY[k], jsonb_set(jsonb_set(a_t->k, '{columns}', coalesce((
+                   SELECT jsonb_agg(x ORDER BY o) FROM jsonb_array_elements(a_t->k->'columns') WITH ORDINALITY AS e(x, o)
+                   WHERE NOT x->>'name' = ANY (migrate.inherited_columns(b_t, k))), '[]')),
+                   '{constraints}', coalesce(a_t->k->'constraints', '{}') - ARRAY(
+                   SELECT n FROM jsonb_array_elements_text(coalesce(b_t->k->'inherits', '[]')) pk,
+                                 jsonb_each(coalesce(b_t->pk->'constraints', '{}')) con(n, d) WHERE d->>'type' = 'c')));
+        b_t := jsonb_set(b_t, ARRAY[k], jsonb_set(jsonb_set(b_t->k, '{columns}', coalesce((
+                   SELECT jsonb_agg(x ORDER BY o) FROM jsonb_array_elements(b_t->k->'columns') WITH ORDINALITY AS e(x, o)
+                   WHERE NOT x->>'name' = ANY (migrate.inherited_columns(a_t, k))), '[]')),
+                   '{constraints}', coalesce(b_t->k->'constraints', '{}') - ARRAY(
+                   SELECT n FROM jsonb_array_elements_text(coalesce(a_t->k->'inherits', '[]')) pk,
+                                 jsonb_each(coalesce(a_t->pk->'constraints', '{}')) con(n, d) WHERE d->>'type' = 'c')));
+        -- and the indexes and keys that ATTACH takes as its parent's children (DETACH leaves them)
+        IF b_t->k->>'partition_bound' IS NOT NULL THEN
+            a_t := jsonb_set(a_t, ARRAY[k], jsonb_set(jsonb_set(a_t->k,
+                       '{indexes}', coalesce(a_t->k->'indexes', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(a_t->k, b_t->k, b_t->(b_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'index')),
+                       '{constraints}', coalesce(a_t->k->'constraints', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(a_t->k, b_t->k, b_t->(b_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'constraint')));
+        END IF;
+        IF a_t->k->>'partition_bound' IS NOT NULL THEN
+            b_t := jsonb_set(b_t, ARRAY[k], jsonb_set(jsonb_set(b_t->k,
+                       '{indexes}', coalesce(b_t->k->'indexes', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(b_t->k, a_t->k, a_t->(a_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'index')),
+                       '{constraints}', coalesce(b_t->k->'constraints', '{}') - ARRAY(
+                           SELECT m.own FROM migrate.partition_matches(b_t->k, a_t->k, a_t->(a_t->k->'inherits'->>0)) m
+                           WHERE m.kind = 'constraint')));
+        END IF;
+    END LOOP;
 
     -- schemas
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'schemas') e(x, y) WHERE NOT (a->'schemas') ? x ORDER BY 1 LOOP
@@ -920,12 +1109,30 @@ BEGIN
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
 
-    -- new tables, columns only
-    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) WHERE NOT a_t ? x ORDER BY 1 LOOP
+    -- tables that stop being a partition or child of a table, or change
+    -- bounds: detached before their old parent or columns change
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
+                WHERE b_t ? x AND y->'inherits' IS NOT NULL
+                  AND (y->'inherits', y->>'partition_bound') IS DISTINCT FROM (b_t->x->'inherits', b_t->x->>'partition_bound')
+                ORDER BY 1 LOOP
+        steps := steps || ROW('detach', k, migrate.attach_ddl(v, false), migrate.attach_ddl(v, true),
+            NULL)::migrate.diff_step;
+        -- what it keeps of its parent's, under the names it has as its own
+        w := from_schema->'tables'->(v->'inherits'->>0);
+        sql_new := migrate.partition_renames(to_schema->'tables'->k, v, w, false);
+        IF v->>'partition_bound' IS NOT NULL AND sql_new IS NOT NULL THEN
+            steps := steps || ROW('rename', k, sql_new, migrate.partition_renames(to_schema->'tables'->k, v, w, true),
+                NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+
+    -- new tables, columns only (parents before their partitions and children)
+    FOREACH k IN ARRAY migrate.dep_order(b_t, ARRAY(SELECT x FROM jsonb_object_keys(b_t) x WHERE NOT a_t ? x), 'inherits') LOOP
+        v := b_t->k;
         warn := NULL;
         -- a table that goes with the same columns may be this one renamed
         SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_t) e(x, y)
-        WHERE NOT b_t ? x AND y->'columns' = v->'columns';
+        WHERE NOT b_t ? x AND y->'columns' = v->'columns' AND jsonb_array_length(v->'columns') > 0;
         IF cname IS NOT NULL THEN
             warn := format('may be a rename of %s, whose data the drop would lose', cname);
         END IF;
@@ -1116,6 +1323,25 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- tables that become a partition or child of a table (or change
+    -- bounds): attached once their columns and their parent's are there,
+    -- and its keys and indexes (which then take the table's own that match
+    -- as their children: in the downgrade, the detach comes before they go)
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y)
+                WHERE a_t ? x AND y->'inherits' IS NOT NULL
+                  AND (y->'inherits', y->>'partition_bound') IS DISTINCT FROM (a_t->x->'inherits', a_t->x->>'partition_bound')
+                ORDER BY 1 LOOP
+        steps := steps || ROW('attach', k, migrate.attach_ddl(v, true), migrate.attach_ddl(v, false),
+            CASE WHEN v->>'partition_bound' IS NOT NULL THEN 'fails if a row is outside the partition''s bounds' END)::migrate.diff_step;
+        -- its own indexes and keys that became its parent's children, under their names as such
+        w := to_schema->'tables'->(v->'inherits'->>0);
+        sql_new := migrate.partition_renames(from_schema->'tables'->k, v, w, true);
+        IF v->>'partition_bound' IS NOT NULL AND sql_new IS NOT NULL THEN
+            steps := steps || ROW('rename', k, sql_new, migrate.partition_renames(from_schema->'tables'->k, v, w, false),
+                NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+
     -- columns that go, from tables that stay
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE b_t ? x ORDER BY 1 LOOP
         w := b_t->k;
@@ -1143,7 +1369,10 @@ BEGIN
     refs := array_fill(0, ARRAY[greatest(cardinality(remaining), 1)]);
     FOR nxt IN SELECT d->>'references' FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
                WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
-                 AND NOT (y || '.' || n) = ANY (early_fks) LOOP
+                 AND NOT (y || '.' || n) = ANY (early_fks)
+               UNION ALL   -- partitions and children go before their parents
+               SELECT p FROM unnest(remaining) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
+               WHERE pos ? p LOOP
         refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] + 1;
     END LOOP;
     WHILE cardinality(remaining) > 0 LOOP
@@ -1168,7 +1397,10 @@ BEGIN
         -- what they reference is referenced once less
         FOR nxt IN SELECT d->>'references' FROM unnest(ordered) y, jsonb_each(a_t->y->'constraints') con(n, d)
                    WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
-                     AND NOT (y || '.' || n) = ANY (early_fks) LOOP
+                     AND NOT (y || '.' || n) = ANY (early_fks)
+                   UNION ALL
+                   SELECT p FROM unnest(ordered) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
+                   WHERE pos ? p LOOP
             refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
         END LOOP;
         FOREACH k IN ARRAY ordered LOOP
@@ -1343,6 +1575,19 @@ BEGIN
             migrate.with_comment(format('CREATE SCHEMA %I', k), 'SCHEMA', quote_ident(k), a->'schemas'->k->>'comment'),
             NULL)::migrate.diff_step;
     END LOOP;
+
+    -- privileges, when both descriptions have them (migrate_describe(schemas,
+    -- true)): revoked first, granted last; objects made again get theirs back
+    IF jsonb_typeof(from_schema->'privileges') = 'object' AND jsonb_typeof(to_schema->'privileges') = 'object' THEN
+        remaining := ARRAY(SELECT DISTINCT s.object FROM unnest(steps) s
+                           WHERE s.operation IN ('drop view', 'drop function', 'drop type', 'drop table',
+                                                 'drop sequence', 'replace column', 'drop column'));
+        steps := ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
+                       WHERE p.phase = 1)
+                 || steps
+                 || ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
+                          WHERE p.phase = 2);
+    END IF;
 
     -- a value added to an enum cannot be used before the transaction that
     -- added it commits ("unsafe use of new value"): say so on the step

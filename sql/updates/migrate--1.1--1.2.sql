@@ -128,3 +128,37 @@ BEGIN
     END LOOP;
 END
 $update$;
+
+/*
+ * migrate_upgrade() has a new optional argument, steps (long deploys in
+ * batches, src/batch.c): as for migrate_revision() above, the roles granted
+ * EXECUTE on the old signature keep the right on the new one.
+ */
+DO $update$
+DECLARE
+    grantees text[];
+    grantee text;
+BEGIN
+    SELECT pg_catalog.array_agg(a.grantee::pg_catalog.regrole::text) INTO grantees
+        FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+        WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.migrate_upgrade(text, boolean)'::pg_catalog.regprocedure
+          AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+          AND a.grantee OPERATOR(pg_catalog.<>) 0
+          AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    DROP FUNCTION @extschema@.migrate_upgrade(text, boolean);
+    CREATE FUNCTION @extschema@.migrate_upgrade(target text, dry_run boolean DEFAULT false,
+                                                steps integer DEFAULT NULL)
+    RETURNS TABLE (revision text, message text)
+    AS 'MODULE_PATHNAME', 'migrate_upgrade'
+    LANGUAGE C VOLATILE;
+    REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade(text, boolean, integer) FROM PUBLIC;
+    FOREACH grantee IN ARRAY COALESCE(grantees, '{}') LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.migrate_upgrade(text, boolean, integer) TO %s', grantee);
+    END LOOP;
+END
+$update$;
+
+-- migrate_describe() has a new optional argument, privileges: the old
+-- signature goes (describe.sql re-creates it; it keeps the default EXECUTE
+-- for PUBLIC, as before)
+DROP FUNCTION @extschema@.migrate_describe(text[]);

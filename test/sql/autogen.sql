@@ -158,7 +158,7 @@ COMMENT ON VIEW ag.w IS 'kept';$$,
 $$CREATE SCHEMA ag; CREATE TABLE ag.t (v bigint); CREATE VIEW ag.w AS SELECT v FROM ag.t;
 COMMENT ON VIEW ag.w IS 'kept';$$);
 
--- a partitioned table comes with its key; partitions are left out
+-- a partitioned table comes with its key, and its partition after it (autogen_partitions has more)
 SELECT operation, object, upgrade FROM diff('CREATE SCHEMA ag',
 $$CREATE SCHEMA ag; CREATE TABLE ag.m (at date NOT NULL, v int) PARTITION BY RANGE (at);
 CREATE TABLE ag.m_2024 PARTITION OF ag.m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');$$);

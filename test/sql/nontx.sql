@@ -16,6 +16,10 @@ SELECT migrate_revision('n0', '{}', $b$CREATE TABLE n_t (id int); DO $$ BEGIN NU
 -- a non-transactional body: only statements that ProcessUtility runs
 SELECT migrate_revision('n1', '{n0}', 'CREATE INDEX CONCURRENTLY n_i ON n_t (id); UPDATE n_t SET id = 1', 'DROP INDEX CONCURRENTLY n_i', transactional => false);
 SELECT migrate_revision('n1', '{n0}', 'CREATE INDEX CONCURRENTLY n_i ON n_t (id); COMMIT', 'DROP INDEX CONCURRENTLY n_i', transactional => false);
+-- queries and data changes that ProcessUtility runs are refused too
+SELECT migrate_revision('n1', '{n0}', 'CREATE INDEX CONCURRENTLY n_i ON n_t (id); EXPLAIN ANALYZE DELETE FROM n_t', 'DROP INDEX CONCURRENTLY n_i', transactional => false);
+SELECT migrate_revision('n1', '{n0}', E'COPY n_t FROM PROGRAM ''echo 1''', 'DROP INDEX CONCURRENTLY n_i', transactional => false);
+SELECT migrate_revision('n1', '{n0}', 'EXECUTE p(1)', 'DROP INDEX CONCURRENTLY n_i', transactional => false);
 SELECT migrate_revision('n1', '{n0}', 'CREATE INDEX CONCURRENTLY n_i ON n_t (id', 'DROP INDEX CONCURRENTLY n_i', transactional => false);
 SELECT migrate_revision('n1', '{n0}', E'CREATE INDEX CONCURRENTLY n_i ON n_t (id);\n-- and a second one\nCREATE INDEX CONCURRENTLY "n i2" ON n_t (id);', 'DROP INDEX CONCURRENTLY "n i2"; DROP INDEX CONCURRENTLY n_i', 'indexes', transactional => false);
 SELECT migrate_revision('n2', '{n1}', 'ALTER TABLE n_t ADD v int', 'ALTER TABLE n_t DROP v', 'column');

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 CREATE ROLE regress_reader;
 CREATE ROLE regress_deployer;
 GRANT CREATE ON SCHEMA public TO regress_deployer;
-GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean),
+GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean, integer),
                           migrate_downgrade(text, boolean) TO regress_deployer;
 
 SELECT migrate_revision('p1', '{}',
@@ -97,7 +97,7 @@ RESET search_path;
 SELECT revision FROM migrate_downgrade('base');
 DROP SCHEMA regress_evil CASCADE;
 REVOKE CREATE ON SCHEMA public FROM regress_deployer;
-REVOKE EXECUTE ON FUNCTION migrate_upgrade(text, boolean),
+REVOKE EXECUTE ON FUNCTION migrate_upgrade(text, boolean, integer),
                            migrate_downgrade(text, boolean) FROM regress_deployer;
 DROP ROLE regress_reader;
 DROP ROLE regress_deployer;

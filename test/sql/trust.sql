@@ -92,7 +92,7 @@ SELECT revision FROM migrate_downgrade('t1');
 CREATE ROLE regress_deployer;
 CREATE ROLE regress_member IN ROLE regress_deployer;
 GRANT CREATE ON SCHEMA public TO regress_deployer;
-GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean), migrate_downgrade(text, boolean)
+GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean, integer), migrate_downgrade(text, boolean)
     TO regress_deployer, regress_member;
 GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean)
     TO regress_deployer, regress_member;
@@ -131,7 +131,7 @@ SELECT revision, registered_by FROM migrate.revision WHERE revision = 't6';
 SELECT revision FROM migrate_upgrade('t6');
 
 SELECT revision FROM migrate_downgrade('base');
-REVOKE EXECUTE ON FUNCTION migrate_upgrade(text, boolean), migrate_downgrade(text, boolean),
+REVOKE EXECUTE ON FUNCTION migrate_upgrade(text, boolean, integer), migrate_downgrade(text, boolean),
     migrate_revision(text, text[], text, text, text, text[], text[], boolean)
     FROM regress_deployer, regress_member;
 REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),

@@ -1,0 +1,128 @@
+-- migrate_describe(schemas, true) and migrate_diff(): privileges, opt-in.
+-- Each diff checked by running it both ways, as in autogen.sql, with the
+-- privileges described.
+\i test/sql/include/autogen_diff.sql
+CREATE ROLE regress_ag_reader;
+CREATE ROLE "regress ag ""w"" r";
+CREATE ROLE regress_ag_owner;
+
+-- the same diff() with privileges described
+CREATE FUNCTION pdiff(a_sql text, b_sql text)
+RETURNS TABLE (step int, operation text, object text, upgrade text, downgrade text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    da jsonb;
+    db jsonb;
+    s record;
+BEGIN
+    DROP SCHEMA IF EXISTS ag CASCADE;
+    EXECUTE b_sql;
+    db := migrate_describe(ARRAY['ag'], true);
+    DROP SCHEMA ag CASCADE;
+    EXECUTE a_sql;
+    da := migrate_describe(ARRAY['ag'], true);
+    FOR s IN SELECT * FROM migrate_diff(da, db) d ORDER BY d.step LOOP
+        EXECUTE s.upgrade;
+    END LOOP;
+    IF norm(migrate_describe(ARRAY['ag'], true)) <> norm(db) THEN
+        RAISE EXCEPTION 'upgrade did not reach B: %', migrate_describe(ARRAY['ag'], true)->'privileges';
+    END IF;
+    FOR s IN SELECT * FROM migrate_diff(da, db) d ORDER BY d.step DESC LOOP
+        EXECUTE s.downgrade;
+    END LOOP;
+    IF norm(migrate_describe(ARRAY['ag'], true)) <> norm(da) THEN
+        RAISE EXCEPTION 'downgrade did not return to A: %', migrate_describe(ARRAY['ag'], true)->'privileges';
+    END IF;
+    DROP SCHEMA ag CASCADE;
+    RETURN QUERY SELECT d.step, d.operation, d.object, d.upgrade, d.downgrade FROM migrate_diff(da, db) d ORDER BY d.step;
+END $$;
+
+-- off by default: no "privileges" in the description, and none compared
+CREATE SCHEMA ag;
+CREATE TABLE ag.t (a int);
+GRANT SELECT ON ag.t TO regress_ag_reader;
+SELECT migrate_describe(ARRAY['ag']) ? 'privileges' AS described_by_default,
+       jsonb_pretty(migrate_describe(ARRAY['ag'], true)->'privileges') AS privileges;
+-- one side without privileges: nothing to grant or revoke
+SELECT count(*) AS steps FROM migrate_diff(migrate_describe(ARRAY['ag'], true),
+                                           migrate_describe(ARRAY['ag']) - 'privileges');
+DROP SCHEMA ag CASCADE;
+
+-- every kind, granted: tables, columns, sequences, functions, procedures,
+-- schemas, types, domains, default privileges; with grant option
+SELECT * FROM pdiff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."T ""q""" ("c 1" int, b text);
+CREATE SEQUENCE ag.s;
+CREATE FUNCTION ag.f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';
+CREATE PROCEDURE ag.pr() LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE ag.e AS ENUM ('x');
+CREATE DOMAIN ag.d AS int;
+CREATE VIEW ag.v AS SELECT 1 AS one;$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."T ""q""" ("c 1" int, b text);
+CREATE SEQUENCE ag.s;
+CREATE FUNCTION ag.f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';
+CREATE PROCEDURE ag.pr() LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE ag.e AS ENUM ('x');
+CREATE DOMAIN ag.d AS int;
+CREATE VIEW ag.v AS SELECT 1 AS one;
+GRANT SELECT, INSERT ON ag."T ""q""" TO regress_ag_reader;
+GRANT UPDATE ("c 1") ON ag."T ""q""" TO "regress ag ""w"" r";
+GRANT USAGE ON SEQUENCE ag.s TO "regress ag ""w"" r" WITH GRANT OPTION;
+REVOKE EXECUTE ON FUNCTION ag.f(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ag.f(int) TO regress_ag_reader;
+GRANT EXECUTE ON PROCEDURE ag.pr() TO regress_ag_reader;
+GRANT USAGE, CREATE ON SCHEMA ag TO "regress ag ""w"" r";
+REVOKE USAGE ON TYPE ag.e FROM PUBLIC;
+GRANT USAGE ON DOMAIN ag.d TO regress_ag_reader;
+GRANT SELECT ON ag.v TO PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner IN SCHEMA ag GRANT SELECT ON TABLES TO regress_ag_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner IN SCHEMA ag GRANT EXECUTE ON FUNCTIONS TO "regress ag ""w"" r";$$);
+
+-- changes: a grant option taken back, a grantee that changes, on objects
+-- that are new, go, or are made again (a view whose query changes, a
+-- function whose result changes): they get theirs again
+SELECT * FROM pdiff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (a int);
+CREATE TABLE ag.gone (a int);
+CREATE VIEW ag.v AS SELECT 1 AS one;
+CREATE FUNCTION ag.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+GRANT SELECT ON ag.t TO regress_ag_reader WITH GRANT OPTION;
+GRANT DELETE ON ag.t TO "regress ag ""w"" r";
+GRANT SELECT ON ag.gone TO regress_ag_reader;
+GRANT SELECT ON ag.v TO regress_ag_reader;
+REVOKE EXECUTE ON FUNCTION ag.f() FROM PUBLIC;$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (a int);
+CREATE TABLE ag."new one" (a int);
+CREATE VIEW ag.v AS SELECT 2 AS one;
+CREATE FUNCTION ag.f() RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint';
+GRANT SELECT ON ag.t TO regress_ag_reader;
+GRANT DELETE ON ag.t TO regress_ag_reader;
+GRANT SELECT ON ag."new one" TO "regress ag ""w"" r";
+GRANT SELECT ON ag.v TO regress_ag_reader;
+REVOKE EXECUTE ON FUNCTION ag.f() FROM PUBLIC;$$);
+
+-- default privileges for every schema, described when schemas is NULL: a
+-- default taken away is "revoked"; each way by the steps
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner GRANT USAGE ON TYPES TO "regress ag ""w"" r" WITH GRANT OPTION;
+SELECT k, v FROM jsonb_each(migrate_describe(NULL, true)->'privileges') e(k, v) WHERE k LIKE 'DEFAULT %' ORDER BY 1;
+SELECT migrate_describe(NULL, true) AS b \gset
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner REVOKE USAGE ON TYPES FROM "regress ag ""w"" r" CASCADE;
+SELECT migrate_describe(NULL, true) AS a \gset
+SELECT step, operation, object, upgrade, downgrade FROM migrate_diff(:'a', :'b');
+SELECT upgrade FROM migrate_diff(:'a', :'b') ORDER BY step \gexec
+SELECT migrate_describe(NULL, true) = :'b' AS reaches_b;
+SELECT downgrade FROM migrate_diff(:'a', :'b') ORDER BY step DESC \gexec
+SELECT migrate_describe(NULL, true) = :'a' AS back_to_a;
+-- a description without privileges on one side: none compared
+SELECT count(*) AS steps FROM migrate_diff(:'a'::jsonb - 'privileges', :'b');
+
+DROP ROLE regress_ag_reader;
+DROP ROLE "regress ag ""w"" r";
+DROP ROLE regress_ag_owner;
+DROP FUNCTION pdiff(text, text), diff(text, text), norm(jsonb);
