@@ -426,6 +426,166 @@ FROM obj o JOIN grants g ON g.key = o.key
 $$;
 
 /*
+ * ---- Autogenerate: rules, event triggers, extended statistics, table,
+ * column and view properties ----
+ *
+ * migrate_describe() passes its document through here, which adds what it
+ * does not say itself: to each table, its non-default properties (unlogged,
+ * storage parameters, replica identity) and to each column its non-default
+ * STORAGE and STATISTICS; to each view and materialized view its options
+ * (security_barrier, check_option, security_invoker, storage parameters);
+ * and the "rules", "event_triggers" and "statistics" objects.  A property
+ * at its default is left out, so that descriptions of schemas without them
+ * read as before.  Keys are those migrate_describe() gives (schema.name).
+ */
+-- a column's STORAGE as ALTER TABLE ... SET STORAGE writes it
+CREATE OR REPLACE FUNCTION migrate.storage_name(s "char")
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE s WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' WHEN 'x' THEN 'extended' END $$;
+
+CREATE OR REPLACE FUNCTION migrate.describe_kinds(schemas text[], d jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = postgres
+SET TimeZone = 'UTC'
+SET extra_float_digits = 1
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT * FROM migrate.user_schemas(schemas)
+), rel AS (
+    SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm')
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+), fn AS (
+    SELECT p.oid, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+), fn_use AS (
+    -- the user functions that rules and statistics use
+    SELECT dp.classid, dp.objid, jsonb_agg(DISTINCT f.key) AS uses
+    FROM pg_depend dp JOIN fn f ON f.oid = dp.refobjid
+    WHERE dp.refclassid = 'pg_proc'::regclass AND dp.deptype = 'n'
+      AND dp.classid IN ('pg_rewrite'::regclass, 'pg_statistic_ext'::regclass)
+    GROUP BY dp.classid, dp.objid
+), relopt AS MATERIALIZED (
+    -- storage parameters as an object (a TOAST table's with "toast.")
+    SELECT r.oid, (SELECT jsonb_object_agg(o.name, o.value)
+                   FROM (SELECT split_part(x, '=', 1) AS name, substr(x, strpos(x, '=') + 1) AS value
+                         FROM unnest(c.reloptions) x
+                         UNION ALL
+                         SELECT 'toast.' || split_part(x, '=', 1), substr(x, strpos(x, '=') + 1)
+                         FROM pg_class tc, unnest(tc.reloptions) x
+                         WHERE tc.oid = c.reltoastrelid AND c.reltoastrelid <> 0) o) AS options
+    FROM rel r JOIN pg_class c ON c.oid = r.oid
+), tprop AS MATERIALIZED (
+    SELECT r.key, jsonb_strip_nulls(jsonb_build_object(
+               'unlogged', CASE WHEN c.relpersistence = 'u' THEN true END,
+               'options', o.options,
+               'replica_identity', CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+                                                       WHEN 'i' THEN 'index' END,
+               'replica_index', CASE WHEN c.relreplident = 'i'
+                                     THEN (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                           WHERE i.indrelid = r.oid AND i.indisreplident) END)) AS props,
+           (SELECT jsonb_object_agg(a.attname, jsonb_strip_nulls(jsonb_build_object(
+                       'storage', CASE WHEN a.attstorage <> t.typstorage THEN migrate.storage_name(a.attstorage) END,
+                       'storage_default', CASE WHEN a.attstorage <> t.typstorage THEN migrate.storage_name(t.typstorage) END,
+                       'statistics', CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END)))
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+              AND (a.attstorage <> t.typstorage OR a.attstattarget >= 0)) AS columns
+    FROM rel r JOIN pg_class c ON c.oid = r.oid JOIN relopt o ON o.oid = r.oid
+    WHERE r.relkind IN ('r', 'p')
+), vprop AS MATERIALIZED (
+    SELECT r.key, o.options FROM rel r JOIN relopt o ON o.oid = r.oid
+    WHERE r.relkind IN ('v', 'm') AND o.options IS NOT NULL
+)
+-- one concatenation with the whole document (each copies it), and the
+-- tables and views made again only when some have properties
+SELECT d || (
+       coalesce((SELECT jsonb_build_object('tables', d->'tables' || jsonb_object_agg(p.key, t.v || p.props
+                      || CASE WHEN p.columns IS NULL THEN '{}'
+                              ELSE jsonb_build_object('columns', (
+                                       SELECT coalesce(jsonb_agg(c || coalesce(p.columns->(c->>'name'), '{}') ORDER BY o), '[]')
+                                       FROM jsonb_array_elements(t.v->'columns') WITH ORDINALITY AS x(c, o))) END))
+                 FROM tprop p JOIN LATERAL (SELECT d->'tables'->p.key AS v) t ON t.v IS NOT NULL
+                 WHERE p.props <> '{}' OR p.columns IS NOT NULL
+                 HAVING count(*) > 0), '{}')
+    || coalesce((SELECT jsonb_build_object('views', d->'views' || jsonb_object_agg(p.key, t.v || jsonb_build_object('options', p.options)))
+                 FROM vprop p JOIN LATERAL (SELECT d->'views'->p.key AS v) t ON t.v IS NOT NULL
+                 HAVING count(*) > 0), '{}')
+    -- rules (not a view's own _RETURN rule), on tables and views
+    || jsonb_build_object('rules', coalesce((
+           SELECT jsonb_object_agg(r.key || '.' || rw.rulename, jsonb_build_object(
+                      'relation', r.key, 'schema', r.nspname, 'table', r.relname, 'name', rw.rulename,
+                      'view', r.relkind IN ('v', 'm'),
+                      'definition', pg_get_ruledef(rw.oid), 'enabled', rw.ev_enabled::text,
+                      'comment', obj_description(rw.oid, 'pg_rewrite'),
+                      'uses', u.uses,
+                      -- the other relations it reads or writes
+                      'relations', (SELECT jsonb_agg(DISTINCT o.key) FROM pg_depend dp JOIN rel o ON o.oid = dp.refobjid
+                                    WHERE dp.classid = 'pg_rewrite'::regclass AND dp.objid = rw.oid
+                                      AND dp.refclassid = 'pg_class'::regclass AND o.oid <> r.oid),
+                      'columns', (SELECT jsonb_agg(DISTINCT o.key || '.' || a.attname)
+                                  FROM pg_depend dp JOIN rel o ON o.oid = dp.refobjid
+                                  JOIN pg_attribute a ON a.attrelid = dp.refobjid AND a.attnum = dp.refobjsubid
+                                  WHERE dp.classid = 'pg_rewrite'::regclass AND dp.objid = rw.oid
+                                    AND dp.refclassid = 'pg_class'::regclass AND dp.refobjsubid > 0)))
+           FROM pg_rewrite rw JOIN rel r ON r.oid = rw.ev_class
+           LEFT JOIN fn_use u ON u.classid = 'pg_rewrite'::regclass AND u.objid = rw.oid
+           WHERE rw.rulename <> '_RETURN'), '{}'))
+    -- event triggers: those whose function is described (they belong to no schema)
+    || jsonb_build_object('event_triggers', coalesce((
+           SELECT jsonb_object_agg(e.evtname, jsonb_build_object(
+                      'name', e.evtname, 'event', e.evtevent,
+                      'tags', (SELECT jsonb_agg(x ORDER BY o) FROM unnest(e.evttags) WITH ORDINALITY AS u(x, o)),
+                      'function', format('%I.%I', n.nspname, p.proname),
+                      'enabled', e.evtenabled::text,
+                      'comment', obj_description(e.oid, 'pg_event_trigger'),
+                      'uses', jsonb_build_array(f.key)))
+           FROM pg_event_trigger e JOIN fn f ON f.oid = e.evtfoid
+           JOIN pg_proc p ON p.oid = e.evtfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = e.tableoid AND m.objid = e.oid)), '{}'))
+    -- extended statistics, with their target when set
+    || jsonb_build_object('statistics', coalesce((
+           SELECT jsonb_object_agg(sn.nspname || '.' || s.stxname, jsonb_strip_nulls(jsonb_build_object(
+                      'schema', sn.nspname, 'name', s.stxname, 'relation', r.key,
+                      -- as pg_get_statisticsobjdef writes it, but with the columns
+                      -- in name order: it lists them by position, which a column
+                      -- made again (it goes last) would change
+                      'definition', format('CREATE STATISTICS %I.%I%s ON %s FROM %I.%I', sn.nspname, s.stxname,
+                                           CASE WHEN s.stxkind && '{d,f,m}'::"char"[] THEN ' (' || concat_ws(', ',
+                                                CASE WHEN 'd' = ANY (s.stxkind) THEN 'ndistinct' END,
+                                                CASE WHEN 'f' = ANY (s.stxkind) THEN 'dependencies' END,
+                                                CASE WHEN 'm' = ANY (s.stxkind) THEN 'mcv' END) || ')' ELSE '' END,
+                                           concat_ws(', ',
+                                               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attname COLLATE "C")
+                                                FROM unnest(s.stxkeys::int2[]) x JOIN pg_attribute a ON a.attrelid = s.stxrelid AND a.attnum = x),
+                                               array_to_string(pg_get_statisticsobjdef_expressions(s.oid), ', ')),
+                                           r.nspname, r.relname),
+                      'target', CASE WHEN s.stxstattarget >= 0 THEN s.stxstattarget END,
+                      'uses', u.uses,
+                      'columns', (SELECT jsonb_agg(DISTINCT a.attname)
+                                  FROM pg_depend dp JOIN pg_attribute a ON a.attrelid = dp.refobjid AND a.attnum = dp.refobjsubid
+                                  WHERE dp.classid = 'pg_statistic_ext'::regclass AND dp.objid = s.oid
+                                    AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid = r.oid
+                                    AND dp.refobjsubid > 0)))
+                  || jsonb_build_object('comment', obj_description(s.oid, 'pg_statistic_ext')))
+           FROM pg_statistic_ext s JOIN ns sn ON sn.oid = s.stxnamespace JOIN rel r ON r.oid = s.stxrelid
+           LEFT JOIN fn_use u ON u.classid = 'pg_statistic_ext'::regclass AND u.objid = s.oid
+           WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)), '{}')))
+$$;
+
+-- ---- end of rules, event triggers, statistics and properties ----
+
+/*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
  * canonical forms; no OIDs, owners or privileges.  schemas limits it to the
@@ -538,8 +698,9 @@ WITH member AS (
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
 )
--- partitions, inheritance and privileges: sql/parts/describe.sql's last section
-SELECT migrate.describe_inheritance(jsonb_build_object(
+-- partitions, inheritance and privileges: sql/parts/describe.sql's last section;
+-- rules, event triggers, statistics and properties: migrate.describe_kinds
+SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_object(
     'schemas', coalesce((SELECT jsonb_object_agg(nspname, jsonb_build_object(
                     'comment', obj_description(oid, 'pg_namespace'))) FROM ns), '{}'),
     'extensions', coalesce((SELECT jsonb_object_agg(e.extname, jsonb_build_object(
@@ -725,6 +886,6 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                 LEFT JOIN fn_use u ON u.classid = 'pg_trigger'::regclass AND u.objid = tg.oid
                 LEFT JOIN col_dep cd ON cd.classid = 'pg_trigger'::regclass AND cd.objid = tg.oid
                 WHERE NOT tg.tgisinternal), '{}')
-), schemas)
+), schemas))
 || CASE WHEN privileges THEN jsonb_build_object('privileges', migrate.describe_privileges(schemas)) ELSE '{}' END
 $$;

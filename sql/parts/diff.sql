@@ -235,7 +235,7 @@ LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN t->>'partition_bound' IS NOT NULL THEN migrate.inheritance_ddl(t) ELSE
-       format('CREATE TABLE %I.%I (', t->>'schema', t->>'name')
+       format('CREATE %sTABLE %I.%I (', CASE WHEN (t->>'unlogged')::boolean THEN 'UNLOGGED ' ELSE '' END, t->>'schema', t->>'name')
     || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
                  FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
     || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END
@@ -246,8 +246,9 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT format('CREATE %sVIEW %I.%I AS%s', CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED ' ELSE '' END,
-              v->>'schema', v->>'name', rtrim(v->>'definition', ';'))
+SELECT format('CREATE %sVIEW %I.%I%s AS%s', CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED ' ELSE '' END,
+              v->>'schema', v->>'name', coalesce(' WITH (' || migrate.options_list(v->'options') || ')', ''),
+              rtrim(v->>'definition', ';'))
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_drop(v jsonb)
@@ -546,6 +547,162 @@ SELECT b = 'text'
 $$;
 
 /*
+ * ---- Autogenerate: rules, event triggers, extended statistics, table,
+ * column and view properties (migrate_diff's sections for them below) ----
+ */
+
+-- storage parameters (a description's "options") as SET ( ... ) writes them
+CREATE OR REPLACE FUNCTION migrate.options_list(opts jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT string_agg((SELECT string_agg(quote_ident(p), '.' ORDER BY o) FROM unnest(string_to_array(k, '.')) WITH ORDINALITY AS x(p, o))
+                  || '=' || quote_literal(v), ', ' ORDER BY k COLLATE "C")
+FROM jsonb_each_text(CASE WHEN jsonb_typeof(opts) = 'object' THEN opts ELSE '{}' END) e(k, v)
+$$;
+
+-- ALTER <kind> target SET (...) and RESET (...): from options old to new
+CREATE OR REPLACE FUNCTION migrate.options_ddl(kind text, target text, old jsonb, new jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT nullif(concat_ws(E';\n',
+    (SELECT format('ALTER %s %s SET (%s)', kind, target, migrate.options_list(jsonb_object_agg(k, v)))
+     FROM jsonb_each(CASE WHEN jsonb_typeof(new) = 'object' THEN new ELSE '{}' END) e(k, v)
+     WHERE (old->k) IS DISTINCT FROM v
+     HAVING count(*) > 0),
+    (SELECT format('ALTER %s %s RESET (%s)', kind, target,
+                   string_agg((SELECT string_agg(quote_ident(p), '.' ORDER BY o) FROM unnest(string_to_array(k, '.')) WITH ORDINALITY AS x(p, o)),
+                              ', ' ORDER BY k COLLATE "C"))
+     FROM jsonb_object_keys(CASE WHEN jsonb_typeof(old) = 'object' THEN old ELSE '{}' END) k
+     WHERE NOT coalesce(new ? k, false)
+     HAVING count(*) > 0)), '')
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.replica_identity_ddl(qt text, t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER TABLE %s REPLICA IDENTITY %s', qt,
+              CASE t->>'replica_identity' WHEN 'full' THEN 'FULL' WHEN 'nothing' THEN 'NOTHING'
+                   WHEN 'index' THEN format('USING INDEX %I', t->>'replica_index') ELSE 'DEFAULT' END)
+$$;
+
+/*
+ * The steps that turn the properties of table k from those of old (NULL:
+ * a new table, all at their defaults) into those of new: storage
+ * parameters, replica identity, and each column's STORAGE and STATISTICS.
+ * Each step's downgrade turns them back.  (UNLOGGED is in CREATE TABLE,
+ * and SET LOGGED/UNLOGGED a step of migrate_diff's, ordered by the foreign
+ * keys.)
+ */
+CREATE OR REPLACE FUNCTION migrate.table_property_steps(k text, old jsonb, new jsonb)
+RETURNS migrate.diff_step[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH q AS (SELECT format('%I.%I', new->>'schema', new->>'name') AS qt),
+cols AS (
+    SELECT c->>'name' AS name, c AS nc, (SELECT x FROM jsonb_array_elements(old->'columns') x WHERE x->>'name' = c->>'name') AS oc, o
+    FROM jsonb_array_elements(new->'columns') WITH ORDINALITY AS e(c, o)
+), s(n, operation, object, upgrade, downgrade, warning) AS (
+    SELECT 2, 'storage parameters', k,
+           migrate.options_ddl('TABLE', qt, old->'options', new->'options'),
+           migrate.options_ddl('TABLE', qt, new->'options', old->'options'), NULL
+    FROM q WHERE (old->'options') IS DISTINCT FROM (new->'options')
+    UNION ALL
+    SELECT 3, 'replica identity', k, migrate.replica_identity_ddl(qt, new), migrate.replica_identity_ddl(qt, old), NULL
+    FROM q WHERE (old->>'replica_identity', old->>'replica_index') IS DISTINCT FROM (new->>'replica_identity', new->>'replica_index')
+    UNION ALL
+    SELECT 4, 'column storage', k || '.' || name,
+           format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', qt, name, coalesce(nc->>'storage', oc->>'storage_default')),
+           format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', qt, name, coalesce(oc->>'storage', nc->>'storage_default')),
+           NULL
+    FROM q, cols WHERE (oc->>'storage') IS DISTINCT FROM (nc->>'storage')
+    UNION ALL
+    SELECT 5, 'column statistics', k || '.' || name,
+           format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', qt, name, coalesce(nc->>'statistics', '-1')),
+           format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', qt, name, coalesce(oc->>'statistics', '-1')),
+           NULL
+    FROM q, cols WHERE (oc->>'statistics') IS DISTINCT FROM (nc->>'statistics')
+)
+SELECT coalesce(array_agg(ROW(operation, object, upgrade, downgrade, warning)::migrate.diff_step ORDER BY n, object COLLATE "C"), '{}')
+FROM s
+$$;
+
+-- a rule as pg_get_ruledef writes it, with its state and comment
+CREATE OR REPLACE FUNCTION migrate.rule_state(r jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER %s %I.%I %s RULE %I', CASE WHEN (r->>'view')::boolean THEN 'VIEW' ELSE 'TABLE' END,
+              r->>'schema', r->>'table',
+              CASE r->>'enabled' WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA'
+                                 WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE' END, r->>'name')
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.rule_ddl(r jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n', rtrim(r->>'definition', ';'),
+    CASE WHEN r->>'enabled' <> 'O' THEN migrate.rule_state(r) END,
+    CASE WHEN r->>'comment' IS NOT NULL
+         THEN migrate.comment_ddl('RULE', format('%I ON %I.%I', r->>'name', r->>'schema', r->>'table'), r->>'comment') END)
+$$;
+
+-- an event trigger, with its state and comment
+CREATE OR REPLACE FUNCTION migrate.event_trigger_state(e jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER EVENT TRIGGER %I %s', e->>'name',
+              CASE e->>'enabled' WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA'
+                                 WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE' END)
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.event_trigger_ddl(e jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n',
+    format('CREATE EVENT TRIGGER %I ON %I', e->>'name', e->>'event')
+    || coalesce(' WHEN TAG IN (' || (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
+                                     FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(e->'tags') = 'array' THEN e->'tags' ELSE '[]' END)
+                                          WITH ORDINALITY AS t(x, o)) || ')', '')
+    || ' EXECUTE FUNCTION ' || (e->>'function') || '()',
+    CASE WHEN e->>'enabled' <> 'O' THEN migrate.event_trigger_state(e) END,
+    CASE WHEN e->>'comment' IS NOT NULL THEN migrate.comment_ddl('EVENT TRIGGER', quote_ident(e->>'name'), e->>'comment') END)
+$$;
+
+-- extended statistics as migrate_describe writes them, with the target and comment
+CREATE OR REPLACE FUNCTION migrate.statistics_target(s jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT format('ALTER STATISTICS %I.%I SET STATISTICS %s', s->>'schema', s->>'name', coalesce(s->>'target', '-1')) $$;
+
+CREATE OR REPLACE FUNCTION migrate.statistics_ddl(s jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n', s->>'definition',
+    CASE WHEN s->>'target' IS NOT NULL THEN migrate.statistics_target(s) END,
+    CASE WHEN s->>'comment' IS NOT NULL
+         THEN migrate.comment_ddl('STATISTICS', format('%I.%I', s->>'schema', s->>'name'), s->>'comment') END)
+$$;
+
+-- ---- end of the helpers for rules, event triggers, statistics and properties ----
+
+/*
  * The ordered operations that turn the schema described by from_schema into
  * the one described by to_schema (both from migrate_describe()).  The
  * upgrade script is the upgrade column in step order; the downgrade script
@@ -591,6 +748,8 @@ DECLARE
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
+    persist_tables text[] := '{}';   -- tables in both that become UNLOGGED or LOGGED
+    a_ru jsonb; b_ru jsonb; a_et jsonb; b_et jsonb; a_st jsonb; b_st jsonb;  -- rules, event triggers, statistics
     one migrate.diff_step;
     later int;
     pos jsonb;                       -- position of each table that goes
@@ -631,6 +790,20 @@ BEGIN
     a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
     a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
     a_tr := a->'triggers'; b_tr := b->'triggers';
+
+    -- ---- rules, event triggers, extended statistics (from the documents
+    -- as given: a and b above keep only the other kinds) ----
+    FOREACH k IN ARRAY ARRAY['rules', 'event_triggers', 'statistics'] LOOP
+        IF jsonb_typeof(coalesce(from_schema->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(to_schema->k, '{}')) <> 'object' THEN
+            RAISE EXCEPTION 'schema description has no valid "%" object', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'migrate_diff() takes the documents migrate_describe() returns.';
+        END IF;
+    END LOOP;
+    a_ru := coalesce(from_schema->'rules', '{}'); b_ru := coalesce(to_schema->'rules', '{}');
+    a_et := coalesce(from_schema->'event_triggers', '{}'); b_et := coalesce(to_schema->'event_triggers', '{}');
+    a_st := coalesce(from_schema->'statistics', '{}'); b_st := coalesce(to_schema->'statistics', '{}');
+    -- ---- end ----
 
     -- partitions and inheritance: a table that becomes (or stops being) a
     -- child keeps the columns and checks it has from its new (or old)
@@ -921,6 +1094,13 @@ BEGIN
                         AND ((b_t->t.k->'indexes'->n) - 'comment' IS DISTINCT FROM d - 'comment'
                              OR migrate.touches_replaced(t.k, d, replaced)
                              OR migrate.uses_any(d, 'uses', dropped_funcs))));
+    -- ---- tables that become UNLOGGED or LOGGED: their foreign keys, to and
+    -- from them, go first and come back after ----
+    persist_tables := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x
+                            WHERE a_t ? x AND coalesce((b_t->x->>'unlogged')::boolean, false)
+                                              <> coalesce((a_t->x->>'unlogged')::boolean, false) ORDER BY 1);
+    key_tables := key_tables || persist_tables;
+    -- ---- end ----
 
     -- tables whose existing columns change or go: the views over them are recreated
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) LOOP
@@ -929,7 +1109,9 @@ BEGIN
             SELECT 1 FROM jsonb_array_elements(v->'columns') old_c
             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
                               WHERE nc->>'name' = old_c->>'name'
-                                AND nc - 'comment' = old_c - 'comment')) THEN
+                                -- (STORAGE and STATISTICS are altered in place)
+                                AND nc - 'comment' - 'storage' - 'storage_default' - 'statistics'
+                                    = old_c - 'comment' - 'storage' - 'storage_default' - 'statistics')) THEN
             changed_tables := changed_tables || k;
         END IF;
     END LOOP;
@@ -937,7 +1119,7 @@ BEGIN
     SELECT coalesce(array_agg(x), '{}') INTO drop_views
     FROM jsonb_each(a_v) e(x, y)
     WHERE NOT b_v ? x
-       OR (b_v->x) - 'comment' - 'column_comments' - 'indexes' <> y - 'comment' - 'column_comments' - 'indexes'
+       OR (b_v->x) - 'comment' - 'column_comments' - 'indexes' - 'options' <> y - 'comment' - 'column_comments' - 'indexes' - 'options'
        OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (changed_tables))
        OR migrate.uses_any(y, 'uses', dropped_funcs);
     LOOP
@@ -1010,6 +1192,74 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- ---- rules, event triggers, extended statistics and replica
+    -- identities that go first: removed, changed, or over what goes or
+    -- changes (a relation, a column, a function); the downgrade makes them
+    -- again once what they use is back ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_ru) e(x, y)
+                WHERE NOT b_ru ? x
+                   OR (b_ru->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
+                   OR y->>'relation' = ANY (drop_views || changed_tables)
+                   OR migrate.uses_any(y, 'relations', drop_views || changed_tables)
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                ORDER BY 1 LOOP
+        dropped := dropped || ('rule:' || k);
+        steps := steps || ROW('drop rule', k, format('DROP RULE %I ON %I.%I', v->>'name', v->>'schema', v->>'table'),
+            migrate.rule_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_et) e(x, y)
+                WHERE NOT b_et ? x
+                   OR (b_et->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                ORDER BY 1 LOOP
+        dropped := dropped || ('event trigger:' || k);
+        steps := steps || ROW('drop event trigger', k, format('DROP EVENT TRIGGER %I', k),
+            migrate.event_trigger_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_st) e(x, y)
+                WHERE NOT b_st ? x
+                   OR (b_st->x) - 'comment' - 'target' <> y - 'comment' - 'target'
+                   OR NOT b_t ? (y->>'relation')
+                   OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                  CASE WHEN jsonb_typeof(y->'columns') = 'array' THEN y->'columns' ELSE '[]' END) sc
+                              WHERE (y->>'relation') || '.' || sc = ANY (touched_cols))
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                ORDER BY 1 LOOP
+        dropped := dropped || ('statistics:' || k);
+        steps := steps || ROW('drop statistics', k, format('DROP STATISTICS %I.%I', v->>'schema', v->>'name'),
+            migrate.statistics_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- STORAGE and STATISTICS of columns that go, are made again, or change
+    -- type (which resets STORAGE to the new type's): back to the defaults
+    -- first, so that the downgrade sets them again once the column is back
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE b_t ? x ORDER BY 1 LOOP
+        w := b_t->k;
+        t := jsonb_build_object('schema', v->>'schema', 'name', v->>'name', 'columns', coalesce((
+            SELECT jsonb_agg(CASE WHEN nc.x IS NULL OR (k || '.' || (old_c->>'name')) = ANY (replaced)
+                                  THEN old_c ELSE old_c - 'statistics' END ORDER BY o)
+            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(old_c, o)
+            LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(w->'columns') x
+                               WHERE x->>'name' = old_c->>'name') nc ON true
+            WHERE (old_c ? 'storage' OR old_c ? 'statistics')
+              AND (nc.x IS NULL OR (k || '.' || (old_c->>'name')) = ANY (replaced)
+                   OR (old_c ? 'storage' AND nc.x->>'type' <> old_c->>'type'))), '[]'));
+        CONTINUE WHEN jsonb_array_length(t->'columns') = 0;
+        steps := steps || migrate.table_property_steps(k, t, jsonb_set(t, '{columns}', (
+            SELECT jsonb_agg(x - 'storage' - 'statistics' ORDER BY o)
+            FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS e(x, o))));
+    END LOOP;
+    -- a replica identity index that may go: back to the default first
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
+                WHERE b_t ? x AND y->>'replica_identity' = 'index'
+                  AND (b_t->x->>'replica_identity', b_t->x->>'replica_index') IS DISTINCT FROM ('index', y->>'replica_index')
+                ORDER BY 1 LOOP
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        dropped := dropped || ('replica identity:' || k);
+        steps := steps || ROW('replica identity', k, migrate.replica_identity_ddl(qt, '{}'),
+            migrate.replica_identity_ddl(qt, v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
     FOREACH k IN ARRAY drop_views LOOP
         v := a_v->k;
         steps := steps || ROW('drop view', k, migrate.view_drop(v), migrate.view_full_ddl(v),
@@ -1029,7 +1279,8 @@ BEGIN
                                         ELSE (w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                              OR migrate.touches_replaced(k, y, replaced)
                                              OR migrate.uses_any(y, 'uses', dropped_funcs) END
-                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
+                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
+                                   OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 1))
                             ORDER BY x LOOP
                 IF w IS NULL THEN
@@ -1292,6 +1543,21 @@ BEGIN
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
 
+    -- ---- UNLOGGED/LOGGED of tables that stay, with no foreign key to or from
+    -- them (dropped above, added again below: PostgreSQL checks them on
+    -- either side against the persistence) ----
+    FOREACH k IN ARRAY persist_tables LOOP
+        qt := format('%I.%I', b_t->k->>'schema', b_t->k->>'name');
+        steps := steps || ROW('alter table', k,
+            format('ALTER TABLE %s SET %s', qt, CASE WHEN (b_t->k->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
+            format('ALTER TABLE %s SET %s', qt, CASE WHEN (a_t->k->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
+            'rewrites the table' || CASE WHEN EXISTS (
+                SELECT 1 FROM jsonb_each(a_t) e(x, y), jsonb_each(y->'constraints') c(n, d)
+                WHERE d->>'type' = 'f' AND (x = k OR d->>'references' = k))
+                THEN ' (its foreign keys are dropped and added again, and checked)' ELSE '' END)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
     FOR i IN 1 .. 2 LOOP
         FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
@@ -1301,7 +1567,8 @@ BEGIN
                             WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                    OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
                                    OR migrate.uses_any(w->'constraints'->x, 'uses', dropped_funcs)
-                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
+                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
+                                   OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
@@ -1427,6 +1694,8 @@ BEGIN
                            WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_idx)),
                           CASE WHEN coalesce((v->>'row_security')::boolean OR (v->>'force_row_security')::boolean, false)
                                THEN migrate.row_security_ddl(qt, v) END,
+                          -- unlogged, storage parameters, replica identity, column storage and statistics
+                          (SELECT string_agg(p.upgrade, E';\n') FROM unnest(migrate.table_property_steps(k, NULL, v)) p),
                           (SELECT string_agg(migrate.comment_ddl('COLUMN', qt || '.' || quote_ident(col->>'name'), col->>'comment'), E';\n' ORDER BY o)
                            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)
                            WHERE col->>'comment' IS NOT NULL)),
@@ -1489,6 +1758,82 @@ BEGIN
                 NULL)::migrate.diff_step;
         END IF;
     END LOOP;
+
+    -- ---- table, column and view properties; rules, extended statistics
+    -- and event triggers: new, changed, or dropped above (now that every
+    -- relation, column, index and function exists) ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+        w := a_t->k;
+        IF w IS NOT NULL THEN
+            -- reset above; a column made again has the defaults, and one
+            -- whose type changes its new type's storage
+            IF ('replica identity:' || k) = ANY (dropped) THEN
+                w := w - 'replica_identity' - 'replica_index';
+            END IF;
+            w := jsonb_set(w, '{columns}', coalesce((
+                SELECT jsonb_agg(CASE WHEN (k || '.' || (x->>'name')) = ANY (replaced) THEN x - 'storage' - 'statistics'
+                                      WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') y
+                                                   WHERE y->>'name' = x->>'name' AND y->>'type' <> x->>'type')
+                                      THEN x - 'storage' ELSE x END ORDER BY o)
+                FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)), '[]'));
+        END IF;
+        steps := steps || migrate.table_property_steps(k, w, v);
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) WHERE a_v ? x AND NOT x = ANY (drop_views) ORDER BY 1 LOOP
+        w := a_v->k;
+        CONTINUE WHEN (w->'options') IS NOT DISTINCT FROM (v->'options');
+        qt := format('%s %I.%I', CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                     v->>'schema', v->>'name');
+        steps := steps || ROW('view options', k, migrate.options_ddl(split_part(qt, ' ', 1), substr(qt, strpos(qt, ' ') + 1), w->'options', v->'options'),
+            migrate.options_ddl(split_part(qt, ' ', 1), substr(qt, strpos(qt, ' ') + 1), v->'options', w->'options'), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_st) e(x, y) ORDER BY 1 LOOP
+        w := a_st->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        IF w IS NULL OR ('statistics:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create statistics', k, migrate.statistics_ddl(v), format('DROP STATISTICS %s', qt), NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF (w->>'target') IS DISTINCT FROM (v->>'target') THEN
+            steps := steps || ROW('alter statistics', k, migrate.statistics_target(v), migrate.statistics_target(w), NULL)::migrate.diff_step;
+        END IF;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('STATISTICS', qt, v->>'comment'),
+                migrate.comment_ddl('STATISTICS', qt, w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_ru) e(x, y) ORDER BY 1 LOOP
+        w := a_ru->k;
+        qt := format('%I ON %I.%I', v->>'name', v->>'schema', v->>'table');
+        IF w IS NULL OR ('rule:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create rule', k, migrate.rule_ddl(v), 'DROP RULE ' || qt, NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF w->>'enabled' <> v->>'enabled' THEN
+            steps := steps || ROW('alter rule', k, migrate.rule_state(v), migrate.rule_state(w), NULL)::migrate.diff_step;
+        END IF;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('RULE', qt, v->>'comment'),
+                migrate.comment_ddl('RULE', qt, w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_et) e(x, y) ORDER BY 1 LOOP
+        w := a_et->k;
+        IF w IS NULL OR ('event trigger:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create event trigger', k, migrate.event_trigger_ddl(v), format('DROP EVENT TRIGGER %I', k),
+                NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF w->>'enabled' <> v->>'enabled' THEN
+            steps := steps || ROW('alter event trigger', k, migrate.event_trigger_state(v), migrate.event_trigger_state(w),
+                NULL)::migrate.diff_step;
+        END IF;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('EVENT TRIGGER', quote_ident(k), v->>'comment'),
+                migrate.comment_ddl('EVENT TRIGGER', quote_ident(k), w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    -- ---- end ----
 
     -- comments on tables, columns and views
     FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
