@@ -15,6 +15,7 @@
 #   BENCH_COMMENTS      large table comments for the fingerprint (default 4)
 #   BENCH_PAIRED_SIZES  revisions of the paired whole-deploy figure (default "1000 5000")
 #   BENCH_PAIRS         interleaved pairs per size, median reported (default 9)
+#   BENCH_AUTOGEN_SIZES tables per autogenerate schema    (default "1000 2000 4000")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -87,7 +87,7 @@ begin_reading(PGconn *conn, MigFiles *files, const char **why)
 
 /* lists the files not registered (when they could not be); returns how many */
 static int
-note_unregistered(PGconn *conn, MigFiles *files, const char *why)
+note_unregistered_as(PGconn *conn, MigFiles *files, const char *why, const char *prefix)
 {
 	char	   *ids;
 	const char *values[1];
@@ -111,12 +111,18 @@ note_unregistered(PGconn *conn, MigFiles *files, const char *why)
 	{
 		const MigFile *f = find_file(files, PQgetvalue(res, i, 0));
 
-		printf("%s %s %s\n", f->revision, MARK_NOT_REGISTERED, f->name);
+		printf("%s%s %s %s\n", prefix, f->revision, MARK_NOT_REGISTERED, f->name);
 	}
 	if (n > 0)
 		pg_log_info("%d file(s) not registered, so not part of this picture: %s", n, why);
 	PQclear(res);
 	return n;
+}
+
+static int
+note_unregistered(PGconn *conn, MigFiles *files, const char *why)
+{
+	return note_unregistered_as(conn, files, why, "");
 }
 
 /* "a (label) (head) (current)" markers */
@@ -369,6 +375,9 @@ cmd_history(PGconn *conn, Options *opts, int argc, char **argv)
 		append_markers(&line, PQgetvalue(res, i, 2), PQgetvalue(res, i, 4)[0] == 't',
 					   PQgetvalue(res, i, 5)[0] == 't', PQgetvalue(res, i, 6)[0] == 't',
 					   PQgetvalue(res, i, 7)[0] == 't');
+		/* as in heads: what an upgrade would apply, files not yet registered included */
+		if (PQgetvalue(res, i, 9)[0] != 't')
+			appendPQExpBufferStr(&line, " (pending)");
 		appendPQExpBuffer(&line, ", %s", msg);
 		printf("%s\n", line.data);
 		termPQExpBuffer(&line);
@@ -527,7 +536,7 @@ cmd_status(PGconn *conn, Options *opts, int argc, char **argv)
 				"       s.last_migration_at, s.drift,"
 				"       CASE s.schema_matches WHEN true THEN 'yes' WHEN false THEN 'no (changed since the last migration)'"
 				"            ELSE 'not known yet' END,"
-				"       s.guard"
+				"       s.guard, s.in_progress"
 				"  FROM pg_catalog.migrate_status() AS s",
 				0, NULL);
 	if (res == NULL)
@@ -543,6 +552,10 @@ cmd_status(PGconn *conn, Options *opts, int argc, char **argv)
 	printf("drift:           %s change(s) outside migrations since then\n", PQgetvalue(res, 0, 5));
 	printf("schema matches:  %s\n", PQgetvalue(res, 0, 6));
 	printf("guard:           %s\n", PQgetvalue(res, 0, 7));
+	/* a non-transactional revision left half done: the one thing to do next */
+	if (!PQgetisnull(res, 0, 8))
+		printf("in progress:     %s (left half done: fix the cause, run migrate upgrade again)\n",
+			   PQgetvalue(res, 0, 8));
 	PQclear(res);
 	return end_reading(conn, files, why, EXIT_OK);
 }
@@ -603,7 +616,7 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	if (atoi(PQgetvalue(res, 0, 0)) > 1)
 	{
 		pg_log_error("the migrations have %s heads: %s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-		pg_log_error_hint("Write a merge revision over them (make migrate-merge MESSAGE=\"merge\").");
+		pg_log_error_hint("Join them: migrate merge \"merge\".");
 		problems++;
 	}
 	if (atoi(PQgetvalue(res, 0, 2)) > 0)
@@ -615,7 +628,7 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	if (atol(PQgetvalue(res, 0, 4)) > 0)
 	{
 		pg_log_error("%s schema change(s) outside migrations since the last migration", PQgetvalue(res, 0, 4));
-		pg_log_error_hint("migrate status and migrate_drift() list them; write a migration that makes them.");
+		pg_log_error_hint("migrate drift lists them; write a migration that makes them.");
 		problems++;
 	}
 	if (!PQgetisnull(res, 0, 5) && PQgetvalue(res, 0, 5)[0] == 'f')
@@ -628,7 +641,7 @@ cmd_check(PGconn *conn, Options *opts, int argc, char **argv)
 	{
 		pg_log_error("revision %s was left half done (a non-transactional revision that failed or was interrupted)",
 					 PQgetvalue(res, 0, 6));
-		pg_log_error_hint("Fix the cause and run the same upgrade again: it resumes from the statement reached (migrate_in_progress()).");
+		pg_log_error_hint("Fix the cause and run the same upgrade again (migrate upgrade): it resumes from the statement reached, which migrate status shows.");
 		problems++;
 	}
 	at_head = atoi(PQgetvalue(res, 0, 0)) <= 1 && atoi(PQgetvalue(res, 0, 2)) == 0 &&
@@ -893,6 +906,8 @@ cmd_sql(PGconn *conn, Options *opts, int argc, char **argv)
 	const char *colon;
 	PGresult   *res;
 	char	   *start;
+	const char *why;
+	FilesState	state;
 
 	if (argc != 1)
 	{
@@ -906,10 +921,17 @@ cmd_sql(PGconn *conn, Options *opts, int argc, char **argv)
 		from = pnstrdup(argv[0], colon - argv[0]);
 	check_extension(conn, EXT_READ, false);
 	files = load_files(opts, true);
-	if (!begin_transaction(conn, false))
-		return EXIT_FAILED;
-	if (register_files(conn, files, false) > 0)
+	state = begin_reading(conn, files, &why);
+	if (state == FILES_FAILED)
 	{
+		rollback(conn);
+		return EXIT_FAILED;
+	}
+	if (from && state == FILES_NOT_REGISTERABLE)
+	{
+		/* FROM is stamped in the transaction that is rolled back: a write */
+		pg_log_error("sql FROM:TARGET cannot plan from \"%s\" here: %s", escape_text(from, true), why);
+		pg_log_error_hint("Run it against the primary as a role that may register files, or leave FROM out.");
 		rollback(conn);
 		return EXIT_FAILED;
 	}
@@ -933,12 +955,19 @@ cmd_sql(PGconn *conn, Options *opts, int argc, char **argv)
 				"  JOIN migrate.revision AS r ON r.revision OPERATOR(pg_catalog.=) p.revision"
 				" ORDER BY p.n",
 				1, values);
-	rollback(conn);
 	if (res == NULL)
+	{
+		rollback(conn);
 		return EXIT_FAILED;
+	}
 	printf("-- The SQL an upgrade from %s would run, in order, for review.\n"
-		   "-- Running this file records nothing in migrate's catalog: deploy with migrate upgrade.\n"
-		   "BEGIN;\n", start);
+		   "-- Running this file records nothing in migrate's catalog: deploy with migrate upgrade.\n",
+		   start);
+	/* on a standby the files not registered yet cannot be planned: say which */
+	if (state == FILES_NOT_REGISTERABLE)
+		note_unregistered_as(conn, files, why, "-- left out: ");
+	rollback(conn);
+	printf("BEGIN;\n");
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		char	   *msg = escape_text(PQgetvalue(res, i, 2), true);

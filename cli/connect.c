@@ -286,7 +286,7 @@ check_extension(PGconn *conn, ExtensionNeed need, bool dry_run)
 	if (installed == NULL && need == EXT_READ)
 	{
 		pg_log_error("the migrate extension is not created in database \"%s\"", db);
-		pg_log_error_detail("The server has migrate %s available; reading commands never create it.",
+		pg_log_error_detail("The server has migrate %s available; only upgrade and stamp create it, reading commands never do.",
 							available);
 		pg_log_error_hint("migrate upgrade creates it (that needs a superuser once), or run CREATE EXTENSION migrate.");
 		exit(EXIT_EXTENSION);

@@ -8,7 +8,9 @@ unique indexes, standalone sequences, enum types, views, comments;
 functions used by defaults, checks and indexes, whose body or result type
 changes; triggers, with WHEN clauses, disabled, constraint triggers;
 domains with checks, defaults and NOT NULL, and columns of them; row-level
-security and policies, some over functions).  B is A
+security and policies, some over functions; table properties (UNLOGGED,
+storage parameters, REPLICA IDENTITY), column STORAGE and STATISTICS, view
+options, rules and extended statistics).  B is A
 after random edits, so the pairs differ the way successive versions of a
 schema do.  For each pair, in one database: A is loaded and described, B is
 loaded and described, A is loaded again and the generated upgrade run: the
@@ -298,6 +300,99 @@ def mutate_extras(rng, s):
                 drop_column_refs(s, o, c["name"])
 
 
+
+# table, column and view properties, rules and extended statistics: kept
+# apart ("kinds") and rendered only over what still exists, so that the
+# other edits need not know of them
+def random_kinds(rng, s):
+    k = {"tprops": {}, "cprops": {}, "vopts": {}, "rules": {}, "stats": {}}
+    for _ in range(rng.randint(0, 3)):
+        edit_kinds(rng, s, k)
+    s["kinds"] = k
+
+
+def edit_kinds(rng, s, k):
+    tables = sorted(s["tables"])
+    if not tables:
+        return
+    t = rng.choice(tables)
+    cols = [c["name"] for c in s["tables"][t]["columns"]]
+    roll = rng.random()
+    if roll < 0.2:
+        k["tprops"][t] = {"unlogged": rng.random() < 0.3,
+                          "fillfactor": rng.choice([None, 70, 90]),
+                          "replica": rng.choice([None, "FULL", "NOTHING"])}
+    elif roll < 0.4:
+        c = rng.choice(cols)
+        k["cprops"][(t, c)] = (rng.choice([None, "MAIN", "EXTERNAL"]), rng.choice([None, 0, 200]))
+    elif roll < 0.55 and s["views"]:
+        v = rng.choice(sorted(s["views"]))
+        k["vopts"][v] = rng.choice([None, "security_barrier", "check_option=local", "security_invoker"])
+    elif roll < 0.75:
+        name = rng.choice(["r0", "r 1", 'r"2'])
+        if name in k["rules"] and rng.random() < 0.4:
+            del k["rules"][name]
+        else:
+            k["rules"][name] = (t, rng.choice(tables), rng.choice(["DELETE", "UPDATE"]), rng.random() < 0.3)
+    else:
+        name = rng.choice(["st0", "st 1"])
+        if name in k["stats"] and rng.random() < 0.4:
+            del k["stats"][name]
+        else:
+            k["stats"][name] = (t, sorted(rng.sample(cols + ["id"], min(2, len(cols) + 1))),
+                                rng.choice(["ndistinct", "dependencies", "mcv"]), rng.choice([None, 100]))
+
+
+def render_kinds(s):
+    k = s.get("kinds")
+    out = []
+    if not k:
+        return out
+    tables = s["tables"]
+    for t, p in sorted(k["tprops"].items()):
+        if t not in tables:
+            continue
+        tn = f"prop.{q(t)}"
+        # (an unlogged table and a logged one cannot reference each other)
+        if (p["unlogged"] and not tables[t]["fks"]
+                and not any(v[1] == t for o in tables.values() for v in o["fks"].values())):
+            out.append(f"ALTER TABLE {tn} SET UNLOGGED;")
+        if p["fillfactor"]:
+            out.append(f"ALTER TABLE {tn} SET (fillfactor = {p['fillfactor']});")
+        if p["replica"]:
+            out.append(f"ALTER TABLE {tn} REPLICA IDENTITY {p['replica']};")
+    for (t, c), (storage, stat) in sorted(k["cprops"].items()):
+        col = col_by_name(tables[t], c) if t in tables else None
+        if not col:
+            continue
+        tn = f"prop.{q(t)}"
+        if storage and col["type"] in TEXTS:
+            out.append(f"ALTER TABLE {tn} ALTER COLUMN {q(c)} SET STORAGE {storage};")
+        if stat is not None:
+            out.append(f"ALTER TABLE {tn} ALTER COLUMN {q(c)} SET STATISTICS {stat};")
+    for v, opt in sorted(k["vopts"].items()):
+        if v not in s["views"] or not opt:
+            continue
+        if s["views"][v][2]:
+            out.append(f"ALTER MATERIALIZED VIEW prop.{q(v)} SET (fillfactor = 80);")
+        else:
+            out.append(f"ALTER VIEW prop.{q(v)} SET ({opt});")
+    for name, (t, other, event, disabled) in sorted(k["rules"].items()):
+        if t not in tables or other not in tables:
+            continue
+        out.append(f"CREATE RULE {q(name)} AS ON {event} TO prop.{q(t)} "
+                   f"DO ALSO DELETE FROM prop.{q(other)} WHERE id = old.id;")
+        if disabled:
+            out.append(f"ALTER TABLE prop.{q(t)} DISABLE RULE {q(name)};")
+    for name, (t, cols, kind, target) in sorted(k["stats"].items()):
+        if t not in tables or any(c != "id" and not col_by_name(tables[t], c) for c in cols) or len(cols) < 2:
+            continue
+        out.append(f"CREATE STATISTICS prop.{q(name)} ({kind}) ON {', '.join(q(c) for c in cols)} FROM prop.{q(t)};")
+        if target is not None:
+            out.append(f"ALTER STATISTICS prop.{q(name)} SET STATISTICS {target};")
+    return out
+
+
 def random_schema(rng):
     s = {"enums": {}, "sequences": {}, "tables": {}, "views": {}, "functions": {}, "domains": {}}
     for i in range(rng.randint(0, 2)):
@@ -313,6 +408,7 @@ def random_schema(rng):
     for i in range(rng.randint(0, 2)):
         add_view(rng, s, f"v{i}")
     random_extras(rng, s)
+    random_kinds(rng, s)
     return s
 
 
@@ -404,6 +500,8 @@ def mutate(rng, s):
                 add_view(rng, s, f"v{rng.randint(0, 4)}")
     for _ in range(rng.randint(0, 3)):
         mutate_extras(rng, s)
+    for _ in range(rng.randint(0, 2)):
+        edit_kinds(rng, s, s["kinds"])
     # referencing tables need the referenced ids to keep their type
     for o in s["tables"].values():
         for k, (col, ref, _) in o["fks"].items():
@@ -493,6 +591,7 @@ def render(s):
     for name, (t, cols, materialized) in sorted(s["views"].items()):
         kind = "MATERIALIZED VIEW" if materialized else "VIEW"
         out.append(f"CREATE {kind} prop.{q(name)} AS SELECT {', '.join(q(c) for c in cols)} FROM prop.{q(t)};")
+    out.extend(render_kinds(s))
     return "\n".join(out)
 
 

@@ -185,5 +185,9 @@ is(sql('SELECT in_progress FROM migrate_status()'), 'cccc00000001', 'a revision 
 is($rc, 1, 'check with a revision half done: exit 1');
 like($err, qr/revision cccc00000001 was left half done.*\n.*run the same upgrade again/, 'check: half done -> upgrade again');
 like($err, qr/not compared with the database: it is not at the head/, 'check: models not compared meanwhile');
+like($err, qr/hint: .*\(migrate upgrade\).*migrate status shows/, 'check: the hint names commands, not SQL functions');
+($rc, $out) = run('status');
+like($out, qr/^in progress: +cccc00000001 \(left half done: fix the cause, run migrate upgrade again\)$/m,
+	'status: the revision left half done');
 
 done_testing();

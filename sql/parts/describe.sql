@@ -35,6 +35,10 @@ CREATE OR REPLACE FUNCTION migrate.schema_description()
 RETURNS SETOF text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the planner's guesses for the catalog scans are far above what they hold,
+-- so the query passed jit_above_cost: compiling it was 60% of every
+-- fingerprint, which each deploy takes once
+SET jit = off
 SET quote_all_identifiers = off
 SET DateStyle = 'ISO, YMD'
 SET IntervalStyle = postgres
@@ -426,6 +430,166 @@ FROM obj o JOIN grants g ON g.key = o.key
 $$;
 
 /*
+ * ---- Autogenerate: rules, event triggers, extended statistics, table,
+ * column and view properties ----
+ *
+ * migrate_describe() passes its document through here, which adds what it
+ * does not say itself: to each table, its non-default properties (unlogged,
+ * storage parameters, replica identity) and to each column its non-default
+ * STORAGE and STATISTICS; to each view and materialized view its options
+ * (security_barrier, check_option, security_invoker, storage parameters);
+ * and the "rules", "event_triggers" and "statistics" objects.  A property
+ * at its default is left out, so that descriptions of schemas without them
+ * read as before.  Keys are those migrate_describe() gives (schema.name).
+ */
+-- a column's STORAGE as ALTER TABLE ... SET STORAGE writes it
+CREATE OR REPLACE FUNCTION migrate.storage_name(s "char")
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE s WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' WHEN 'x' THEN 'extended' END $$;
+
+CREATE OR REPLACE FUNCTION migrate.describe_kinds(schemas text[], d jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = postgres
+SET TimeZone = 'UTC'
+SET extra_float_digits = 1
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT * FROM migrate.user_schemas(schemas)
+), rel AS (
+    SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm')
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+), fn AS (
+    SELECT p.oid, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+), fn_use AS (
+    -- the user functions that rules and statistics use
+    SELECT dp.classid, dp.objid, jsonb_agg(DISTINCT f.key) AS uses
+    FROM pg_depend dp JOIN fn f ON f.oid = dp.refobjid
+    WHERE dp.refclassid = 'pg_proc'::regclass AND dp.deptype = 'n'
+      AND dp.classid IN ('pg_rewrite'::regclass, 'pg_statistic_ext'::regclass)
+    GROUP BY dp.classid, dp.objid
+), relopt AS MATERIALIZED (
+    -- storage parameters as an object (a TOAST table's with "toast.")
+    SELECT r.oid, (SELECT jsonb_object_agg(o.name, o.value)
+                   FROM (SELECT split_part(x, '=', 1) AS name, substr(x, strpos(x, '=') + 1) AS value
+                         FROM unnest(c.reloptions) x
+                         UNION ALL
+                         SELECT 'toast.' || split_part(x, '=', 1), substr(x, strpos(x, '=') + 1)
+                         FROM pg_class tc, unnest(tc.reloptions) x
+                         WHERE tc.oid = c.reltoastrelid AND c.reltoastrelid <> 0) o) AS options
+    FROM rel r JOIN pg_class c ON c.oid = r.oid
+), tprop AS MATERIALIZED (
+    SELECT r.key, jsonb_strip_nulls(jsonb_build_object(
+               'unlogged', CASE WHEN c.relpersistence = 'u' THEN true END,
+               'options', o.options,
+               'replica_identity', CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+                                                       WHEN 'i' THEN 'index' END,
+               'replica_index', CASE WHEN c.relreplident = 'i'
+                                     THEN (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                           WHERE i.indrelid = r.oid AND i.indisreplident) END)) AS props,
+           (SELECT jsonb_object_agg(a.attname, jsonb_strip_nulls(jsonb_build_object(
+                       'storage', CASE WHEN a.attstorage <> t.typstorage THEN migrate.storage_name(a.attstorage) END,
+                       'storage_default', CASE WHEN a.attstorage <> t.typstorage THEN migrate.storage_name(t.typstorage) END,
+                       'statistics', CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END)))
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+              AND (a.attstorage <> t.typstorage OR a.attstattarget >= 0)) AS columns
+    FROM rel r JOIN pg_class c ON c.oid = r.oid JOIN relopt o ON o.oid = r.oid
+    WHERE r.relkind IN ('r', 'p')
+), vprop AS MATERIALIZED (
+    SELECT r.key, o.options FROM rel r JOIN relopt o ON o.oid = r.oid
+    WHERE r.relkind IN ('v', 'm') AND o.options IS NOT NULL
+)
+-- one concatenation with the whole document (each copies it), and the
+-- tables and views made again only when some have properties
+SELECT d || (
+       coalesce((SELECT jsonb_build_object('tables', d->'tables' || jsonb_object_agg(p.key, t.v || p.props
+                      || CASE WHEN p.columns IS NULL THEN '{}'
+                              ELSE jsonb_build_object('columns', (
+                                       SELECT coalesce(jsonb_agg(c || coalesce(p.columns->(c->>'name'), '{}') ORDER BY o), '[]')
+                                       FROM jsonb_array_elements(t.v->'columns') WITH ORDINALITY AS x(c, o))) END))
+                 FROM tprop p JOIN LATERAL (SELECT d->'tables'->p.key AS v) t ON t.v IS NOT NULL
+                 WHERE p.props <> '{}' OR p.columns IS NOT NULL
+                 HAVING count(*) > 0), '{}')
+    || coalesce((SELECT jsonb_build_object('views', d->'views' || jsonb_object_agg(p.key, t.v || jsonb_build_object('options', p.options)))
+                 FROM vprop p JOIN LATERAL (SELECT d->'views'->p.key AS v) t ON t.v IS NOT NULL
+                 HAVING count(*) > 0), '{}')
+    -- rules (not a view's own _RETURN rule), on tables and views
+    || jsonb_build_object('rules', coalesce((
+           SELECT jsonb_object_agg(r.key || '.' || rw.rulename, jsonb_build_object(
+                      'relation', r.key, 'schema', r.nspname, 'table', r.relname, 'name', rw.rulename,
+                      'view', r.relkind IN ('v', 'm'),
+                      'definition', pg_get_ruledef(rw.oid), 'enabled', rw.ev_enabled::text,
+                      'comment', obj_description(rw.oid, 'pg_rewrite'),
+                      'uses', u.uses,
+                      -- the other relations it reads or writes
+                      'relations', (SELECT jsonb_agg(DISTINCT o.key) FROM pg_depend dp JOIN rel o ON o.oid = dp.refobjid
+                                    WHERE dp.classid = 'pg_rewrite'::regclass AND dp.objid = rw.oid
+                                      AND dp.refclassid = 'pg_class'::regclass AND o.oid <> r.oid),
+                      'columns', (SELECT jsonb_agg(DISTINCT o.key || '.' || a.attname)
+                                  FROM pg_depend dp JOIN rel o ON o.oid = dp.refobjid
+                                  JOIN pg_attribute a ON a.attrelid = dp.refobjid AND a.attnum = dp.refobjsubid
+                                  WHERE dp.classid = 'pg_rewrite'::regclass AND dp.objid = rw.oid
+                                    AND dp.refclassid = 'pg_class'::regclass AND dp.refobjsubid > 0)))
+           FROM pg_rewrite rw JOIN rel r ON r.oid = rw.ev_class
+           LEFT JOIN fn_use u ON u.classid = 'pg_rewrite'::regclass AND u.objid = rw.oid
+           WHERE rw.rulename <> '_RETURN'), '{}'))
+    -- event triggers: those whose function is described (they belong to no schema)
+    || jsonb_build_object('event_triggers', coalesce((
+           SELECT jsonb_object_agg(e.evtname, jsonb_build_object(
+                      'name', e.evtname, 'event', e.evtevent,
+                      'tags', (SELECT jsonb_agg(x ORDER BY o) FROM unnest(e.evttags) WITH ORDINALITY AS u(x, o)),
+                      'function', format('%I.%I', n.nspname, p.proname),
+                      'enabled', e.evtenabled::text,
+                      'comment', obj_description(e.oid, 'pg_event_trigger'),
+                      'uses', jsonb_build_array(f.key)))
+           FROM pg_event_trigger e JOIN fn f ON f.oid = e.evtfoid
+           JOIN pg_proc p ON p.oid = e.evtfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = e.tableoid AND m.objid = e.oid)), '{}'))
+    -- extended statistics, with their target when set
+    || jsonb_build_object('statistics', coalesce((
+           SELECT jsonb_object_agg(sn.nspname || '.' || s.stxname, jsonb_strip_nulls(jsonb_build_object(
+                      'schema', sn.nspname, 'name', s.stxname, 'relation', r.key,
+                      -- as pg_get_statisticsobjdef writes it, but with the columns
+                      -- in name order: it lists them by position, which a column
+                      -- made again (it goes last) would change
+                      'definition', format('CREATE STATISTICS %I.%I%s ON %s FROM %I.%I', sn.nspname, s.stxname,
+                                           CASE WHEN s.stxkind && '{d,f,m}'::"char"[] THEN ' (' || concat_ws(', ',
+                                                CASE WHEN 'd' = ANY (s.stxkind) THEN 'ndistinct' END,
+                                                CASE WHEN 'f' = ANY (s.stxkind) THEN 'dependencies' END,
+                                                CASE WHEN 'm' = ANY (s.stxkind) THEN 'mcv' END) || ')' ELSE '' END,
+                                           concat_ws(', ',
+                                               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attname COLLATE "C")
+                                                FROM unnest(s.stxkeys::int2[]) x JOIN pg_attribute a ON a.attrelid = s.stxrelid AND a.attnum = x),
+                                               array_to_string(pg_get_statisticsobjdef_expressions(s.oid), ', ')),
+                                           r.nspname, r.relname),
+                      'target', CASE WHEN s.stxstattarget >= 0 THEN s.stxstattarget END,
+                      'uses', u.uses,
+                      'columns', (SELECT jsonb_agg(DISTINCT a.attname)
+                                  FROM pg_depend dp JOIN pg_attribute a ON a.attrelid = dp.refobjid AND a.attnum = dp.refobjsubid
+                                  WHERE dp.classid = 'pg_statistic_ext'::regclass AND dp.objid = s.oid
+                                    AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid = r.oid
+                                    AND dp.refobjsubid > 0)))
+                  || jsonb_build_object('comment', obj_description(s.oid, 'pg_statistic_ext')))
+           FROM pg_statistic_ext s JOIN ns sn ON sn.oid = s.stxnamespace JOIN rel r ON r.oid = s.stxrelid
+           LEFT JOIN fn_use u ON u.classid = 'pg_statistic_ext'::regclass AND u.objid = s.oid
+           WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)), '{}')))
+$$;
+
+-- ---- end of rules, event triggers, statistics and properties ----
+
+/*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
  * canonical forms; no OIDs, owners or privileges.  schemas limits it to the
@@ -499,23 +663,26 @@ WITH member AS (
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
 ), col AS (
+    -- (a default other than a generated column's names no column, and
+    -- pg_get_expr given no table does not open it: opening every table built
+    -- a relation cache entry and took a lock for each in a new backend)
     SELECT r.oid AS rel, a.attnum, a.attname,
            -- a serial column: the type name it was written with, no default
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
-                     AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.seq::regclass::text)
+                     AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', s.seq::regclass::text)
                 THEN CASE a.atttypid WHEN 'int2'::regtype THEN 'smallserial'
                                      WHEN 'int4'::regtype THEN 'serial'
                                      ELSE 'bigserial' END
                 ELSE format_type(a.atttypid, a.atttypmod) END AS type,
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
-                     AND pg_get_expr(d.adbin, d.adrelid) = format('nextval(%L::regclass)', s.seq::regclass::text)
+                     AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', s.seq::regclass::text)
                 THEN NULL
-                WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS "default",
+                WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS "default",
            a.attnotnull AS not_null,
            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
            CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
            CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END AS collation,
-           col_description(r.oid, a.attnum) AS comment,
+           cd.description AS comment,
            -- a serial column's sequence, to follow its type
            CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence,
            u.uses,
@@ -527,6 +694,9 @@ WITH member AS (
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    -- (col_description, a SQL function, costs a query per column)
+    LEFT JOIN pg_description cd ON cd.objoid = a.attrelid AND cd.classoid = 'pg_class'::regclass
+                                   AND cd.objsubid = a.attnum
     -- looked up per column through the index (a join with owned_seq would
     -- scan all of it for every table)
     LEFT JOIN LATERAL (SELECT sd.objid AS seq, sd.deptype FROM pg_depend sd
@@ -537,9 +707,24 @@ WITH member AS (
                        LIMIT 1) s ON true
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')
+), col_json AS (
+    -- each table's columns, aggregated at once: looked up per table, the
+    -- scan of rel for col's rows of that table made the description quadratic
+    SELECT c.rel, jsonb_agg(jsonb_build_object(
+               'name', c.attname, 'type', c.type, 'not_null', c.not_null,
+               'default', c."default", 'identity', c.identity,
+               'generated', c.generated, 'collation', c.collation,
+               'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses)
+               || CASE WHEN c.identity IS NOT NULL THEN jsonb_build_object('identity_options', c.identity_options)
+                       ELSE '{}' END ORDER BY c.attnum) AS columns
+    FROM col c GROUP BY c.rel
 )
--- partitions, inheritance and privileges: sql/parts/describe.sql's last section
-SELECT migrate.describe_inheritance(jsonb_build_object(
+-- (the comments of tables, sequences, views, constraints and indexes are read
+-- from pg_description directly: obj_description, a SQL function that looks
+-- the catalog up by name, costs a query per object)
+-- partitions, inheritance and privileges: sql/parts/describe.sql's last section;
+-- rules, event triggers, statistics and properties: migrate.describe_kinds
+SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_object(
     'schemas', coalesce((SELECT jsonb_object_agg(nspname, jsonb_build_object(
                     'comment', obj_description(oid, 'pg_namespace'))) FROM ns), '{}'),
     'extensions', coalesce((SELECT jsonb_object_agg(e.extname, jsonb_build_object(
@@ -617,7 +802,7 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                     'type', format_type(s.seqtypid, NULL), 'start', s.seqstart,
                     'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
                     'cache', s.seqcache, 'cycle', s.seqcycle,
-                    'comment', obj_description(r.oid, 'pg_class'))
+                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0))
                     || CASE WHEN o.seq IS NOT NULL THEN jsonb_build_object('owned_by', jsonb_build_object(
                            'schema', ons.nspname, 'table', oc.relname, 'column', oa.attname)) ELSE '{}' END)
                 FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
@@ -633,21 +818,14 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                        OR pg_get_expr(od.adbin, od.adrelid) <> format('nextval(%L::regclass)', r.oid::regclass::text))), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
-                    'comment', obj_description(r.oid, 'pg_class'),
+                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),
                     'partition_by', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
                     'row_security', r.relrowsecurity, 'force_row_security', r.relforcerowsecurity,
-                    'columns', coalesce((SELECT jsonb_agg(jsonb_build_object(
-                                    'name', c.attname, 'type', c.type, 'not_null', c.not_null,
-                                    'default', c."default", 'identity', c.identity,
-                                    'generated', c.generated, 'collation', c.collation,
-                                    'comment', c.comment, 'sequence', c.sequence, 'uses', c.uses)
-                                    || CASE WHEN c.identity IS NOT NULL THEN jsonb_build_object('identity_options', c.identity_options)
-                                            ELSE '{}' END ORDER BY c.attnum)
-                                FROM col c WHERE c.rel = r.oid), '[]'),
+                    'columns', coalesce(cj.columns, '[]'),
                     'constraints', coalesce((SELECT jsonb_object_agg(con.conname, jsonb_build_object(
                                     'type', con.contype,
                                     'definition', pg_get_constraintdef(con.oid),
-                                    'comment', obj_description(con.oid, 'pg_constraint'),
+                                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = con.oid AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0),
                                     'uses', (SELECT u.uses FROM fn_use u
                                              WHERE u.classid = 'pg_constraint'::regclass AND u.objid = con.oid),
                                     'columns', (SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]')
@@ -661,7 +839,7 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                                 WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')), '{}'),
                     'indexes', coalesce((SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
                                     'definition', pg_get_indexdef(i.indexrelid),
-                                    'comment', obj_description(i.indexrelid, 'pg_class'),
+                                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),
                                     'uses', (SELECT u.uses FROM fn_use u
                                              WHERE u.classid = 'pg_class'::regclass AND u.objid = i.indexrelid),
                                     -- key, expression and predicate columns alike
@@ -689,12 +867,12 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                                     'columns', (SELECT cd.columns FROM col_dep cd
                                                 WHERE cd.classid = 'pg_policy'::regclass AND cd.objid = p.oid)))
                                 FROM pg_policy p WHERE p.polrelid = r.oid), '{}')))
-                FROM rel r WHERE r.relkind IN ('r', 'p')), '{}'),
+                FROM rel r LEFT JOIN col_json cj ON cj.rel = r.oid WHERE r.relkind IN ('r', 'p')), '{}'),
     'views', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'materialized', r.relkind = 'm',
                     'definition', pg_get_viewdef(r.oid),
-                    'comment', obj_description(r.oid, 'pg_class'),
+                    'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),
                     'column_comments', (SELECT jsonb_object_agg(a.attname, d.description)
                                         FROM pg_description d
                                         JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.objsubid
@@ -703,7 +881,7 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                     'indexes', CASE WHEN r.relkind = 'm' THEN coalesce((
                                     SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
                                         'definition', pg_get_indexdef(i.indexrelid),
-                                        'comment', obj_description(i.indexrelid, 'pg_class')))
+                                        'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0)))
                                     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                                     WHERE i.indrelid = r.oid), '{}') ELSE '{}' END,
                     'uses', coalesce((SELECT jsonb_agg(DISTINCT n.nspname || '.' || c.relname)
@@ -725,6 +903,6 @@ SELECT migrate.describe_inheritance(jsonb_build_object(
                 LEFT JOIN fn_use u ON u.classid = 'pg_trigger'::regclass AND u.objid = tg.oid
                 LEFT JOIN col_dep cd ON cd.classid = 'pg_trigger'::regclass AND cd.objid = tg.oid
                 WHERE NOT tg.tgisinternal), '{}')
-), schemas)
+), schemas))
 || CASE WHEN privileges THEN jsonb_build_object('privileges', migrate.describe_privileges(schemas)) ELSE '{}' END
 $$;

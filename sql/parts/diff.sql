@@ -34,14 +34,21 @@ FROM (SELECT (s->>'increment')::bigint > 0 AS up,
                       WHEN 'bigint' THEN '9223372036854775807' END AS hi) d
 $$;
 
--- GENERATED ... AS IDENTITY with the options that are not the defaults
+-- GENERATED ... AS IDENTITY with the options that are not the defaults.
+-- (This and the other helpers that call helpers, or that migrate_diff calls
+-- once per object from a query, are plpgsql: a SQL function with SET is
+-- never inlined, and one called from a query or another SQL function is
+-- parsed and planned again at every call, which made the diff of 1,000
+-- tables spend most of its time planning.  plpgsql keeps its plans.)
 CREATE OR REPLACE FUNCTION migrate.identity_ddl(c jsonb)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT 'GENERATED ' || upper(c->>'identity') || ' AS IDENTITY'
-    || coalesce(' (' || nullif(array_to_string(migrate.sequence_options(c->'identity_options', NULL, c->>'type'), ' '), '') || ')', '')
+BEGIN
+    RETURN 'GENERATED ' || upper(c->>'identity') || ' AS IDENTITY'
+        || coalesce(' (' || nullif(array_to_string(migrate.sequence_options(c->'identity_options', NULL, c->>'type'), ' '), '') || ')', '');
+END
 $$;
 
 -- ALTER SEQUENCE ... OWNED BY: the column of o (a description's owned_by) or none
@@ -217,28 +224,32 @@ $$;
 -- a column as CREATE TABLE and ADD COLUMN write it
 CREATE OR REPLACE FUNCTION migrate.column_ddl(c jsonb)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT format('%I %s', c->>'name', c->>'type')
-    || coalesce(' COLLATE ' || (c->>'collation'), '')
-    || CASE WHEN c->>'identity' IS NOT NULL THEN ' ' || migrate.identity_ddl(c) ELSE '' END
-    || coalesce(' GENERATED ALWAYS AS (' || (c->>'generated') || ') STORED', '')
-    || coalesce(' DEFAULT ' || (c->>'default'), '')
-    || CASE WHEN (c->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END
+BEGIN
+    RETURN format('%I %s', c->>'name', c->>'type')
+        || coalesce(' COLLATE ' || (c->>'collation'), '')
+        || CASE WHEN c->>'identity' IS NOT NULL THEN ' ' || migrate.identity_ddl(c) ELSE '' END
+        || coalesce(' GENERATED ALWAYS AS (' || (c->>'generated') || ') STORED', '')
+        || coalesce(' DEFAULT ' || (c->>'default'), '')
+        || CASE WHEN (c->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END;
+END
 $$;
 
 -- CREATE TABLE with its columns only: constraints and indexes are steps of their own
 CREATE OR REPLACE FUNCTION migrate.table_ddl(t jsonb)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT CASE WHEN t->>'partition_bound' IS NOT NULL THEN migrate.inheritance_ddl(t) ELSE
-       format('CREATE TABLE %I.%I (', t->>'schema', t->>'name')
-    || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
-                 FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
-    || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END
+BEGIN
+    RETURN CASE WHEN t->>'partition_bound' IS NOT NULL THEN migrate.inheritance_ddl(t) ELSE
+               format('CREATE %sTABLE %I.%I (', CASE WHEN (t->>'unlogged')::boolean THEN 'UNLOGGED ' ELSE '' END, t->>'schema', t->>'name')
+            || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
+                         FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
+            || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_ddl(v jsonb)
@@ -246,8 +257,9 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT format('CREATE %sVIEW %I.%I AS%s', CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED ' ELSE '' END,
-              v->>'schema', v->>'name', rtrim(v->>'definition', ';'))
+SELECT format('CREATE %sVIEW %I.%I%s AS%s', CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED ' ELSE '' END,
+              v->>'schema', v->>'name', coalesce(' WITH (' || migrate.options_list(v->'options') || ')', ''),
+              rtrim(v->>'definition', ';'))
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_drop(v jsonb)
@@ -286,16 +298,16 @@ AS $$ SELECT format('COMMENT ON %s %s IS %s', kind, target, coalesce(quote_liter
 -- COMMENT ON ... appended to a DDL statement when there is a comment
 CREATE OR REPLACE FUNCTION migrate.with_comment(ddl text, kind text, target text, comment text)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT concat_ws(E';\n', ddl, CASE WHEN comment IS NOT NULL THEN migrate.comment_ddl(kind, target, comment) END) $$;
+AS $$ BEGIN RETURN concat_ws(E';\n', ddl, CASE WHEN comment IS NOT NULL THEN migrate.comment_ddl(kind, target, comment) END); END $$;
 
 -- does an object (its "uses" or "columns" list) name one of keys?
 CREATE OR REPLACE FUNCTION migrate.uses_any(obj jsonb, field text, keys text[])
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce(jsonb_typeof(obj->field) = 'array' AND (obj->field) ?| keys, false) $$;
+AS $$ BEGIN RETURN coalesce(jsonb_typeof(obj->field) = 'array' AND (obj->field) ?| keys, false); END $$;
 
 /*
  * keys ordered so that each comes after the others of keys that its
@@ -515,11 +527,13 @@ $$;
  */
 CREATE OR REPLACE FUNCTION migrate.touches_replaced(tbl text, obj jsonb, replaced text[])
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT EXISTS (SELECT 1 FROM jsonb_array_elements_text(obj->'columns') c WHERE tbl || '.' || c = ANY (replaced))
-    OR EXISTS (SELECT 1 FROM unnest(replaced) r WHERE r LIKE replace(replace(obj->>'references', '_', '\_'), '%', '\%') || '.%')
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM jsonb_array_elements_text(obj->'columns') c WHERE tbl || '.' || c = ANY (replaced))
+        OR EXISTS (SELECT 1 FROM unnest(replaced) r WHERE r LIKE replace(replace(obj->>'references', '_', '\_'), '%', '\%') || '.%');
+END
 $$;
 
 /*
@@ -546,6 +560,162 @@ SELECT b = 'text'
 $$;
 
 /*
+ * ---- Autogenerate: rules, event triggers, extended statistics, table,
+ * column and view properties (migrate_diff's sections for them below) ----
+ */
+
+-- storage parameters (a description's "options") as SET ( ... ) writes them
+CREATE OR REPLACE FUNCTION migrate.options_list(opts jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT string_agg((SELECT string_agg(quote_ident(p), '.' ORDER BY o) FROM unnest(string_to_array(k, '.')) WITH ORDINALITY AS x(p, o))
+                  || '=' || quote_literal(v), ', ' ORDER BY k COLLATE "C")
+FROM jsonb_each_text(CASE WHEN jsonb_typeof(opts) = 'object' THEN opts ELSE '{}' END) e(k, v)
+$$;
+
+-- ALTER <kind> target SET (...) and RESET (...): from options old to new
+CREATE OR REPLACE FUNCTION migrate.options_ddl(kind text, target text, old jsonb, new jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT nullif(concat_ws(E';\n',
+    (SELECT format('ALTER %s %s SET (%s)', kind, target, migrate.options_list(jsonb_object_agg(k, v)))
+     FROM jsonb_each(CASE WHEN jsonb_typeof(new) = 'object' THEN new ELSE '{}' END) e(k, v)
+     WHERE (old->k) IS DISTINCT FROM v
+     HAVING count(*) > 0),
+    (SELECT format('ALTER %s %s RESET (%s)', kind, target,
+                   string_agg((SELECT string_agg(quote_ident(p), '.' ORDER BY o) FROM unnest(string_to_array(k, '.')) WITH ORDINALITY AS x(p, o)),
+                              ', ' ORDER BY k COLLATE "C"))
+     FROM jsonb_object_keys(CASE WHEN jsonb_typeof(old) = 'object' THEN old ELSE '{}' END) k
+     WHERE NOT coalesce(new ? k, false)
+     HAVING count(*) > 0)), '')
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.replica_identity_ddl(qt text, t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER TABLE %s REPLICA IDENTITY %s', qt,
+              CASE t->>'replica_identity' WHEN 'full' THEN 'FULL' WHEN 'nothing' THEN 'NOTHING'
+                   WHEN 'index' THEN format('USING INDEX %I', t->>'replica_index') ELSE 'DEFAULT' END)
+$$;
+
+/*
+ * The steps that turn the properties of table k from those of old (NULL:
+ * a new table, all at their defaults) into those of new: storage
+ * parameters, replica identity, and each column's STORAGE and STATISTICS.
+ * Each step's downgrade turns them back.  (UNLOGGED is in CREATE TABLE,
+ * and SET LOGGED/UNLOGGED a step of migrate_diff's, ordered by the foreign
+ * keys.)
+ */
+CREATE OR REPLACE FUNCTION migrate.table_property_steps(k text, old jsonb, new jsonb)
+RETURNS migrate.diff_step[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH q AS (SELECT format('%I.%I', new->>'schema', new->>'name') AS qt),
+cols AS (
+    SELECT c->>'name' AS name, c AS nc, (SELECT x FROM jsonb_array_elements(old->'columns') x WHERE x->>'name' = c->>'name') AS oc, o
+    FROM jsonb_array_elements(new->'columns') WITH ORDINALITY AS e(c, o)
+), s(n, operation, object, upgrade, downgrade, warning) AS (
+    SELECT 2, 'storage parameters', k,
+           migrate.options_ddl('TABLE', qt, old->'options', new->'options'),
+           migrate.options_ddl('TABLE', qt, new->'options', old->'options'), NULL
+    FROM q WHERE (old->'options') IS DISTINCT FROM (new->'options')
+    UNION ALL
+    SELECT 3, 'replica identity', k, migrate.replica_identity_ddl(qt, new), migrate.replica_identity_ddl(qt, old), NULL
+    FROM q WHERE (old->>'replica_identity', old->>'replica_index') IS DISTINCT FROM (new->>'replica_identity', new->>'replica_index')
+    UNION ALL
+    SELECT 4, 'column storage', k || '.' || name,
+           format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', qt, name, coalesce(nc->>'storage', oc->>'storage_default')),
+           format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', qt, name, coalesce(oc->>'storage', nc->>'storage_default')),
+           NULL
+    FROM q, cols WHERE (oc->>'storage') IS DISTINCT FROM (nc->>'storage')
+    UNION ALL
+    SELECT 5, 'column statistics', k || '.' || name,
+           format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', qt, name, coalesce(nc->>'statistics', '-1')),
+           format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', qt, name, coalesce(oc->>'statistics', '-1')),
+           NULL
+    FROM q, cols WHERE (oc->>'statistics') IS DISTINCT FROM (nc->>'statistics')
+)
+SELECT coalesce(array_agg(ROW(operation, object, upgrade, downgrade, warning)::migrate.diff_step ORDER BY n, object COLLATE "C"), '{}')
+FROM s
+$$;
+
+-- a rule as pg_get_ruledef writes it, with its state and comment
+CREATE OR REPLACE FUNCTION migrate.rule_state(r jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER %s %I.%I %s RULE %I', CASE WHEN (r->>'view')::boolean THEN 'VIEW' ELSE 'TABLE' END,
+              r->>'schema', r->>'table',
+              CASE r->>'enabled' WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA'
+                                 WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE' END, r->>'name')
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.rule_ddl(r jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n', rtrim(r->>'definition', ';'),
+    CASE WHEN r->>'enabled' <> 'O' THEN migrate.rule_state(r) END,
+    CASE WHEN r->>'comment' IS NOT NULL
+         THEN migrate.comment_ddl('RULE', format('%I ON %I.%I', r->>'name', r->>'schema', r->>'table'), r->>'comment') END)
+$$;
+
+-- an event trigger, with its state and comment
+CREATE OR REPLACE FUNCTION migrate.event_trigger_state(e jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER EVENT TRIGGER %I %s', e->>'name',
+              CASE e->>'enabled' WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA'
+                                 WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE' END)
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.event_trigger_ddl(e jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n',
+    format('CREATE EVENT TRIGGER %I ON %I', e->>'name', e->>'event')
+    || coalesce(' WHEN TAG IN (' || (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
+                                     FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(e->'tags') = 'array' THEN e->'tags' ELSE '[]' END)
+                                          WITH ORDINALITY AS t(x, o)) || ')', '')
+    || ' EXECUTE FUNCTION ' || (e->>'function') || '()',
+    CASE WHEN e->>'enabled' <> 'O' THEN migrate.event_trigger_state(e) END,
+    CASE WHEN e->>'comment' IS NOT NULL THEN migrate.comment_ddl('EVENT TRIGGER', quote_ident(e->>'name'), e->>'comment') END)
+$$;
+
+-- extended statistics as migrate_describe writes them, with the target and comment
+CREATE OR REPLACE FUNCTION migrate.statistics_target(s jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT format('ALTER STATISTICS %I.%I SET STATISTICS %s', s->>'schema', s->>'name', coalesce(s->>'target', '-1')) $$;
+
+CREATE OR REPLACE FUNCTION migrate.statistics_ddl(s jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n', s->>'definition',
+    CASE WHEN s->>'target' IS NOT NULL THEN migrate.statistics_target(s) END,
+    CASE WHEN s->>'comment' IS NOT NULL
+         THEN migrate.comment_ddl('STATISTICS', format('%I.%I', s->>'schema', s->>'name'), s->>'comment') END)
+$$;
+
+-- ---- end of the helpers for rules, event triggers, statistics and properties ----
+
+/*
  * The ordered operations that turn the schema described by from_schema into
  * the one described by to_schema (both from migrate_describe()).  The
  * upgrade script is the upgrade column in step order; the downgrade script
@@ -568,6 +738,9 @@ AS $fn$
 DECLARE
     a jsonb := from_schema;
     b jsonb := to_schema;
+    -- a step is appended in place only when the appending expression is simple
+    -- (no subquery); one with a subquery is built in "one" first, else every
+    -- append copies the whole array and a schema of N tables costs N^2
     steps migrate.diff_step[] := '{}';
     k text;
     v jsonb;
@@ -591,10 +764,21 @@ DECLARE
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
+    persist_tables text[] := '{}';   -- tables in both that become UNLOGGED or LOGGED
+    a_ru jsonb; b_ru jsonb; a_et jsonb; b_et jsonb; a_st jsonb; b_st jsonb;  -- rules, event triggers, statistics
     one migrate.diff_step;
     later int;
     pos jsonb;                       -- position of each table that goes
     refs int[];                      -- foreign keys still referencing it, by position
+    gone boolean[];                  -- dropped already, by position
+    going text[];                    -- the tables that go, in name order
+    ready text[];                    -- those whose count fell in the last round
+    tables_left int;
+    tpos int;
+    fk jsonb;                        -- the foreign keys between them: table -> [referenced table]
+    tfk jsonb;
+    inh jsonb;                       -- the tables they are partitions or children of: table -> [parent]
+    a_gone jsonb;                    -- the tables of from_schema that go
     sql_old text;
     sql_new text;
     ordered text[];
@@ -631,6 +815,20 @@ BEGIN
     a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
     a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
     a_tr := a->'triggers'; b_tr := b->'triggers';
+
+    -- ---- rules, event triggers, extended statistics (from the documents
+    -- as given: a and b above keep only the other kinds) ----
+    FOREACH k IN ARRAY ARRAY['rules', 'event_triggers', 'statistics'] LOOP
+        IF jsonb_typeof(coalesce(from_schema->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(to_schema->k, '{}')) <> 'object' THEN
+            RAISE EXCEPTION 'schema description has no valid "%" object', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'migrate_diff() takes the documents migrate_describe() returns.';
+        END IF;
+    END LOOP;
+    a_ru := coalesce(from_schema->'rules', '{}'); b_ru := coalesce(to_schema->'rules', '{}');
+    a_et := coalesce(from_schema->'event_triggers', '{}'); b_et := coalesce(to_schema->'event_triggers', '{}');
+    a_st := coalesce(from_schema->'statistics', '{}'); b_st := coalesce(to_schema->'statistics', '{}');
+    -- ---- end ----
 
     -- partitions and inheritance: a table that becomes (or stops being) a
     -- child keeps the columns and checks it has from its new (or old)
@@ -704,11 +902,12 @@ BEGIN
         w := a->'enums'->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
-            steps := steps || ROW('create type', k,
+            one := ROW('create type', k,
                 migrate.with_comment(format('CREATE TYPE %s AS ENUM (%s)', qt,
                        (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
                         FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))), 'TYPE', qt, v->>'comment'),
                 format('DROP TYPE %s', qt), NULL)::migrate.diff_step;
+            steps := steps || one;
             CONTINUE;
         END IF;
         -- as many values, each the same or new in place of one that went: renamed
@@ -727,12 +926,13 @@ BEGIN
         END IF;
         IF EXISTS (SELECT 1 FROM jsonb_array_elements_text(w->'values') x
                    WHERE NOT (v->'values') ? x) THEN
-            steps := steps || ROW('alter type', k,
+            one := ROW('alter type', k,
                 format('-- values of %s removed: PostgreSQL cannot drop enum values; recreate the type by hand', qt),
                 NULL,
                 format('enum type %s loses values %s: not generated', qt,
                        (SELECT string_agg(quote_literal(x), ', ') FROM jsonb_array_elements_text(w->'values') x
                         WHERE NOT (v->'values') ? x)))::migrate.diff_step;
+            steps := steps || one;
         END IF;
         FOR i IN 0 .. jsonb_array_length(v->'values') - 1 LOOP
             cname := v->'values'->>i;
@@ -921,6 +1121,13 @@ BEGIN
                         AND ((b_t->t.k->'indexes'->n) - 'comment' IS DISTINCT FROM d - 'comment'
                              OR migrate.touches_replaced(t.k, d, replaced)
                              OR migrate.uses_any(d, 'uses', dropped_funcs))));
+    -- ---- tables that become UNLOGGED or LOGGED: their foreign keys, to and
+    -- from them, go first and come back after ----
+    persist_tables := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x
+                            WHERE a_t ? x AND coalesce((b_t->x->>'unlogged')::boolean, false)
+                                              <> coalesce((a_t->x->>'unlogged')::boolean, false) ORDER BY 1);
+    key_tables := key_tables || persist_tables;
+    -- ---- end ----
 
     -- tables whose existing columns change or go: the views over them are recreated
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) LOOP
@@ -929,7 +1136,9 @@ BEGIN
             SELECT 1 FROM jsonb_array_elements(v->'columns') old_c
             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
                               WHERE nc->>'name' = old_c->>'name'
-                                AND nc - 'comment' = old_c - 'comment')) THEN
+                                -- (STORAGE and STATISTICS are altered in place)
+                                AND nc - 'comment' - 'storage' - 'storage_default' - 'statistics'
+                                    = old_c - 'comment' - 'storage' - 'storage_default' - 'statistics')) THEN
             changed_tables := changed_tables || k;
         END IF;
     END LOOP;
@@ -937,7 +1146,7 @@ BEGIN
     SELECT coalesce(array_agg(x), '{}') INTO drop_views
     FROM jsonb_each(a_v) e(x, y)
     WHERE NOT b_v ? x
-       OR (b_v->x) - 'comment' - 'column_comments' - 'indexes' <> y - 'comment' - 'column_comments' - 'indexes'
+       OR (b_v->x) - 'comment' - 'column_comments' - 'indexes' - 'options' <> y - 'comment' - 'column_comments' - 'indexes' - 'options'
        OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(y->'uses') u WHERE u = ANY (changed_tables))
        OR migrate.uses_any(y, 'uses', dropped_funcs);
     LOOP
@@ -983,6 +1192,7 @@ BEGIN
 
     -- policies likewise
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN coalesce(v->'policies', '{}') = '{}';   -- (no query for a table without)
         w := b_t->k;
         qt := format('%I.%I', v->>'schema', v->>'name');
         FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'policies', '{}')) e(x, y)
@@ -1010,6 +1220,74 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- ---- rules, event triggers, extended statistics and replica
+    -- identities that go first: removed, changed, or over what goes or
+    -- changes (a relation, a column, a function); the downgrade makes them
+    -- again once what they use is back ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_ru) e(x, y)
+                WHERE NOT b_ru ? x
+                   OR (b_ru->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
+                   OR y->>'relation' = ANY (drop_views || changed_tables)
+                   OR migrate.uses_any(y, 'relations', drop_views || changed_tables)
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                ORDER BY 1 LOOP
+        dropped := dropped || ('rule:' || k);
+        steps := steps || ROW('drop rule', k, format('DROP RULE %I ON %I.%I', v->>'name', v->>'schema', v->>'table'),
+            migrate.rule_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_et) e(x, y)
+                WHERE NOT b_et ? x
+                   OR (b_et->x) - 'comment' - 'enabled' <> y - 'comment' - 'enabled'
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                ORDER BY 1 LOOP
+        dropped := dropped || ('event trigger:' || k);
+        steps := steps || ROW('drop event trigger', k, format('DROP EVENT TRIGGER %I', k),
+            migrate.event_trigger_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_st) e(x, y)
+                WHERE NOT b_st ? x
+                   OR (b_st->x) - 'comment' - 'target' <> y - 'comment' - 'target'
+                   OR NOT b_t ? (y->>'relation')
+                   OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                  CASE WHEN jsonb_typeof(y->'columns') = 'array' THEN y->'columns' ELSE '[]' END) sc
+                              WHERE (y->>'relation') || '.' || sc = ANY (touched_cols))
+                   OR migrate.uses_any(y, 'uses', dropped_funcs)
+                ORDER BY 1 LOOP
+        dropped := dropped || ('statistics:' || k);
+        steps := steps || ROW('drop statistics', k, format('DROP STATISTICS %I.%I', v->>'schema', v->>'name'),
+            migrate.statistics_ddl(v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- STORAGE and STATISTICS of columns that go, are made again, or change
+    -- type (which resets STORAGE to the new type's): back to the defaults
+    -- first, so that the downgrade sets them again once the column is back
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE b_t ? x ORDER BY 1 LOOP
+        w := b_t->k;
+        t := jsonb_build_object('schema', v->>'schema', 'name', v->>'name', 'columns', coalesce((
+            SELECT jsonb_agg(CASE WHEN nc.x IS NULL OR (k || '.' || (old_c->>'name')) = ANY (replaced)
+                                  THEN old_c ELSE old_c - 'statistics' END ORDER BY o)
+            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(old_c, o)
+            LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(w->'columns') x
+                               WHERE x->>'name' = old_c->>'name') nc ON true
+            WHERE (old_c ? 'storage' OR old_c ? 'statistics')
+              AND (nc.x IS NULL OR (k || '.' || (old_c->>'name')) = ANY (replaced)
+                   OR (old_c ? 'storage' AND nc.x->>'type' <> old_c->>'type'))), '[]'));
+        CONTINUE WHEN jsonb_array_length(t->'columns') = 0;
+        steps := steps || migrate.table_property_steps(k, t, jsonb_set(t, '{columns}', (
+            SELECT jsonb_agg(x - 'storage' - 'statistics' ORDER BY o)
+            FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS e(x, o))));
+    END LOOP;
+    -- a replica identity index that may go: back to the default first
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
+                WHERE b_t ? x AND y->>'replica_identity' = 'index'
+                  AND (b_t->x->>'replica_identity', b_t->x->>'replica_index') IS DISTINCT FROM ('index', y->>'replica_index')
+                ORDER BY 1 LOOP
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        dropped := dropped || ('replica identity:' || k);
+        steps := steps || ROW('replica identity', k, migrate.replica_identity_ddl(qt, '{}'),
+            migrate.replica_identity_ddl(qt, v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
     FOREACH k IN ARRAY drop_views LOOP
         v := a_v->k;
         steps := steps || ROW('drop view', k, migrate.view_drop(v), migrate.view_full_ddl(v),
@@ -1023,13 +1301,19 @@ BEGIN
         FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y)
                     WHERE b_t ? x OR i = 1 ORDER BY 1 LOOP
             w := b_t->k;
+            -- nothing goes from a table that goes or stays the same unless
+            -- a column is made again, a key changes or a function goes
+            CONTINUE WHEN cardinality(replaced) = 0 AND cardinality(key_tables) = 0
+                          AND (w IS NULL OR (cardinality(dropped_funcs) = 0 AND w->'constraints' = v->'constraints'
+                                             AND w->'indexes' = v->'indexes'));
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE (CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
                                         ELSE (w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                              OR migrate.touches_replaced(k, y, replaced)
                                              OR migrate.uses_any(y, 'uses', dropped_funcs) END
-                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
+                                   OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
+                                   OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 1))
                             ORDER BY x LOOP
                 IF w IS NULL THEN
@@ -1061,6 +1345,9 @@ BEGIN
     -- made again (the table goes later; the function goes now)
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) ORDER BY 1 LOOP
         w := b_t->k;
+        -- (nothing to look for without such functions: a query per table
+        -- costs more than the rest of the diff)
+        CONTINUE WHEN cardinality(CASE WHEN w IS NULL THEN remade_funcs ELSE dropped_funcs END) = 0;
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NULL THEN
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
@@ -1127,12 +1414,18 @@ BEGIN
     END LOOP;
 
     -- new tables, columns only (parents before their partitions and children)
+    -- (the query per new table names the tables that go, not b_t: its
+    -- parameters are copied into its plan, and b_t each time made it N^2)
+    a_gone := coalesce((SELECT jsonb_object_agg(x, y) FROM jsonb_each(a_t) e(x, y) WHERE NOT b_t ? x), '{}');
     FOREACH k IN ARRAY migrate.dep_order(b_t, ARRAY(SELECT x FROM jsonb_object_keys(b_t) x WHERE NOT a_t ? x), 'inherits') LOOP
         v := b_t->k;
         warn := NULL;
         -- a table that goes with the same columns may be this one renamed
-        SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_t) e(x, y)
-        WHERE NOT b_t ? x AND y->'columns' = v->'columns' AND jsonb_array_length(v->'columns') > 0;
+        cname := NULL;
+        IF a_gone <> '{}' THEN
+            SELECT string_agg(x, ', ') INTO cname FROM jsonb_each(a_gone) e(x, y)
+            WHERE y->'columns' = v->'columns' AND jsonb_array_length(v->'columns') > 0;
+        END IF;
         IF cname IS NOT NULL THEN
             warn := format('may be a rename of %s, whose data the drop would lose', cname);
         END IF;
@@ -1150,6 +1443,9 @@ BEGIN
                 format('partitioning of %s changes from %s to %s: not generated', qt,
                        coalesce(w->>'partition_by', 'none'), coalesce(v->>'partition_by', 'none')))::migrate.diff_step;
         END IF;
+        -- (no step for a column that stays the same, unless its default
+        -- uses a function that is dropped: it is set again)
+        CONTINUE WHEN w->'columns' = v->'columns' AND cardinality(dropped_funcs) = 0;
         dropped_cols := ARRAY(SELECT old_c->>'name' FROM jsonb_array_elements(w->'columns') old_c
                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') nc
                                                 WHERE old_c->>'name' = nc->>'name'));
@@ -1262,12 +1558,13 @@ BEGIN
             END IF;
             IF (c->>'identity') IS NOT NULL AND (oc->>'identity') IS NOT NULL
                AND (c->'identity_options') IS DISTINCT FROM (oc->'identity_options') THEN
-                steps := steps || ROW('alter identity', k || '.' || cname,
+                one := ROW('alter identity', k || '.' || cname,
                     format('ALTER TABLE %s ALTER COLUMN %s %s', qt, qc, (SELECT string_agg('SET ' || x, ' ' ORDER BY o)
                            FROM unnest(migrate.sequence_options(c->'identity_options', oc->'identity_options', NULL)) WITH ORDINALITY AS u(x, o))),
                     format('ALTER TABLE %s ALTER COLUMN %s %s', qt, qc, (SELECT string_agg('SET ' || x, ' ' ORDER BY o)
                            FROM unnest(migrate.sequence_options(oc->'identity_options', c->'identity_options', NULL)) WITH ORDINALITY AS u(x, o))),
                     migrate.sequence_narrows(c->'identity_options', oc->'identity_options'))::migrate.diff_step;
+                steps := steps || one;
             END IF;
         END LOOP;
     END LOOP;
@@ -1292,16 +1589,36 @@ BEGIN
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
 
+    -- ---- UNLOGGED/LOGGED of tables that stay, with no foreign key to or from
+    -- them (dropped above, added again below: PostgreSQL checks them on
+    -- either side against the persistence) ----
+    FOREACH k IN ARRAY persist_tables LOOP
+        qt := format('%I.%I', b_t->k->>'schema', b_t->k->>'name');
+        steps := steps || ROW('alter table', k,
+            format('ALTER TABLE %s SET %s', qt, CASE WHEN (b_t->k->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
+            format('ALTER TABLE %s SET %s', qt, CASE WHEN (a_t->k->>'unlogged')::boolean THEN 'UNLOGGED' ELSE 'LOGGED' END),
+            'rewrites the table' || CASE WHEN EXISTS (
+                SELECT 1 FROM jsonb_each(a_t) e(x, y), jsonb_each(y->'constraints') c(n, d)
+                WHERE d->>'type' = 'f' AND (x = k OR d->>'references' = k))
+                THEN ' (its foreign keys are dropped and added again, and checked)' ELSE '' END)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
     FOR i IN 1 .. 2 LOOP
         FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
             w := a_t->k;
+            -- (a table that stays the same, likewise)
+            CONTINUE WHEN w IS NOT NULL AND cardinality(replaced) = 0 AND cardinality(key_tables) = 0
+                          AND cardinality(dropped_funcs) = 0 AND w->'constraints' = v->'constraints'
+                          AND w->'indexes' = v->'indexes';
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                    OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
                                    OR migrate.uses_any(w->'constraints'->x, 'uses', dropped_funcs)
-                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables)))
+                                   OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
+                                   OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
@@ -1363,21 +1680,48 @@ BEGIN
 
     -- tables that go: those referencing others first.  refs counts, for
     -- each, the foreign keys of the others that still reference it (a table
-    -- is dropped once none does), so the rounds cost the tables once each
-    remaining := ARRAY(SELECT x FROM jsonb_object_keys(a_t) x WHERE NOT b_t ? x ORDER BY 1);
-    pos := coalesce((SELECT jsonb_object_agg(x, o) FROM unnest(remaining) WITH ORDINALITY AS u(x, o)), '{}');
-    refs := array_fill(0, ARRAY[greatest(cardinality(remaining), 1)]);
-    FOR nxt IN SELECT d->>'references' FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
-               WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
-                 AND NOT (y || '.' || n) = ANY (early_fks)
-               UNION ALL   -- partitions and children go before their parents
-               SELECT p FROM unnest(remaining) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
-               WHERE pos ? p LOOP
+    -- is dropped once none does), so the rounds cost the tables once each.
+    -- A round looks only at the tables whose count fell in the round before
+    -- (ready): the others cannot have reached 0, and a chain of N foreign
+    -- keys takes N rounds, which scanning every table left made quadratic.
+    -- Inside the rounds no query names a_t, pos, refs or gone: a query's
+    -- parameters are copied into its plan, which costs their whole size
+    -- each round (simple expressions read them in place)
+    going := ARRAY(SELECT x FROM jsonb_object_keys(a_t) x WHERE NOT b_t ? x ORDER BY 1);
+    ready := going;
+    pos := coalesce((SELECT jsonb_object_agg(x, o) FROM unnest(going) WITH ORDINALITY AS u(x, o)), '{}');
+    refs := array_fill(0, ARRAY[greatest(cardinality(going), 1)]);
+    gone := array_fill(false, ARRAY[greatest(cardinality(going), 1)]);
+    fk := coalesce((SELECT jsonb_object_agg(y, r)
+                    FROM (SELECT y, jsonb_agg(d->'references') AS r
+                          FROM unnest(going) y, jsonb_each(a_t->y->'constraints') con(n, d)
+                          WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
+                            AND NOT (y || '.' || n) = ANY (early_fks)
+                          GROUP BY y) f), '{}');
+    -- partitions and children go before their parents
+    inh := coalesce((SELECT jsonb_object_agg(y, r)
+                     FROM (SELECT y, jsonb_agg(p) AS r
+                           FROM unnest(going) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
+                           WHERE pos ? p
+                           GROUP BY y) f), '{}');
+    FOR nxt IN SELECT x FROM jsonb_each(fk) e(y, r), jsonb_array_elements_text(r) x
+               UNION ALL
+               SELECT x FROM jsonb_each(inh) e(y, r), jsonb_array_elements_text(r) x LOOP
         refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] + 1;
     END LOOP;
-    WHILE cardinality(remaining) > 0 LOOP
-        ordered := ARRAY(SELECT x FROM unnest(remaining) x WHERE refs[(pos->>x)::int] = 0 ORDER BY 1);
+    tables_left := cardinality(going);
+    WHILE tables_left > 0 LOOP
+        ordered := '{}';
+        FOREACH k IN ARRAY ready LOOP
+            tpos := (pos->>k)::int;
+            CONTINUE WHEN refs[tpos] > 0 OR gone[tpos];
+            gone[tpos] := true;
+            ordered := ordered || k;
+        END LOOP;
+        ordered := ARRAY(SELECT x FROM unnest(ordered) x ORDER BY 1);
         IF cardinality(ordered) = 0 THEN
+            remaining := ARRAY(SELECT x FROM unnest(going) x WHERE NOT gone[(pos->>x)::int] ORDER BY 1);
+            ready := remaining;
             -- tables that reference each other: their foreign keys go first
             FOR k, cname, c IN SELECT y, n, d FROM unnest(remaining) y, jsonb_each(a_t->y->'constraints') con(n, d)
                                WHERE d->>'references' = ANY (remaining) AND d->>'references' <> y
@@ -1392,22 +1736,26 @@ BEGIN
                 early_fks := early_fks || (k || '.' || cname);
                 refs[(pos->>(c->>'references'))::int] := refs[(pos->>(c->>'references'))::int] - 1;
             END LOOP;
+            -- (a table left references only tables left: no foreign key between
+            -- them is left; a partition still goes before its parent)
+            fk := '{}';
             CONTINUE;
         END IF;
         -- what they reference is referenced once less
-        FOR nxt IN SELECT d->>'references' FROM unnest(ordered) y, jsonb_each(a_t->y->'constraints') con(n, d)
-                   WHERE d->>'type' = 'f' AND pos ? (d->>'references') AND d->>'references' <> y
-                     AND NOT (y || '.' || n) = ANY (early_fks)
-                   UNION ALL
-                   SELECT p FROM unnest(ordered) y, jsonb_array_elements_text(coalesce(a_t->y->'inherits', '[]')) p
-                   WHERE pos ? p LOOP
-            refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
+        ready := '{}';
+        FOREACH k IN ARRAY ordered LOOP
+            tfk := coalesce(fk->k, '[]') || coalesce(inh->k, '[]');
+            CONTINUE WHEN tfk = '[]';
+            FOR nxt IN SELECT x FROM jsonb_array_elements_text(tfk) x LOOP
+                refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] - 1;
+                ready := ready || nxt;
+            END LOOP;
         END LOOP;
         FOREACH k IN ARRAY ordered LOOP
             v := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             -- (the defaults dropped before it come back after it)
-            steps := steps || ROW('drop table', k, format('DROP TABLE %s', qt),
+            one := ROW('drop table', k, format('DROP TABLE %s', qt),
                 concat_ws(E';\n', migrate.table_ddl(jsonb_set(v, '{columns}', coalesce((
                               SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
                                                ORDER BY o)
@@ -1427,12 +1775,15 @@ BEGIN
                            WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_idx)),
                           CASE WHEN coalesce((v->>'row_security')::boolean OR (v->>'force_row_security')::boolean, false)
                                THEN migrate.row_security_ddl(qt, v) END,
+                          -- unlogged, storage parameters, replica identity, column storage and statistics
+                          (SELECT string_agg(p.upgrade, E';\n') FROM unnest(migrate.table_property_steps(k, NULL, v)) p),
                           (SELECT string_agg(migrate.comment_ddl('COLUMN', qt || '.' || quote_ident(col->>'name'), col->>'comment'), E';\n' ORDER BY o)
                            FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)
                            WHERE col->>'comment' IS NOT NULL)),
                 'drops the table and its data')::migrate.diff_step;
+            steps := steps || one;
         END LOOP;
-        remaining := ARRAY(SELECT x FROM unnest(remaining) x WHERE NOT x = ANY (ordered));
+        tables_left := tables_left - cardinality(ordered);
     END LOOP;
 
     -- views: new, changed or dropped above, those used by others first
@@ -1489,6 +1840,82 @@ BEGIN
                 NULL)::migrate.diff_step;
         END IF;
     END LOOP;
+
+    -- ---- table, column and view properties; rules, extended statistics
+    -- and event triggers: new, changed, or dropped above (now that every
+    -- relation, column, index and function exists) ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+        w := a_t->k;
+        IF w IS NOT NULL THEN
+            -- reset above; a column made again has the defaults, and one
+            -- whose type changes its new type's storage
+            IF ('replica identity:' || k) = ANY (dropped) THEN
+                w := w - 'replica_identity' - 'replica_index';
+            END IF;
+            w := jsonb_set(w, '{columns}', coalesce((
+                SELECT jsonb_agg(CASE WHEN (k || '.' || (x->>'name')) = ANY (replaced) THEN x - 'storage' - 'statistics'
+                                      WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(v->'columns') y
+                                                   WHERE y->>'name' = x->>'name' AND y->>'type' <> x->>'type')
+                                      THEN x - 'storage' ELSE x END ORDER BY o)
+                FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)), '[]'));
+        END IF;
+        steps := steps || migrate.table_property_steps(k, w, v);
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) WHERE a_v ? x AND NOT x = ANY (drop_views) ORDER BY 1 LOOP
+        w := a_v->k;
+        CONTINUE WHEN (w->'options') IS NOT DISTINCT FROM (v->'options');
+        qt := format('%s %I.%I', CASE WHEN (v->>'materialized')::boolean THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                     v->>'schema', v->>'name');
+        steps := steps || ROW('view options', k, migrate.options_ddl(split_part(qt, ' ', 1), substr(qt, strpos(qt, ' ') + 1), w->'options', v->'options'),
+            migrate.options_ddl(split_part(qt, ' ', 1), substr(qt, strpos(qt, ' ') + 1), v->'options', w->'options'), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_st) e(x, y) ORDER BY 1 LOOP
+        w := a_st->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        IF w IS NULL OR ('statistics:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create statistics', k, migrate.statistics_ddl(v), format('DROP STATISTICS %s', qt), NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF (w->>'target') IS DISTINCT FROM (v->>'target') THEN
+            steps := steps || ROW('alter statistics', k, migrate.statistics_target(v), migrate.statistics_target(w), NULL)::migrate.diff_step;
+        END IF;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('STATISTICS', qt, v->>'comment'),
+                migrate.comment_ddl('STATISTICS', qt, w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_ru) e(x, y) ORDER BY 1 LOOP
+        w := a_ru->k;
+        qt := format('%I ON %I.%I', v->>'name', v->>'schema', v->>'table');
+        IF w IS NULL OR ('rule:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create rule', k, migrate.rule_ddl(v), 'DROP RULE ' || qt, NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF w->>'enabled' <> v->>'enabled' THEN
+            steps := steps || ROW('alter rule', k, migrate.rule_state(v), migrate.rule_state(w), NULL)::migrate.diff_step;
+        END IF;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('RULE', qt, v->>'comment'),
+                migrate.comment_ddl('RULE', qt, w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_et) e(x, y) ORDER BY 1 LOOP
+        w := a_et->k;
+        IF w IS NULL OR ('event trigger:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create event trigger', k, migrate.event_trigger_ddl(v), format('DROP EVENT TRIGGER %I', k),
+                NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF w->>'enabled' <> v->>'enabled' THEN
+            steps := steps || ROW('alter event trigger', k, migrate.event_trigger_state(v), migrate.event_trigger_state(w),
+                NULL)::migrate.diff_step;
+        END IF;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('EVENT TRIGGER', quote_ident(k), v->>'comment'),
+                migrate.comment_ddl('EVENT TRIGGER', quote_ident(k), w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    -- ---- end ----
 
     -- comments on tables, columns and views
     FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
@@ -1558,12 +1985,13 @@ BEGIN
             migrate.type_ddl(w), NULL)::migrate.diff_step;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'enums') e(x, y) WHERE NOT (b->'enums') ? x ORDER BY 1 LOOP
-        steps := steps || ROW('drop type', k, format('DROP TYPE %I.%I', v->>'schema', v->>'name'),
+        one := ROW('drop type', k, format('DROP TYPE %I.%I', v->>'schema', v->>'name'),
             migrate.with_comment(format('CREATE TYPE %I.%I AS ENUM (%s)', v->>'schema', v->>'name',
                    (SELECT string_agg(quote_literal(x), ', ' ORDER BY o)
                     FROM jsonb_array_elements_text(v->'values') WITH ORDINALITY AS e(x, o))),
                    'TYPE', format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
             NULL)::migrate.diff_step;
+        steps := steps || one;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'extensions') e(x, y) WHERE NOT (b->'extensions') ? x ORDER BY 1 LOOP
         steps := steps || ROW('drop extension', k, format('DROP EXTENSION %I', k),

@@ -54,6 +54,9 @@ SET client_min_messages = warning;
 SELECT migrate_revision('e1', '{b16}', E'CREATE TYPE b_mood AS ENUM (\'sad\'); CREATE TABLE b_feel (m b_mood)', 'DROP TABLE b_feel; DROP TYPE b_mood');
 SELECT migrate_revision('e2', '{e1}', E'ALTER TYPE b_mood ADD VALUE \'it\'\'s ok\'', 'SELECT 1');
 SELECT migrate_revision('e3', '{e2}', E'INSERT INTO b_feel VALUES (\'it\'\'s ok\')', 'DELETE FROM b_feel');
+-- the type committed first: from PostgreSQL 17 a value added to a type
+-- created in the same transaction is usable at once
+SELECT revision FROM migrate_upgrade('e1');
 SELECT revision FROM migrate_upgrade('head');
 -- ... in batches it does not, however large the batches
 SELECT command FROM migrate_upgrade_commands('head');

@@ -41,7 +41,7 @@ new_project() {
 # (PGHOST/PGPORT unset: with DATABASE_URL unset, the development cluster)
 mk() {
 	local p=$1; shift
-	env -u PGHOST -u PGPORT make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" MODELS_DIR="$p/models" \
+	env -u PGHOST -u PGPORT -u PGHOSTADDR -u PGDATABASE -u PGSERVICE make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" MODELS_DIR="$p/models" \
 		MIGRATE_DEVDB="$p/devdb" BACKUP_DIR="$p/backups" "$@"
 }
 
@@ -319,7 +319,7 @@ test_deploy_one_liner() {
 wf() {  # project, command...
 	local p=$1; shift
 	(cd "$p" && MIGRATIONS_DIR="$p/migrations" MODELS_DIR="$p/models" MIGRATE_DEVDB="$p/devdb" BACKUP_DIR="$p/backups" \
-		env -u PGHOST -u PGPORT "$migrate" "$@")
+		env -u PGHOST -u PGPORT -u PGHOSTADDR -u PGDATABASE -u PGSERVICE "$migrate" "$@")
 }
 
 # the message of a revision is exactly the given text
@@ -460,13 +460,13 @@ test_make_variables() {
 	grep -q 'shell echo' <<<"$out" || { echo "$out"; return 1; }
 	# the development cluster's path arrives byte for byte and never reaches a shell
 	dd="$p/dev db\$(touch pwned_devdb) 'q\"\`touch pwned_bt\`"
-	out=$(env -u PGHOST -u PGPORT make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" \
+	out=$(env -u PGHOST -u PGPORT -u PGHOSTADDR -u PGDATABASE -u PGSERVICE make -s --no-print-directory -C "$repo" MIGRATIONS_DIR="$p/migrations" \
 		MIGRATE_DEVDB="$dd" db-start) || { echo "$out"; return 1; }
 	[ -d "$dd/data" ] && [ -S "$dd/.s.PGSQL.5432" ] || { echo "$out"; ls -la "$p"; return 1; }
 	for x in "$p/pwned_devdb" "$repo/pwned_devdb" "$dd/pwned_devdb" "$p/pwned_bt" "$repo/pwned_bt"; do
 		[ ! -e "$x" ] || { echo "the path ran: $x"; return 1; }
 	done
-	env -u PGHOST -u PGPORT make -s --no-print-directory -C "$repo" MIGRATE_DEVDB="$dd" db-stop | grep -q "^stopped" || return 1
+	env -u PGHOST -u PGPORT -u PGHOSTADDR -u PGDATABASE -u PGSERVICE make -s --no-print-directory -C "$repo" MIGRATE_DEVDB="$dd" db-stop | grep -q "^stopped" || return 1
 	# several stamp targets in one REVISION still work
 	mk "$p" migrate-stamp REVISION="b5e0c7a2d419 d93a6f4b8e21" >/dev/null || return 1
 	[ "$(devpsql "$p" "SELECT string_agg(c, ' ' ORDER BY c) FROM migrate_current() c")" = "b5e0c7a2d419 d93a6f4b8e21" ]
