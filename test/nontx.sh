@@ -187,8 +187,8 @@ SET migrate.guard = off;
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS migrate_nontx_deployer;
 DROP ROLE IF EXISTS migrate_nontx_other;
-CREATE ROLE migrate_nontx_deployer LOGIN;
-CREATE ROLE migrate_nontx_other LOGIN;
+CREATE ROLE migrate_nontx_deployer LOGIN PASSWORD 'nontx-test';
+CREATE ROLE migrate_nontx_other LOGIN PASSWORD 'nontx-test';
 GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean),
   migrate_upgrade(text, boolean, integer), migrate_downgrade(text, boolean),
   migrate_upgrade_commands(text, integer), migrate_downgrade_commands(text),
@@ -204,26 +204,26 @@ EOF
 export PGOPTIONS=
 drift0=$(q "SELECT count(*) FROM migrate.drift")   # the setup above is recorded
 dq() {  # sql as the deployer
-	PGUSER=migrate_nontx_deployer psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"
+	PGUSER=migrate_nontx_deployer PGPASSWORD=nontx-test psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"
 }
 dq "SELECT migrate_revision('g7', '{f6}', 'CREATE TABLE app.items (id int PRIMARY KEY, name text); CREATE TABLE app.items2 (id int)', 'DROP TABLE app.items, app.items2', 'items')" >/dev/null
 dq "SELECT migrate_revision('h8', '{g7}', E'CREATE INDEX CONCURRENTLY \"it''s name\" ON app.items (name);\nCREATE UNIQUE INDEX CONCURRENTLY items_name ON app.items (name, id)', E'DROP INDEX CONCURRENTLY app.items_name;\nDROP INDEX CONCURRENTLY app.\"it''s name\"', 'items name', transactional => false)" >/dev/null
-if PGUSER=migrate_nontx_deployer deploy upgrade head "$work/dep_up.log"; then pass "deployer: the recipe upgrades"; else fail "deployer: the recipe upgrades"; cat "$work/dep_up.log"; fi
+if PGUSER=migrate_nontx_deployer PGPASSWORD=nontx-test deploy upgrade head "$work/dep_up.log"; then pass "deployer: the recipe upgrades"; else fail "deployer: the recipe upgrades"; cat "$work/dep_up.log"; fi
 check "deployer: indexes valid, applied, no drift" "2|h8|$drift0" \
 	"$(q "SELECT (SELECT count(*) FROM pg_index WHERE indisvalid AND indrelid = 'app.items'::regclass AND indexrelid <> 'app.items_pkey'::regclass), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT count(*) FROM migrate.drift)")"
 check "deployer: the guard is in force for it" 'ERROR:  CREATE TABLE app.loose is not part of a migration' \
 	"$(dq "CREATE TABLE app.loose ()" 2>&1 | head -1)"
-if PGUSER=migrate_nontx_deployer deploy downgrade g7 "$work/dep_down.log"; then pass "deployer: the recipe downgrades"; else fail "deployer: the recipe downgrades"; cat "$work/dep_down.log"; fi
+if PGUSER=migrate_nontx_deployer PGPASSWORD=nontx-test deploy downgrade g7 "$work/dep_down.log"; then pass "deployer: the recipe downgrades"; else fail "deployer: the recipe downgrades"; cat "$work/dep_down.log"; fi
 check "deployer: indexes dropped, no drift" "0|g7|$drift0" \
 	"$(q "SELECT (SELECT count(*) FROM pg_index WHERE indrelid = 'app.items'::regclass AND indexrelid <> 'app.items_pkey'::regclass), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT count(*) FROM migrate.drift)")"
-PGUSER=migrate_nontx_deployer deploy upgrade h8 "$work/dep_up2.log" || { fail "deployer: upgrade again"; cat "$work/dep_up2.log"; }
+PGUSER=migrate_nontx_deployer PGPASSWORD=nontx-test deploy upgrade h8 "$work/dep_up2.log" || { fail "deployer: upgrade again"; cat "$work/dep_up2.log"; }
 
 # the repair before a CREATE INDEX CONCURRENTLY (DROP INDEX CONCURRENTLY IF
 # EXISTS of its name) passes the guard only for an INVALID index of that
 # name on that statement's table: armed with a revision whose index has the
 # name of a valid index elsewhere, the deployer cannot drop that one in band
 dq "SELECT migrate_revision('i9', '{h8}', 'CREATE INDEX CONCURRENTLY items_name ON app.items2 (id)', 'DROP INDEX CONCURRENTLY app.items_name', 'same name', transactional => false)" >/dev/null
-out=$(PGUSER=migrate_nontx_deployer psql -X -q -At -d "$db" 2>&1 <<'EOF'
+out=$(PGUSER=migrate_nontx_deployer PGPASSWORD=nontx-test psql -X -q -At -d "$db" 2>&1 <<'EOF'
 SELECT migrate_nontransactional_step('i9', 'upgrade', 1);
 DROP INDEX CONCURRENTLY IF EXISTS app.items_name;
 EOF
@@ -241,7 +241,7 @@ q "SELECT migrate_stamp('h8')" >/dev/null 2>&1; q "SELECT migrate_forget('i9')" 
 
 # a revision cannot build on a table the deployer has no rights on
 dq "SELECT migrate_revision('j10', '{h8}', 'CREATE INDEX CONCURRENTLY secret_s ON public.secret (s)', 'DROP INDEX CONCURRENTLY public.secret_s', 'on secret', transactional => false)" >/dev/null
-if PGUSER=migrate_nontx_deployer deploy upgrade head "$work/dep_secret.log"; then fail "no rights: the deploy fails"; else pass "no rights: the deploy fails"; fi
+if PGUSER=migrate_nontx_deployer PGPASSWORD=nontx-test deploy upgrade head "$work/dep_secret.log"; then fail "no rights: the deploy fails"; else pass "no rights: the deploy fails"; fi
 grep -q 'must be owner of table secret' "$work/dep_secret.log" && pass "no rights: the server's permission error" || { fail "no rights: the server's permission error"; cat "$work/dep_secret.log"; }
 check "no rights: no index, j10 not applied, in progress at statement 1" "|h8|j10|1" \
 	"$(q "SELECT to_regclass('public.secret_s'), (SELECT string_agg(x, ',') FROM migrate_current() x), (SELECT revision || '|' || next FROM migrate_in_progress())")"
@@ -255,10 +255,10 @@ PGOPTIONS= psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<EOF
 SET client_min_messages = warning;
 SET migrate.guard = off;
 DROP ROLE IF EXISTS migrate_nontx_mallory;
-CREATE ROLE migrate_nontx_mallory LOGIN;
+CREATE ROLE migrate_nontx_mallory LOGIN PASSWORD 'nontx-test';
 GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO migrate_nontx_mallory;
 EOF
-PGUSER=migrate_nontx_mallory psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT migrate_revision('k11', '{h8}', 'CREATE INDEX CONCURRENTLY planted ON app.items (id, name)', 'DROP INDEX CONCURRENTLY app.planted', 'planted', transactional => false)" >/dev/null
+PGUSER=migrate_nontx_mallory PGPASSWORD=nontx-test psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "SELECT migrate_revision('k11', '{h8}', 'CREATE INDEX CONCURRENTLY planted ON app.items (id, name)', 'DROP INDEX CONCURRENTLY app.planted', 'planted', transactional => false)" >/dev/null
 check "untrusted registrant: the deployer's commands refuse it" \
 	'ERROR:  revision "k11" was registered by role "migrate_nontx_mallory", which role "migrate_nontx_deployer" does not trust' \
 	"$(dq "SELECT command FROM migrate_upgrade_commands('head')" 2>&1 | head -1)"
