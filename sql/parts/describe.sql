@@ -645,6 +645,9 @@ WITH member AS (
     WHERE (EXISTS (SELECT FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.oid IN (k.castsource, k.casttarget))
            OR EXISTS (SELECT FROM fn f WHERE f.oid = k.castfunc))
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = k.tableoid AND m.objid = k.oid)
+      -- not the casts a range type makes to its multirange
+      AND NOT EXISTS (SELECT FROM pg_depend dp
+                      WHERE dp.classid = 'pg_cast'::regclass AND dp.objid = k.oid AND dp.deptype = 'i')
 ), op AS (
     SELECT o.*, ns.nspname,
            format('%s.%s(%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
