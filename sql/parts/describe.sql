@@ -606,6 +606,8 @@ CREATE OR REPLACE FUNCTION migrate.describe_kinds2(schemas text[], d jsonb)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- (as migrate_describe: compiling the catalog query costs more than running it)
+SET jit = off
 SET quote_all_identifiers = off
 AS $$
 WITH member AS (
