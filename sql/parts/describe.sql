@@ -593,8 +593,9 @@ $$;
  * ---- Autogenerate: collations, casts, operators, publications, CLUSTER ON ----
  *
  * migrate_describe() passes its document through here last.  It adds the
- * "collations", "casts", "operators" and "publications" objects, each only
- * when it has members (so that descriptions of schemas without them read as
+ * "collations", "casts", "operators", "operator_classes" (with the family
+ * of the same name CREATE OPERATOR CLASS makes) and "publications"
+ * objects, each only when it has members (so that descriptions of schemas without them read as
  * before), and to each table clustered on an index its "cluster_on".
  * Casts are those from or to a type of the described schemas, or made
  * with one of their functions; publications those that publish a table or
@@ -683,6 +684,42 @@ WITH member AS (
                'operators', (SELECT jsonb_agg(DISTINCT c.key) FROM op c
                              WHERE c.oid IN (o.oprcom, o.oprnegate) AND c.oid <> o.oid))) AS v
     FROM op o
+), opc AS (
+    -- operator classes, with the family CREATE OPERATOR CLASS makes for
+    -- them (same name and schema); all the family's members are written
+    -- into the class
+    SELECT c.oid, c.opcname, c.opcdefault, c.opcintype, c.opckeytype, c.opcfamily, ns.nspname, am.amname,
+           ns.nspname || '.' || c.opcname || ' USING ' || am.amname AS key
+    FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
+    JOIN pg_opfamily f ON f.oid = c.opcfamily
+    WHERE f.opfname = c.opcname AND f.opfnamespace = c.opcnamespace
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+), opc_out AS (
+    SELECT jsonb_object_agg(c.key, jsonb_build_object(
+               'schema', c.nspname, 'name', c.opcname, 'method', c.amname,
+               'definition', format('CREATE OPERATOR CLASS %I.%I %sFOR TYPE %s USING %I AS %s', c.nspname, c.opcname,
+                   CASE WHEN c.opcdefault THEN 'DEFAULT ' ELSE '' END, format_type(c.opcintype, NULL), c.amname,
+                   concat_ws(', ',
+                       (SELECT string_agg(format('OPERATOR %s %I.%s (%s, %s)%s', ao.amopstrategy, opn.nspname, o.oprname,
+                                                 format_type(ao.amoplefttype, NULL), format_type(ao.amoprighttype, NULL),
+                                                 CASE WHEN ao.amoppurpose = 's' THEN ''
+                                                      ELSE (SELECT format(' FOR ORDER BY %I.%I', sn.nspname, sf.opfname)
+                                                            FROM pg_opfamily sf JOIN pg_namespace sn ON sn.oid = sf.opfnamespace
+                                                            WHERE sf.oid = ao.amopsortfamily) END),
+                                          ', ' ORDER BY ao.amopstrategy, ao.amoplefttype::regtype::text, ao.amoprighttype::regtype::text)
+                        FROM pg_amop ao JOIN pg_operator o ON o.oid = ao.amopopr JOIN pg_namespace opn ON opn.oid = o.oprnamespace
+                        WHERE ao.amopfamily = c.opcfamily),
+                       (SELECT string_agg(format('FUNCTION %s (%s, %s) %s', ap.amprocnum, format_type(ap.amproclefttype, NULL),
+                                                 format_type(ap.amprocrighttype, NULL), ap.amproc::regprocedure::text),
+                                          ', ' ORDER BY ap.amprocnum, ap.amproclefttype::regtype::text, ap.amprocrighttype::regtype::text)
+                        FROM pg_amproc ap WHERE ap.amprocfamily = c.opcfamily),
+                       CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || format_type(c.opckeytype, NULL) END)),
+               'comment', obj_description(c.oid, 'pg_opclass'),
+               'uses', (SELECT jsonb_agg(DISTINCT f.key) FROM pg_amproc ap JOIN fn f ON f.oid = ap.amproc
+                        WHERE ap.amprocfamily = c.opcfamily),
+               'operators', (SELECT jsonb_agg(DISTINCT o.key) FROM pg_amop ao JOIN op o ON o.oid = ao.amopopr
+                             WHERE ao.amopfamily = c.opcfamily))) AS v
+    FROM opc c
 ), rel AS (
     SELECT c.oid, ns.nspname, c.relname, ns.nspname || '.' || c.relname AS key
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
@@ -735,6 +772,7 @@ SELECT d
     || coalesce((SELECT jsonb_build_object('casts', v) FROM cast_out WHERE v IS NOT NULL), '{}')
     || coalesce((SELECT jsonb_build_object('operators', v) FROM op_out WHERE v IS NOT NULL), '{}')
     || coalesce((SELECT jsonb_build_object('publications', v) FROM pub_out WHERE v IS NOT NULL), '{}')
+    || coalesce((SELECT jsonb_build_object('operator_classes', v) FROM opc_out WHERE v IS NOT NULL), '{}')
 $$;
 
 -- ---- end of collations, casts, operators, publications, CLUSTER ON ----

@@ -823,7 +823,9 @@ DECLARE
     persist_tables text[] := '{}';   -- tables in both that become UNLOGGED or LOGGED
     a_ru jsonb; b_ru jsonb; a_et jsonb; b_et jsonb; a_st jsonb; b_st jsonb;  -- rules, event triggers, statistics
     a_co jsonb; b_co jsonb; a_ca jsonb; b_ca jsonb; a_op jsonb; b_op jsonb; a_pu jsonb; b_pu jsonb;  -- collations, casts, operators, publications
-    made_early text[] := '{}';       -- kind:key of operators and casts created with the functions
+    made_early text[] := '{}';       -- kind:key of operators, casts and operator classes created with the functions
+    a_oc jsonb; b_oc jsonb;          -- operator classes
+    drop_ops text[];                 -- operators dropped first (and made again)
     one migrate.diff_step;
     later int;
     pos jsonb;                       -- position of each table that goes
@@ -890,7 +892,7 @@ BEGIN
 
     -- ---- collations, casts, operators, publications (from the documents
     -- as given, like the rules above) ----
-    FOREACH k IN ARRAY ARRAY['collations', 'casts', 'operators', 'publications'] LOOP
+    FOREACH k IN ARRAY ARRAY['collations', 'casts', 'operators', 'operator_classes', 'publications'] LOOP
         IF jsonb_typeof(coalesce(from_schema->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(to_schema->k, '{}')) <> 'object' THEN
             RAISE EXCEPTION 'schema description has no valid "%" object', k
                 USING ERRCODE = 'invalid_parameter_value',
@@ -901,6 +903,7 @@ BEGIN
     a_ca := coalesce(from_schema->'casts', '{}'); b_ca := coalesce(to_schema->'casts', '{}');
     a_op := coalesce(from_schema->'operators', '{}'); b_op := coalesce(to_schema->'operators', '{}');
     a_pu := coalesce(from_schema->'publications', '{}'); b_pu := coalesce(to_schema->'publications', '{}');
+    a_oc := coalesce(from_schema->'operator_classes', '{}'); b_oc := coalesce(to_schema->'operator_classes', '{}');
     -- ---- end ----
 
     -- partitions and inheritance: a table that becomes (or stops being) a
@@ -1176,6 +1179,20 @@ BEGIN
             migrate.with_comment(v->>'definition', 'CAST', migrate.cast_target(v), v->>'comment'),
             'DROP CAST ' || migrate.cast_target(v), NULL)::migrate.diff_step;
     END LOOP;
+    -- operator classes whose operators exist by now (made above, or the same in both)
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_oc) e(x, y)
+                WHERE NOT a_oc ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs)
+                  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                      CASE WHEN jsonb_typeof(y->'operators') = 'array' THEN y->'operators' ELSE '[]' END) o
+                                  WHERE NOT ('operator:' || o) = ANY (made_early)
+                                    AND ((a_op->o->>'definition') IS DISTINCT FROM (b_op->o->>'definition')
+                                         OR migrate.uses_any(a_op->o, 'uses', dropped_funcs)))
+                ORDER BY 1 LOOP
+        made_early := made_early || ('opclass:' || k);
+        steps := steps || ROW('create operator class', k,
+            migrate.with_comment(v->>'definition', 'OPERATOR CLASS', format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method'), v->>'comment'),
+            format('DROP OPERATOR FAMILY %I.%I USING %I', v->>'schema', v->>'name', v->>'method'), NULL)::migrate.diff_step;
+    END LOOP;
     -- ---- end ----
     -- standalone sequences
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'sequences') e(x, y) ORDER BY 1 LOOP
@@ -1444,10 +1461,22 @@ BEGIN
         steps := steps || ROW('cluster on', k, format('ALTER TABLE %s SET WITHOUT CLUSTER', qt),
             format('ALTER TABLE %s CLUSTER ON %I', qt, v->>'cluster_on'), NULL)::migrate.diff_step;
     END LOOP;
-    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y)
-                WHERE (b_op ? x AND (b_op->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)))
-                   OR (NOT b_op ? x AND migrate.uses_any(y, 'uses', remade_funcs))
+    drop_ops := ARRAY(SELECT x FROM jsonb_each(a_op) e(x, y)
+                      WHERE (b_op ? x AND (b_op->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)))
+                         OR (NOT b_op ? x AND migrate.uses_any(y, 'uses', remade_funcs)));
+    -- operator classes before their operators (DROP OPERATOR FAMILY: the
+    -- class goes with the family it was made with)
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_oc) e(x, y)
+                WHERE (b_oc ? x AND (b_oc->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)
+                                     OR migrate.uses_any(y, 'operators', drop_ops)))
+                   OR (NOT b_oc ? x AND (migrate.uses_any(y, 'uses', remade_funcs) OR migrate.uses_any(y, 'operators', drop_ops)))
                 ORDER BY 1 LOOP
+        dropped := dropped || ('opclass:' || k);
+        steps := steps || ROW('drop operator class', k, format('DROP OPERATOR FAMILY %I.%I USING %I', v->>'schema', v->>'name', v->>'method'),
+            migrate.with_comment(v->>'definition', 'OPERATOR CLASS', format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method'), v->>'comment'),
+            CASE WHEN b_oc ? k THEN 'the operator class is dropped and created again: fails while indexes use it' END)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE x = ANY (drop_ops) ORDER BY 1 LOOP
         dropped := dropped || ('operator:' || k);
         steps := steps || ROW('drop operator', k, 'DROP OPERATOR ' || migrate.operator_target(v),
             migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
@@ -2108,6 +2137,18 @@ BEGIN
                 migrate.comment_ddl('OPERATOR', migrate.operator_target(v), w->>'comment'), NULL)::migrate.diff_step;
         END IF;
     END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_oc) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN ('opclass:' || k) = ANY (made_early);
+        w := a_oc->k;
+        qt := format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method');
+        IF w IS NULL OR ('opclass:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create operator class', k, migrate.with_comment(v->>'definition', 'OPERATOR CLASS', qt, v->>'comment'),
+                'DROP OPERATOR FAMILY ' || qt, NULL)::migrate.diff_step;
+        ELSIF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('OPERATOR CLASS', qt, v->>'comment'),
+                migrate.comment_ddl('OPERATOR CLASS', qt, w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(b_ca) e(x, y) ORDER BY 1 LOOP
         CONTINUE WHEN ('cast:' || k) = ANY (made_early);
         w := a_ca->k;
@@ -2205,6 +2246,12 @@ BEGIN
 
     -- ---- operators and casts that go (not dropped above): before their
     -- functions ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_oc) e(x, y) WHERE NOT b_oc ? x ORDER BY 1 LOOP
+        CONTINUE WHEN ('opclass:' || k) = ANY (dropped);
+        qt := format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method');
+        steps := steps || ROW('drop operator class', k, 'DROP OPERATOR FAMILY ' || qt,
+            migrate.with_comment(v->>'definition', 'OPERATOR CLASS', qt, v->>'comment'), NULL)::migrate.diff_step;
+    END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE NOT b_op ? x ORDER BY 1 LOOP
         CONTINUE WHEN ('operator:' || k) = ANY (dropped);
         steps := steps || ROW('drop operator', k, 'DROP OPERATOR ' || migrate.operator_target(v),

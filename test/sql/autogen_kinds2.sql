@@ -1,5 +1,6 @@
 -- migrate_diff() and the kinds described through migrate.describe_kinds2:
--- collations, casts, operators, publications, a table's CLUSTER ON index.
+-- collations, casts, operators, operator classes, publications, a table's
+-- CLUSTER ON index.
 -- Each diff is checked by running it both ways, as in autogen.sql; names
 -- have quotes and spaces.  Publications belong to no schema: DROP SCHEMA
 -- ag leaves them (without their tables), so each case that has one drops
@@ -119,6 +120,41 @@ CREATE OPERATOR ag.@@ (FUNCTION = ag.r, RIGHTARG = int);$$,
 $$CREATE SCHEMA ag;
 CREATE FUNCTION ag.r(int) RETURNS int LANGUAGE sql IMMUTABLE AS $b$SELECT $1$b$;
 CREATE OPERATOR ag.@@ (FUNCTION = ag.r, RIGHTARG = int);$$);
+
+-- operator classes: a btree class over new operators and a function,
+-- created before the index that uses it; one whose support function
+-- changes (made again; an index over it would make that fail, and the
+-- step says so); one that goes
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.lt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 > $2$b$;
+CREATE FUNCTION ag.le(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 >= $2$b$;
+CREATE FUNCTION ag.eq(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 = $2$b$;
+CREATE FUNCTION ag.ge(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 <= $2$b$;
+CREATE FUNCTION ag.gt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 < $2$b$;
+CREATE FUNCTION ag."cmp q"(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS $b$SELECT btint4cmp($2, $1)$b$;
+CREATE OPERATOR ag.<# (FUNCTION = ag.lt, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ag.<=# (FUNCTION = ag.le, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ag.=# (FUNCTION = ag.eq, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ag.>=# (FUNCTION = ag.ge, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ag.># (FUNCTION = ag.gt, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR CLASS ag."rev q" FOR TYPE int USING btree AS
+    OPERATOR 1 ag.<#, OPERATOR 2 ag.<=#, OPERATOR 3 ag.=#, OPERATOR 4 ag.>=#, OPERATOR 5 ag.>#,
+    FUNCTION 1 ag."cmp q"(int, int);
+COMMENT ON OPERATOR CLASS ag."rev q" USING btree IS 'reversed';
+CREATE TABLE ag.t (a int);
+CREATE INDEX r ON ag.t (a ag."rev q");$$);
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS $b$SELECT btint4cmp($2, $1)$b$;
+CREATE FUNCTION ag.cmp2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS $b$SELECT btint4cmp($1, $2)$b$;
+CREATE OPERATOR CLASS ag.c FOR TYPE int USING btree AS OPERATOR 1 <, OPERATOR 3 =, FUNCTION 1 ag.cmp(int, int);
+CREATE OPERATOR CLASS ag.gone FOR TYPE int USING hash AS OPERATOR 1 =, FUNCTION 1 hashint4(int);$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS $b$SELECT btint4cmp($2, $1)$b$;
+CREATE FUNCTION ag.cmp2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS $b$SELECT btint4cmp($1, $2)$b$;
+CREATE OPERATOR CLASS ag.c FOR TYPE int USING btree AS OPERATOR 1 <, OPERATOR 3 =, FUNCTION 1 ag.cmp2(int, int);$$);
 
 -- casts: the context changes (made again), a comment, one between a
 -- domain-free pair of user types that goes, one over a function made again
