@@ -590,6 +590,194 @@ $$;
 -- ---- end of rules, event triggers, statistics and properties ----
 
 /*
+ * ---- Autogenerate: collations, casts, operators, publications, CLUSTER ON ----
+ *
+ * migrate_describe() passes its document through here last.  It adds the
+ * "collations", "casts", "operators", "operator_classes" (with the family
+ * of the same name CREATE OPERATOR CLASS makes) and "publications"
+ * objects, each only when it has members (so that descriptions of schemas without them read as
+ * before), and to each table clustered on an index its "cluster_on".
+ * Casts are those from or to a type of the described schemas, or made
+ * with one of their functions; publications those that publish a table or
+ * schema described (FOR ALL TABLES and empty ones only when every schema
+ * is described).  The collation columns that differ between versions (ICU
+ * locale, rules, the builtin provider) are read through to_jsonb of the row.
+ */
+CREATE OR REPLACE FUNCTION migrate.describe_kinds2(schemas text[], d jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+-- (as migrate_describe: compiling the catalog query costs more than running it)
+SET jit = off
+SET quote_all_identifiers = off
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT * FROM migrate.user_schemas(schemas)
+), fn AS (
+    SELECT p.oid, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key
+    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+), coll AS (
+    SELECT c.oid, ns.nspname, c.collname, to_jsonb(c) AS j
+    FROM pg_collation c JOIN ns ON ns.oid = c.collnamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+), coll_out AS (
+    SELECT jsonb_object_agg(c.nspname || '.' || c.collname, jsonb_build_object(
+               'schema', c.nspname, 'name', c.collname,
+               'definition', format('CREATE COLLATION %I.%I (%s)', c.nspname, c.collname, concat_ws(', ',
+                   'provider = ' || CASE c.j->>'collprovider' WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' ELSE 'libc' END,
+                   CASE WHEN c.j->>'collprovider' = 'c'
+                        THEN format('lc_collate = %L, lc_ctype = %L', c.j->>'collcollate', c.j->>'collctype')
+                        ELSE format('locale = %L', coalesce(c.j->>'colllocale', c.j->>'colliculocale')) END,
+                   CASE WHEN NOT (c.j->>'collisdeterministic')::boolean THEN 'deterministic = false' END,
+                   CASE WHEN c.j->>'collicurules' IS NOT NULL THEN format('rules = %L', c.j->>'collicurules') END)),
+               'comment', obj_description(c.oid, 'pg_collation'))) AS v
+    FROM coll c
+), cast_out AS (
+    SELECT jsonb_object_agg(format_type(k.castsource, NULL) || ' AS ' || format_type(k.casttarget, NULL), jsonb_build_object(
+               'source', format_type(k.castsource, NULL), 'target', format_type(k.casttarget, NULL),
+               'definition', format('CREATE CAST (%s AS %s) %s%s', format_type(k.castsource, NULL), format_type(k.casttarget, NULL),
+                   CASE k.castmethod WHEN 'f' THEN 'WITH FUNCTION ' || k.castfunc::regprocedure::text
+                                     WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END,
+                   CASE k.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END),
+               'comment', obj_description(k.oid, 'pg_cast'),
+               'uses', (SELECT jsonb_agg(f.key) FROM fn f WHERE f.oid = k.castfunc))) AS v
+    FROM pg_cast k
+    WHERE (EXISTS (SELECT FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.oid IN (k.castsource, k.casttarget))
+           OR EXISTS (SELECT FROM fn f WHERE f.oid = k.castfunc))
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = k.tableoid AND m.objid = k.oid)
+      -- not the casts a range type makes to its multirange
+      AND NOT EXISTS (SELECT FROM pg_depend dp
+                      WHERE dp.classid = 'pg_cast'::regclass AND dp.objid = k.oid AND dp.deptype = 'i')
+), op AS (
+    SELECT o.*, ns.nspname,
+           format('%s.%s(%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
+                  coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE')) AS key
+    FROM pg_operator o JOIN ns ON ns.oid = o.oprnamespace
+    -- (not a shell: a commutator or negator named before it is made)
+    WHERE o.oprcode <> 0
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = o.tableoid AND m.objid = o.oid)
+), op_out AS (
+    SELECT jsonb_object_agg(o.key, jsonb_build_object(
+               'schema', o.nspname, 'name', o.oprname,
+               'left', format_type(nullif(o.oprleft, 0), NULL), 'right', format_type(nullif(o.oprright, 0), NULL),
+               'definition', format('CREATE OPERATOR %I.%s (%s)', o.nspname, o.oprname, concat_ws(', ',
+                   'FUNCTION = ' || (SELECT format('%I.%I', pn.nspname, p.proname)
+                                     FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace WHERE p.oid = o.oprcode),
+                   'LEFTARG = ' || format_type(nullif(o.oprleft, 0), NULL),
+                   'RIGHTARG = ' || format_type(nullif(o.oprright, 0), NULL),
+                   (SELECT format('COMMUTATOR = OPERATOR(%I.%s)', cn.nspname, c.oprname)
+                    FROM pg_operator c JOIN pg_namespace cn ON cn.oid = c.oprnamespace WHERE c.oid = o.oprcom),
+                   (SELECT format('NEGATOR = OPERATOR(%I.%s)', cn.nspname, c.oprname)
+                    FROM pg_operator c JOIN pg_namespace cn ON cn.oid = c.oprnamespace WHERE c.oid = o.oprnegate),
+                   'RESTRICT = ' || (SELECT format('%I.%I', pn.nspname, p.proname)
+                                     FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace WHERE p.oid = o.oprrest),
+                   'JOIN = ' || (SELECT format('%I.%I', pn.nspname, p.proname)
+                                 FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace WHERE p.oid = o.oprjoin),
+                   CASE WHEN o.oprcanhash THEN 'HASHES' END,
+                   CASE WHEN o.oprcanmerge THEN 'MERGES' END)),
+               'comment', obj_description(o.oid, 'pg_operator'),
+               'uses', (SELECT jsonb_agg(DISTINCT f.key) FROM fn f WHERE f.oid IN (o.oprcode, o.oprrest, o.oprjoin)),
+               -- its commutator and negator, made again with it
+               'operators', (SELECT jsonb_agg(DISTINCT c.key) FROM op c
+                             WHERE c.oid IN (o.oprcom, o.oprnegate) AND c.oid <> o.oid))) AS v
+    FROM op o
+), opc AS (
+    -- operator classes, with the family CREATE OPERATOR CLASS makes for
+    -- them (same name and schema); all the family's members are written
+    -- into the class
+    SELECT c.oid, c.opcname, c.opcdefault, c.opcintype, c.opckeytype, c.opcfamily, ns.nspname, am.amname,
+           ns.nspname || '.' || c.opcname || ' USING ' || am.amname AS key
+    FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
+    JOIN pg_opfamily f ON f.oid = c.opcfamily
+    WHERE f.opfname = c.opcname AND f.opfnamespace = c.opcnamespace
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+), opc_out AS (
+    SELECT jsonb_object_agg(c.key, jsonb_build_object(
+               'schema', c.nspname, 'name', c.opcname, 'method', c.amname,
+               'definition', format('CREATE OPERATOR CLASS %I.%I %sFOR TYPE %s USING %I AS %s', c.nspname, c.opcname,
+                   CASE WHEN c.opcdefault THEN 'DEFAULT ' ELSE '' END, format_type(c.opcintype, NULL), c.amname,
+                   concat_ws(', ',
+                       (SELECT string_agg(format('OPERATOR %s %I.%s (%s, %s)%s', ao.amopstrategy, opn.nspname, o.oprname,
+                                                 format_type(ao.amoplefttype, NULL), format_type(ao.amoprighttype, NULL),
+                                                 CASE WHEN ao.amoppurpose = 's' THEN ''
+                                                      ELSE (SELECT format(' FOR ORDER BY %I.%I', sn.nspname, sf.opfname)
+                                                            FROM pg_opfamily sf JOIN pg_namespace sn ON sn.oid = sf.opfnamespace
+                                                            WHERE sf.oid = ao.amopsortfamily) END),
+                                          ', ' ORDER BY ao.amopstrategy, ao.amoplefttype::regtype::text, ao.amoprighttype::regtype::text)
+                        FROM pg_amop ao JOIN pg_operator o ON o.oid = ao.amopopr JOIN pg_namespace opn ON opn.oid = o.oprnamespace
+                        WHERE ao.amopfamily = c.opcfamily),
+                       (SELECT string_agg(format('FUNCTION %s (%s, %s) %s', ap.amprocnum, format_type(ap.amproclefttype, NULL),
+                                                 format_type(ap.amprocrighttype, NULL), ap.amproc::regprocedure::text),
+                                          ', ' ORDER BY ap.amprocnum, ap.amproclefttype::regtype::text, ap.amprocrighttype::regtype::text)
+                        FROM pg_amproc ap WHERE ap.amprocfamily = c.opcfamily),
+                       CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || format_type(c.opckeytype, NULL) END)),
+               'comment', obj_description(c.oid, 'pg_opclass'),
+               'uses', (SELECT jsonb_agg(DISTINCT f.key) FROM pg_amproc ap JOIN fn f ON f.oid = ap.amproc
+                        WHERE ap.amprocfamily = c.opcfamily),
+               'operators', (SELECT jsonb_agg(DISTINCT o.key) FROM pg_amop ao JOIN op o ON o.oid = ao.amopopr
+                             WHERE ao.amopfamily = c.opcfamily))) AS v
+    FROM opc c
+), rel AS (
+    SELECT c.oid, ns.nspname, c.relname, ns.nspname || '.' || c.relname AS key
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+), pub AS (
+    SELECT p.oid, p.pubname, to_jsonb(p) AS j,
+           (SELECT jsonb_object_agg(r.key, jsonb_strip_nulls(jsonb_build_object(
+                       'schema', r.nspname, 'name', r.relname,
+                       'column_list', (SELECT jsonb_agg(a.attname ORDER BY a.attnum)
+                                       FROM pg_attribute a
+                                       WHERE a.attrelid = r.oid AND a.attnum = ANY (pr.prattrs::int2[])),
+                       'where', pg_get_expr(pr.prqual, r.oid),
+                       -- the columns it names, in the list or the WHERE
+                       'columns', (SELECT jsonb_agg(DISTINCT a.attname)
+                                   FROM pg_depend dp JOIN pg_attribute a ON a.attrelid = dp.refobjid AND a.attnum = dp.refobjsubid
+                                   WHERE dp.classid = 'pg_publication_rel'::regclass AND dp.objid = pr.oid
+                                     AND dp.refclassid = 'pg_class'::regclass AND dp.refobjsubid > 0))))
+            FROM (SELECT x.oid, x.prrelid, x.prqual, x.prattrs FROM pg_publication_rel x WHERE x.prpubid = p.oid) pr
+            JOIN rel r ON r.oid = pr.prrelid) AS tables,
+           -- FOR TABLES IN SCHEMA
+           (SELECT jsonb_agg(n.nspname ORDER BY n.nspname COLLATE "C")
+            FROM pg_publication_namespace pn JOIN ns n ON n.oid = pn.pnnspid
+            WHERE pn.pnpubid = p.oid) AS pschemas
+    FROM pg_publication p
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+), pub_out AS (
+    SELECT jsonb_object_agg(p.pubname, jsonb_strip_nulls(jsonb_build_object(
+               'name', p.pubname,
+               'all_tables', (p.j->>'puballtables')::boolean,
+               'publish', concat_ws(', ', CASE WHEN (p.j->>'pubinsert')::boolean THEN 'insert' END,
+                                    CASE WHEN (p.j->>'pubupdate')::boolean THEN 'update' END,
+                                    CASE WHEN (p.j->>'pubdelete')::boolean THEN 'delete' END,
+                                    CASE WHEN (p.j->>'pubtruncate')::boolean THEN 'truncate' END),
+               'via_root', coalesce((p.j->>'pubviaroot')::boolean, false),
+               'tables', coalesce(p.tables, '{}'),
+               'schemas', coalesce(p.pschemas, '[]')))
+           || jsonb_build_object('comment', obj_description(p.oid, 'pg_publication'))) AS v
+    FROM pub p
+    WHERE p.tables IS NOT NULL OR p.pschemas IS NOT NULL OR schemas IS NULL
+), clu AS (
+    SELECT r.key, ic.relname AS idx
+    FROM rel r JOIN pg_index i ON i.indrelid = r.oid AND i.indisclustered
+    JOIN pg_class ic ON ic.oid = i.indexrelid
+)
+SELECT d
+    || coalesce((SELECT jsonb_build_object('tables', d->'tables' || jsonb_object_agg(c.key, (d->'tables'->c.key)
+                                              || jsonb_build_object('cluster_on', c.idx)))
+                 FROM clu c WHERE d->'tables' ? c.key HAVING count(*) > 0), '{}')
+    || coalesce((SELECT jsonb_build_object('collations', v) FROM coll_out WHERE v IS NOT NULL), '{}')
+    || coalesce((SELECT jsonb_build_object('casts', v) FROM cast_out WHERE v IS NOT NULL), '{}')
+    || coalesce((SELECT jsonb_build_object('operators', v) FROM op_out WHERE v IS NOT NULL), '{}')
+    || coalesce((SELECT jsonb_build_object('publications', v) FROM pub_out WHERE v IS NOT NULL), '{}')
+    || coalesce((SELECT jsonb_build_object('operator_classes', v) FROM opc_out WHERE v IS NOT NULL), '{}')
+$$;
+
+-- ---- end of collations, casts, operators, publications, CLUSTER ON ----
+
+/*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
  * canonical forms; no OIDs, owners or privileges.  schemas limits it to the
@@ -724,7 +912,8 @@ WITH member AS (
 -- the catalog up by name, costs a query per object)
 -- partitions, inheritance and privileges: sql/parts/describe.sql's last section;
 -- rules, event triggers, statistics and properties: migrate.describe_kinds
-SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_object(
+-- collations, casts, operators, publications, CLUSTER ON: migrate.describe_kinds2
+SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_object(
     'schemas', coalesce((SELECT jsonb_object_agg(nspname, jsonb_build_object(
                     'comment', obj_description(oid, 'pg_namespace'))) FROM ns), '{}'),
     'extensions', coalesce((SELECT jsonb_object_agg(e.extname, jsonb_build_object(
@@ -903,6 +1092,6 @@ SELECT migrate.describe_kinds(schemas, migrate.describe_inheritance(jsonb_build_
                 LEFT JOIN fn_use u ON u.classid = 'pg_trigger'::regclass AND u.objid = tg.oid
                 LEFT JOIN col_dep cd ON cd.classid = 'pg_trigger'::regclass AND cd.objid = tg.oid
                 WHERE NOT tg.tgisinternal), '{}')
-), schemas))
+), schemas)))
 || CASE WHEN privileges THEN jsonb_build_object('privileges', migrate.describe_privileges(schemas)) ELSE '{}' END
 $$;

@@ -716,6 +716,62 @@ $$;
 -- ---- end of the helpers for rules, event triggers, statistics and properties ----
 
 /*
+ * ---- Autogenerate: collations, casts, operators, publications, CLUSTER ON
+ * (migrate_diff's sections for them below) ----
+ */
+
+-- how COMMENT ON and DROP name an operator and a cast
+CREATE OR REPLACE FUNCTION migrate.operator_target(o jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT format('%I.%s (%s, %s)', o->>'schema', o->>'name', coalesce(o->>'left', 'NONE'), coalesce(o->>'right', 'NONE')) $$;
+
+CREATE OR REPLACE FUNCTION migrate.cast_target(c jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT format('(%s AS %s)', c->>'source', c->>'target') $$;
+
+-- a table of a publication as FOR TABLE and ADD TABLE write it
+CREATE OR REPLACE FUNCTION migrate.publication_table(t jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('%I.%I', t->>'schema', t->>'name')
+       || coalesce(' (' || (SELECT string_agg(quote_ident(x), ', ' ORDER BY o)
+                            FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(t->'column_list') = 'array'
+                                                                THEN t->'column_list' END) WITH ORDINALITY AS e(x, o)) || ')', '')
+       || coalesce(' WHERE (' || (t->>'where') || ')', '')
+$$;
+
+CREATE OR REPLACE FUNCTION migrate.publication_options(p jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT format('publish = %L, publish_via_partition_root = %s', p->>'publish', coalesce(p->>'via_root', 'false')) $$;
+
+CREATE OR REPLACE FUNCTION migrate.publication_ddl(p jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n',
+    format('CREATE PUBLICATION %I', p->>'name')
+    || CASE WHEN (p->>'all_tables')::boolean THEN ' FOR ALL TABLES'
+            ELSE coalesce(' FOR ' || nullif(concat_ws(', ',
+                     (SELECT 'TABLE ' || string_agg(migrate.publication_table(t), ', ' ORDER BY k COLLATE "C")
+                      FROM jsonb_each(CASE WHEN jsonb_typeof(p->'tables') = 'object' THEN p->'tables' ELSE '{}' END) e(k, t)),
+                     (SELECT 'TABLES IN SCHEMA ' || string_agg(quote_ident(s), ', ' ORDER BY s COLLATE "C")
+                      FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(p->'schemas') = 'array' THEN p->'schemas' ELSE '[]' END) s)), ''), '') END
+    || ' WITH (' || migrate.publication_options(p) || ')',
+    CASE WHEN p->>'comment' IS NOT NULL THEN migrate.comment_ddl('PUBLICATION', quote_ident(p->>'name'), p->>'comment') END)
+$$;
+
+-- ---- end of the helpers for collations, casts, operators, publications ----
+
+/*
  * The ordered operations that turn the schema described by from_schema into
  * the one described by to_schema (both from migrate_describe()).  The
  * upgrade script is the upgrade column in step order; the downgrade script
@@ -766,6 +822,10 @@ DECLARE
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
     persist_tables text[] := '{}';   -- tables in both that become UNLOGGED or LOGGED
     a_ru jsonb; b_ru jsonb; a_et jsonb; b_et jsonb; a_st jsonb; b_st jsonb;  -- rules, event triggers, statistics
+    a_co jsonb; b_co jsonb; a_ca jsonb; b_ca jsonb; a_op jsonb; b_op jsonb; a_pu jsonb; b_pu jsonb;  -- collations, casts, operators, publications
+    made_early text[] := '{}';       -- kind:key of operators, casts and operator classes created with the functions
+    a_oc jsonb; b_oc jsonb;          -- operator classes
+    drop_ops text[];                 -- operators dropped first (and made again)
     one migrate.diff_step;
     later int;
     pos jsonb;                       -- position of each table that goes
@@ -828,6 +888,22 @@ BEGIN
     a_ru := coalesce(from_schema->'rules', '{}'); b_ru := coalesce(to_schema->'rules', '{}');
     a_et := coalesce(from_schema->'event_triggers', '{}'); b_et := coalesce(to_schema->'event_triggers', '{}');
     a_st := coalesce(from_schema->'statistics', '{}'); b_st := coalesce(to_schema->'statistics', '{}');
+    -- ---- end ----
+
+    -- ---- collations, casts, operators, publications (from the documents
+    -- as given, like the rules above) ----
+    FOREACH k IN ARRAY ARRAY['collations', 'casts', 'operators', 'operator_classes', 'publications'] LOOP
+        IF jsonb_typeof(coalesce(from_schema->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(to_schema->k, '{}')) <> 'object' THEN
+            RAISE EXCEPTION 'schema description has no valid "%" object', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'migrate_diff() takes the documents migrate_describe() returns.';
+        END IF;
+    END LOOP;
+    a_co := coalesce(from_schema->'collations', '{}'); b_co := coalesce(to_schema->'collations', '{}');
+    a_ca := coalesce(from_schema->'casts', '{}'); b_ca := coalesce(to_schema->'casts', '{}');
+    a_op := coalesce(from_schema->'operators', '{}'); b_op := coalesce(to_schema->'operators', '{}');
+    a_pu := coalesce(from_schema->'publications', '{}'); b_pu := coalesce(to_schema->'publications', '{}');
+    a_oc := coalesce(from_schema->'operator_classes', '{}'); b_oc := coalesce(to_schema->'operator_classes', '{}');
     -- ---- end ----
 
     -- partitions and inheritance: a table that becomes (or stops being) a
@@ -897,6 +973,26 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- ---- collations: new ones before the types, domains and columns that
+    -- use them; a changed one (there is no ALTER for its locale) made again ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_co) e(x, y) ORDER BY 1 LOOP
+        w := a_co->k;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        IF w IS NOT NULL AND w->>'definition' <> v->>'definition' THEN
+            steps := steps || ROW('drop collation', k, format('DROP COLLATION %s', qt),
+                migrate.with_comment(w->>'definition', 'COLLATION', qt, w->>'comment'),
+                'the collation is dropped and created again: fails while columns, types or indexes use it')::migrate.diff_step;
+        ELSIF w IS NOT NULL THEN
+            IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+                steps := steps || ROW('comment', k, migrate.comment_ddl('COLLATION', qt, v->>'comment'),
+                    migrate.comment_ddl('COLLATION', qt, w->>'comment'), NULL)::migrate.diff_step;
+            END IF;
+            CONTINUE;
+        END IF;
+        steps := steps || ROW('create collation', k, migrate.with_comment(v->>'definition', 'COLLATION', qt, v->>'comment'),
+            format('DROP COLLATION %s', qt), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
     -- enum types, and values added to them (at their place)
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'enums') e(x, y) ORDER BY 1 LOOP
         w := a->'enums'->k;
@@ -1066,6 +1162,38 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- ---- new operators and casts over functions made above (and types):
+    -- before the defaults, checks, indexes and views that may use them.
+    -- Those over a function made later, or made again, come at the end ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_op) e(x, y)
+                WHERE NOT a_op ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs) ORDER BY 1 LOOP
+        made_early := made_early || ('operator:' || k);
+        steps := steps || ROW('create operator', k,
+            migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
+            'DROP OPERATOR ' || migrate.operator_target(v), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_ca) e(x, y)
+                WHERE NOT a_ca ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs) ORDER BY 1 LOOP
+        made_early := made_early || ('cast:' || k);
+        steps := steps || ROW('create cast', k,
+            migrate.with_comment(v->>'definition', 'CAST', migrate.cast_target(v), v->>'comment'),
+            'DROP CAST ' || migrate.cast_target(v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- operator classes whose operators exist by now (made above, or the same in both)
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_oc) e(x, y)
+                WHERE NOT a_oc ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs)
+                  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                      CASE WHEN jsonb_typeof(y->'operators') = 'array' THEN y->'operators' ELSE '[]' END) o
+                                  WHERE NOT ('operator:' || o) = ANY (made_early)
+                                    AND ((a_op->o->>'definition') IS DISTINCT FROM (b_op->o->>'definition')
+                                         OR migrate.uses_any(a_op->o, 'uses', dropped_funcs)))
+                ORDER BY 1 LOOP
+        made_early := made_early || ('opclass:' || k);
+        steps := steps || ROW('create operator class', k,
+            migrate.with_comment(v->>'definition', 'OPERATOR CLASS', format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method'), v->>'comment'),
+            format('DROP OPERATOR FAMILY %I.%I USING %I', v->>'schema', v->>'name', v->>'method'), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
     -- standalone sequences
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'sequences') e(x, y) ORDER BY 1 LOOP
         w := a->'sequences'->k;
@@ -1285,6 +1413,83 @@ BEGIN
         dropped := dropped || ('replica identity:' || k);
         steps := steps || ROW('replica identity', k, migrate.replica_identity_ddl(qt, '{}'),
             migrate.replica_identity_ddl(qt, v), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
+    -- ---- publications, tables' CLUSTER ON, operators and casts that go
+    -- first: a publication (or its entry for a table) that goes or changes,
+    -- or names a column that goes or changes; the CLUSTER ON of a table
+    -- whose index may go; an operator or cast that changes or is over a
+    -- function dropped.  The downgrade makes them again once what they use
+    -- is back ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_pu) e(x, y) ORDER BY 1 LOOP
+        w := b_pu->k;
+        IF w IS NULL OR (w->>'all_tables')::boolean <> (v->>'all_tables')::boolean THEN
+            dropped := dropped || ('publication:' || k);
+            steps := steps || ROW('drop publication', k, format('DROP PUBLICATION %I', k), migrate.publication_ddl(v),
+                NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'tables', '{}')) e(x, y)
+                        WHERE (w->'tables'->x) IS DISTINCT FROM y
+                           OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(
+                                          CASE WHEN jsonb_typeof(y->'columns') = 'array' THEN y->'columns' ELSE '[]' END) pc
+                                      WHERE x || '.' || pc = ANY (touched_cols))
+                        ORDER BY 1 LOOP
+            dropped := dropped || ('publication table:' || k || ':' || cname);
+            steps := steps || ROW('alter publication', k || ':' || cname,
+                format('ALTER PUBLICATION %I DROP TABLE %I.%I', k, c->>'schema', c->>'name'),
+                format('ALTER PUBLICATION %I ADD TABLE %s', k, migrate.publication_table(c)), NULL)::migrate.diff_step;
+        END LOOP;
+        FOR cname IN SELECT x FROM jsonb_array_elements_text(coalesce(v->'schemas', '[]')) x
+                     WHERE NOT coalesce(w->'schemas', '[]') ? x ORDER BY 1 LOOP
+            steps := steps || ROW('alter publication', k || ':' || cname,
+                format('ALTER PUBLICATION %I DROP TABLES IN SCHEMA %I', k, cname),
+                format('ALTER PUBLICATION %I ADD TABLES IN SCHEMA %I', k, cname), NULL)::migrate.diff_step;
+        END LOOP;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) WHERE y ? 'cluster_on' ORDER BY 1 LOOP
+        w := b_t->k;
+        CONTINUE WHEN w IS NOT NULL AND w->>'cluster_on' = v->>'cluster_on'
+                      AND (w->'indexes'->(v->>'cluster_on')) - 'comment' IS NOT DISTINCT FROM (v->'indexes'->(v->>'cluster_on')) - 'comment'
+                      AND (w->'constraints'->(v->>'cluster_on')) - 'comment' IS NOT DISTINCT FROM (v->'constraints'->(v->>'cluster_on')) - 'comment'
+                      AND NOT k = ANY (key_tables)
+                      AND NOT EXISTS (SELECT 1 FROM unnest(touched_cols || replaced) x WHERE x LIKE k || '.%')
+                      AND cardinality(dropped_funcs) = 0;
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        dropped := dropped || ('cluster:' || k);
+        steps := steps || ROW('cluster on', k, format('ALTER TABLE %s SET WITHOUT CLUSTER', qt),
+            format('ALTER TABLE %s CLUSTER ON %I', qt, v->>'cluster_on'), NULL)::migrate.diff_step;
+    END LOOP;
+    drop_ops := ARRAY(SELECT x FROM jsonb_each(a_op) e(x, y)
+                      WHERE (b_op ? x AND (b_op->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)))
+                         OR (NOT b_op ? x AND migrate.uses_any(y, 'uses', remade_funcs)));
+    -- operator classes before their operators (DROP OPERATOR FAMILY: the
+    -- class goes with the family it was made with)
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_oc) e(x, y)
+                WHERE (b_oc ? x AND (b_oc->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)
+                                     OR migrate.uses_any(y, 'operators', drop_ops)))
+                   OR (NOT b_oc ? x AND (migrate.uses_any(y, 'uses', remade_funcs) OR migrate.uses_any(y, 'operators', drop_ops)))
+                ORDER BY 1 LOOP
+        dropped := dropped || ('opclass:' || k);
+        steps := steps || ROW('drop operator class', k, format('DROP OPERATOR FAMILY %I.%I USING %I', v->>'schema', v->>'name', v->>'method'),
+            migrate.with_comment(v->>'definition', 'OPERATOR CLASS', format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method'), v->>'comment'),
+            CASE WHEN b_oc ? k THEN 'the operator class is dropped and created again: fails while indexes use it' END)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE x = ANY (drop_ops) ORDER BY 1 LOOP
+        dropped := dropped || ('operator:' || k);
+        steps := steps || ROW('drop operator', k, 'DROP OPERATOR ' || migrate.operator_target(v),
+            migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
+            CASE WHEN b_op ? k THEN 'the operator is dropped and created again: fails while indexes, constraints or views use it' END)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_ca) e(x, y)
+                WHERE (b_ca ? x AND (b_ca->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)))
+                   OR (NOT b_ca ? x AND migrate.uses_any(y, 'uses', remade_funcs))
+                ORDER BY 1 LOOP
+        dropped := dropped || ('cast:' || k);
+        steps := steps || ROW('drop cast', k, 'DROP CAST ' || migrate.cast_target(v),
+            migrate.with_comment(v->>'definition', 'CAST', migrate.cast_target(v), v->>'comment'),
+            CASE WHEN b_ca ? k THEN 'the cast is dropped and created again: fails while views or defaults use it' END)::migrate.diff_step;
     END LOOP;
     -- ---- end ----
 
@@ -1917,6 +2122,84 @@ BEGIN
     END LOOP;
     -- ---- end ----
 
+    -- ---- operators and casts, publications and CLUSTER ON: new, changed,
+    -- or dropped above, now that every function, table, column and index
+    -- exists ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_op) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN ('operator:' || k) = ANY (made_early);
+        w := a_op->k;
+        IF w IS NULL OR ('operator:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create operator', k,
+                migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
+                'DROP OPERATOR ' || migrate.operator_target(v), NULL)::migrate.diff_step;
+        ELSIF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('OPERATOR', migrate.operator_target(v), v->>'comment'),
+                migrate.comment_ddl('OPERATOR', migrate.operator_target(v), w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_oc) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN ('opclass:' || k) = ANY (made_early);
+        w := a_oc->k;
+        qt := format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method');
+        IF w IS NULL OR ('opclass:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create operator class', k, migrate.with_comment(v->>'definition', 'OPERATOR CLASS', qt, v->>'comment'),
+                'DROP OPERATOR FAMILY ' || qt, NULL)::migrate.diff_step;
+        ELSIF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('OPERATOR CLASS', qt, v->>'comment'),
+                migrate.comment_ddl('OPERATOR CLASS', qt, w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_ca) e(x, y) ORDER BY 1 LOOP
+        CONTINUE WHEN ('cast:' || k) = ANY (made_early);
+        w := a_ca->k;
+        IF w IS NULL OR ('cast:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create cast', k,
+                migrate.with_comment(v->>'definition', 'CAST', migrate.cast_target(v), v->>'comment'),
+                'DROP CAST ' || migrate.cast_target(v), NULL)::migrate.diff_step;
+        ELSIF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('CAST', migrate.cast_target(v), v->>'comment'),
+                migrate.comment_ddl('CAST', migrate.cast_target(v), w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_pu) e(x, y) ORDER BY 1 LOOP
+        w := a_pu->k;
+        IF w IS NULL OR ('publication:' || k) = ANY (dropped) THEN
+            steps := steps || ROW('create publication', k, migrate.publication_ddl(v), format('DROP PUBLICATION %I', k),
+                NULL)::migrate.diff_step;
+            CONTINUE;
+        END IF;
+        IF migrate.publication_options(w) <> migrate.publication_options(v) THEN
+            steps := steps || ROW('alter publication', k,
+                format('ALTER PUBLICATION %I SET (%s)', k, migrate.publication_options(v)),
+                format('ALTER PUBLICATION %I SET (%s)', k, migrate.publication_options(w)), NULL)::migrate.diff_step;
+        END IF;
+        FOR cname, c IN SELECT x, y FROM jsonb_each(coalesce(v->'tables', '{}')) e(x, y)
+                        WHERE NOT coalesce(w->'tables', '{}') ? x OR ('publication table:' || k || ':' || x) = ANY (dropped)
+                        ORDER BY 1 LOOP
+            steps := steps || ROW('alter publication', k || ':' || cname,
+                format('ALTER PUBLICATION %I ADD TABLE %s', k, migrate.publication_table(c)),
+                format('ALTER PUBLICATION %I DROP TABLE %I.%I', k, c->>'schema', c->>'name'), NULL)::migrate.diff_step;
+        END LOOP;
+        FOR cname IN SELECT x FROM jsonb_array_elements_text(coalesce(v->'schemas', '[]')) x
+                     WHERE NOT coalesce(w->'schemas', '[]') ? x ORDER BY 1 LOOP
+            steps := steps || ROW('alter publication', k || ':' || cname,
+                format('ALTER PUBLICATION %I ADD TABLES IN SCHEMA %I', k, cname),
+                format('ALTER PUBLICATION %I DROP TABLES IN SCHEMA %I', k, cname), NULL)::migrate.diff_step;
+        END LOOP;
+        IF (w->>'comment') IS DISTINCT FROM (v->>'comment') THEN
+            steps := steps || ROW('comment', k, migrate.comment_ddl('PUBLICATION', quote_ident(k), v->>'comment'),
+                migrate.comment_ddl('PUBLICATION', quote_ident(k), w->>'comment'), NULL)::migrate.diff_step;
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) WHERE y ? 'cluster_on' ORDER BY 1 LOOP
+        w := a_t->k;
+        CONTINUE WHEN w->>'cluster_on' = v->>'cluster_on' AND NOT ('cluster:' || k) = ANY (dropped);
+        qt := format('%I.%I', v->>'schema', v->>'name');
+        steps := steps || ROW('cluster on', k, format('ALTER TABLE %s CLUSTER ON %I', qt, v->>'cluster_on'),
+            format('ALTER TABLE %s SET WITHOUT CLUSTER', qt), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
+
     -- comments on tables, columns and views
     FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
         w := a_t->k;
@@ -1961,6 +2244,25 @@ BEGIN
             migrate.comment_ddl(cname, qt, prev), NULL)::migrate.diff_step;
     END LOOP;
 
+    -- ---- operators and casts that go (not dropped above): before their
+    -- functions ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_oc) e(x, y) WHERE NOT b_oc ? x ORDER BY 1 LOOP
+        CONTINUE WHEN ('opclass:' || k) = ANY (dropped);
+        qt := format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method');
+        steps := steps || ROW('drop operator class', k, 'DROP OPERATOR FAMILY ' || qt,
+            migrate.with_comment(v->>'definition', 'OPERATOR CLASS', qt, v->>'comment'), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE NOT b_op ? x ORDER BY 1 LOOP
+        CONTINUE WHEN ('operator:' || k) = ANY (dropped);
+        steps := steps || ROW('drop operator', k, 'DROP OPERATOR ' || migrate.operator_target(v),
+            migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'), NULL)::migrate.diff_step;
+    END LOOP;
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_ca) e(x, y) WHERE NOT b_ca ? x ORDER BY 1 LOOP
+        CONTINUE WHEN ('cast:' || k) = ANY (dropped);
+        steps := steps || ROW('drop cast', k, 'DROP CAST ' || migrate.cast_target(v),
+            migrate.with_comment(v->>'definition', 'CAST', migrate.cast_target(v), v->>'comment'), NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
     -- what goes last: functions (users first), sequences, types, extensions, schemas
     ordered := migrate.dep_order(a_f, ARRAY(SELECT x FROM jsonb_object_keys(a_f) x
                                                        WHERE NOT b_f ? x), 'uses');
@@ -1993,6 +2295,13 @@ BEGIN
             NULL)::migrate.diff_step;
         steps := steps || one;
     END LOOP;
+    -- ---- collations that go: after the columns and types that used them ----
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_co) e(x, y) WHERE NOT b_co ? x ORDER BY 1 LOOP
+        steps := steps || ROW('drop collation', k, format('DROP COLLATION %I.%I', v->>'schema', v->>'name'),
+            migrate.with_comment(v->>'definition', 'COLLATION', format('%I.%I', v->>'schema', v->>'name'), v->>'comment'),
+            NULL)::migrate.diff_step;
+    END LOOP;
+    -- ---- end ----
     FOR k, v IN SELECT x, y FROM jsonb_each(a->'extensions') e(x, y) WHERE NOT (b->'extensions') ? x ORDER BY 1 LOOP
         steps := steps || ROW('drop extension', k, format('DROP EXTENSION %I', k),
             format('CREATE EXTENSION %I WITH SCHEMA %I VERSION %L', k, v->>'schema', v->>'version'),
