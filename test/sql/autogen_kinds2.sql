@@ -22,7 +22,7 @@ COMMENT ON CAST (ag."E q" AS text) IS 'as text';
 CREATE FUNCTION ag."eq f"(int, text) RETURNS bool LANGUAGE sql IMMUTABLE AS $$SELECT $1::text = $2$$;
 CREATE FUNCTION ag."eq f"(text, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $$SELECT $2::text = $1$$;
 CREATE OPERATOR ag.=== (FUNCTION = ag."eq f", LEFTARG = int, RIGHTARG = text,
-    COMMUTATOR = OPERATOR(ag.===), RESTRICT = eqsel, JOIN = eqjoinsel);
+    RESTRICT = eqsel, JOIN = eqjoinsel);
 CREATE OPERATOR ag.=== (FUNCTION = ag."eq f", LEFTARG = text, RIGHTARG = int);
 COMMENT ON OPERATOR ag.=== (int, text) IS 'int is text';
 CREATE TABLE ag."T q" (id int PRIMARY KEY, "v ""1""" text COLLATE ag."c ""1""", w int);
@@ -98,7 +98,7 @@ CREATE FUNCTION ag.f2(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT
 CREATE FUNCTION ag.g(text, text) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 < $2$b$;
 CREATE FUNCTION ag.h(text, text) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 > $2$b$;
 CREATE OPERATOR ag.<<< (FUNCTION = ag.f1, LEFTARG = int, RIGHTARG = int);
-CREATE OPERATOR ag.<<< (FUNCTION = ag.g, LEFTARG = text, RIGHTARG = text, COMMUTATOR = OPERATOR(ag.>>>));
+CREATE OPERATOR ag.<<< (FUNCTION = ag.g, LEFTARG = text, RIGHTARG = text);
 CREATE OPERATOR ag.>>> (FUNCTION = ag.h, LEFTARG = text, RIGHTARG = text);
 CREATE FUNCTION ag.r(int) RETURNS bool LANGUAGE sql IMMUTABLE AS $b$SELECT $1 > 0$b$;
 CREATE OPERATOR ag.@@ (FUNCTION = ag.r, RIGHTARG = int);$$,
