@@ -810,7 +810,7 @@ WITH member AS (
     SELECT * FROM migrate.user_schemas(schemas)
 ), rel AS (
     SELECT c.oid, c.relname, c.relkind, ns.nspname, ns.nspname || '.' || c.relname AS key,
-           c.relrowsecurity, c.relforcerowsecurity
+           c.relrowsecurity, c.relforcerowsecurity, c.relnamespace
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
@@ -856,15 +856,12 @@ WITH member AS (
     -- a relation cache entry and took a lock for each in a new backend)
     SELECT r.oid AS rel, a.attnum, a.attname,
            -- a serial column: the type name it was written with, no default
-           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
-                     AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', s.seq::regclass::text)
+           CASE WHEN s.serial
                 THEN CASE a.atttypid WHEN 'int2'::regtype THEN 'smallserial'
                                      WHEN 'int4'::regtype THEN 'serial'
                                      ELSE 'bigserial' END
                 ELSE format_type(a.atttypid, a.atttypmod) END AS type,
-           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a'
-                     AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', s.seq::regclass::text)
-                THEN NULL
+           CASE WHEN s.serial THEN NULL
                 WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS "default",
            a.attnotnull AS not_null,
            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
@@ -872,7 +869,8 @@ WITH member AS (
            CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END AS collation,
            cd.description AS comment,
            -- a serial column's sequence, to follow its type
-           CASE WHEN s.seq IS NOT NULL AND s.deptype = 'a' THEN s.seq::regclass::text END AS sequence,
+           CASE WHEN s.serial THEN s.seq::regclass::text END AS sequence,
+           CASE WHEN s.serial THEN s.seq END AS serial_seq,
            u.uses,
            -- an identity column's sequence options
            (SELECT jsonb_build_object('start', ps.seqstart, 'increment', ps.seqincrement, 'min', ps.seqmin,
@@ -887,8 +885,27 @@ WITH member AS (
                                    AND cd.objsubid = a.attnum
     -- looked up per column through the index (a join with owned_seq would
     -- scan all of it for every table)
-    LEFT JOIN LATERAL (SELECT sd.objid AS seq, sd.deptype FROM pg_depend sd
+    LEFT JOIN LATERAL (SELECT sd.objid AS seq, sd.deptype,
+                              -- a serial column: its sequence is exactly what
+                              -- CREATE TABLE makes for one (name, schema,
+                              -- options, no comment); any other owned sequence
+                              -- is described on its own, with OWNED BY and the
+                              -- column's nextval default, so that it is made
+                              -- again as it is
+                              (sd.deptype = 'a' AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+                               AND pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', sd.objid::regclass::text)
+                               AND sc.relnamespace = r.relnamespace
+                               AND sc.relname = r.relname || '_' || a.attname || '_seq'
+                               AND ps.seqtypid = a.atttypid AND ps.seqstart = 1 AND ps.seqincrement = 1
+                               AND ps.seqmin = 1 AND ps.seqcache = 1 AND NOT ps.seqcycle
+                               AND ps.seqmax = CASE a.atttypid WHEN 'int2'::regtype THEN 32767
+                                                               WHEN 'int4'::regtype THEN 2147483647
+                                                               ELSE 9223372036854775807 END
+                               AND NOT EXISTS (SELECT FROM pg_description sdc
+                                               WHERE sdc.objoid = sd.objid AND sdc.classoid = 'pg_class'::regclass)) AS serial
+                       FROM pg_depend sd
                        JOIN pg_class sc ON sc.oid = sd.objid AND sc.relkind = 'S'
+                       JOIN pg_sequence ps ON ps.seqrelid = sd.objid
                        WHERE sd.refclassid = 'pg_class'::regclass AND sd.refobjid = r.oid
                          AND sd.refobjsubid = a.attnum AND sd.classid = 'pg_class'::regclass
                          AND sd.deptype IN ('a', 'i')
@@ -1001,10 +1018,8 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                 LEFT JOIN pg_class oc ON oc.oid = o.rel
                 LEFT JOIN pg_namespace ons ON ons.oid = oc.relnamespace
                 LEFT JOIN pg_attribute oa ON oa.attrelid = o.rel AND oa.attnum = o.col
-                LEFT JOIN pg_attrdef od ON od.adrelid = o.rel AND od.adnum = o.col
                 WHERE NOT EXISTS (SELECT FROM owned_seq i WHERE i.seq = r.oid AND i.deptype = 'i')
-                  AND (o.seq IS NULL OR od.oid IS NULL
-                       OR pg_get_expr(od.adbin, od.adrelid) <> format('nextval(%L::regclass)', r.oid::regclass::text))), '{}'),
+                  AND NOT EXISTS (SELECT FROM col WHERE col.serial_seq = r.oid)), '{}'),
     'tables', coalesce((SELECT jsonb_object_agg(r.key, jsonb_build_object(
                     'schema', r.nspname, 'name', r.relname,
                     'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),

@@ -289,6 +289,49 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT CASE t WHEN 'smallserial' THEN 'smallint' WHEN 'serial' THEN 'integer'
                     WHEN 'bigserial' THEN 'bigint' ELSE t END $$;
 
+/*
+ * A serial column of d written out as what it stands for, where the other
+ * description has the same column without serial or a sequence of the same
+ * name: a standalone sequence OWNED BY the column and a nextval default.
+ * Then a column that becomes or stops being a serial, or a serial whose
+ * sequence is let go of, is a change of its default and its sequence's
+ * OWNED BY, not a column dropped and added (nor a sequence made twice).
+ */
+CREATE OR REPLACE FUNCTION migrate.expand_serials(d jsonb, other jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    seq text[];
+    typ text;
+BEGIN
+    FOR r IN SELECT t.k, t.v, c.o, c.col
+             FROM jsonb_each(d->'tables') t(k, v), jsonb_array_elements(t.v->'columns') WITH ORDINALITY c(col, o)
+             WHERE c.col->>'type' ~ 'serial$' AND c.col->>'sequence' IS NOT NULL
+             ORDER BY 1, 3 LOOP
+        seq := parse_ident(r.col->>'sequence');
+        CONTINUE WHEN NOT ((other->'sequences') ? (seq[1] || '.' || seq[2])
+                           OR EXISTS (SELECT FROM jsonb_array_elements(other->'tables'->r.k->'columns') oc
+                                      WHERE oc->>'name' = r.col->>'name' AND oc->>'type' !~ 'serial$'
+                                        -- (an identity's sequence takes the serial's name: the
+                                        -- column is made again)
+                                        AND oc->>'identity' IS NULL));
+        typ := migrate.base_type(r.col->>'type');
+        d := jsonb_set(d, ARRAY['tables', r.k, 'columns', (r.o - 1)::text],
+                       r.col || jsonb_build_object('type', typ, 'sequence', NULL,
+                                                   'default', format('nextval(%L::regclass)', r.col->>'sequence')));
+        d := jsonb_set(d, ARRAY['sequences', seq[1] || '.' || seq[2]], jsonb_build_object(
+                 'schema', seq[1], 'name', seq[2], 'type', typ, 'start', 1, 'increment', 1, 'min', 1,
+                 'max', CASE typ WHEN 'smallint' THEN 32767 WHEN 'integer' THEN 2147483647 ELSE 9223372036854775807 END,
+                 'cache', 1, 'cycle', false, 'comment', NULL,
+                 'owned_by', jsonb_build_object('schema', r.v->>'schema', 'table', r.v->>'name', 'column', r.col->>'name')));
+    END LOOP;
+    RETURN d;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION migrate.comment_ddl(kind text, target text, comment text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -871,6 +914,11 @@ BEGIN
                             'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
                             'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
                             'triggers', coalesce(b->'triggers', '{}'));
+    -- a serial on one side only, or whose sequence the other side has alone
+    w := migrate.expand_serials(a, b);
+    b := migrate.expand_serials(b, a);
+    a := w;
+    w := NULL;
     -- the parts, taken out once: each -> on the whole document copies it
     a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
     a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
