@@ -1038,7 +1038,12 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                                     'references', CASE WHEN con.contype = 'f'
                                                        THEN (SELECT n.nspname || '.' || c.relname
                                                              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                                                             WHERE c.oid = con.confrelid) END))
+                                                             WHERE c.oid = con.confrelid) END)
+                                    -- the comment of a key's own index (named as the key), when it has one
+                                    || coalesce((SELECT jsonb_build_object('index_comment', dsc.description)
+                                                 FROM pg_description dsc
+                                                 WHERE con.contype IN ('p', 'u', 'x') AND dsc.objoid = con.conindid
+                                                   AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0), '{}'))
                                 FROM pg_constraint con
                                 WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')), '{}'),
                     'indexes', coalesce((SELECT jsonb_object_agg(ic.relname, jsonb_build_object(

@@ -345,6 +345,22 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ BEGIN RETURN concat_ws(E';\n', ddl, CASE WHEN comment IS NOT NULL THEN migrate.comment_ddl(kind, target, comment) END); END $$;
 
+-- ALTER TABLE ... ADD CONSTRAINT with the constraint's comment and its
+-- index's (a key's index is named as the key)
+CREATE OR REPLACE FUNCTION migrate.constraint_ddl(qt text, sch text, cname text, c jsonb)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN concat_ws(E';\n', format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
+        CASE WHEN c->>'comment' IS NOT NULL
+             THEN migrate.comment_ddl('CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment') END,
+        CASE WHEN c->>'index_comment' IS NOT NULL
+             THEN migrate.comment_ddl('INDEX', format('%I.%I', sch, cname), c->>'index_comment') END);
+END
+$$;
+
 -- does an object (its "uses" or "columns" list) name one of keys?
 CREATE OR REPLACE FUNCTION migrate.uses_any(obj jsonb, field text, keys text[])
 RETURNS boolean
@@ -531,6 +547,10 @@ FROM jsonb_each(d->'functions') e(k, v)
 UNION ALL
 SELECT 'constraint:' || k || '.' || n, 'CONSTRAINT', format('%I ON %I.%I', n, v->>'schema', v->>'name'), c->>'comment', NULL
 FROM jsonb_each(d->'tables') e(k, v), jsonb_each(coalesce(v->'constraints', '{}')) x(n, c)
+UNION ALL
+SELECT 'constraint index:' || k || '.' || n, 'INDEX', format('%I.%I', v->>'schema', n), c->>'index_comment', NULL
+FROM jsonb_each(d->'tables') e(k, v), jsonb_each(coalesce(v->'constraints', '{}')) x(n, c)
+WHERE c->>'type' IN ('p', 'u', 'x')
 UNION ALL
 SELECT 'index:' || k || '.' || n, 'INDEX', format('%I.%I', v->>'schema', n), c->>'comment', NULL
 FROM jsonb_each(d->'tables') e(k, v), jsonb_each(coalesce(v->'indexes', '{}')) x(n, c)
@@ -1289,7 +1309,7 @@ BEGIN
     WHERE b_t ? t.k
       AND (EXISTS (SELECT 1 FROM jsonb_each(t.v->'constraints') con(n, d)
                    WHERE d->>'type' IN ('p', 'u', 'x')
-                     AND ((b_t->t.k->'constraints'->n) - 'comment' IS DISTINCT FROM d - 'comment'
+                     AND ((b_t->t.k->'constraints'->n) - '{comment,index_comment}'::text[] IS DISTINCT FROM d - '{comment,index_comment}'::text[]
                           OR migrate.touches_replaced(t.k, d, replaced)
                           OR migrate.uses_any(d, 'uses', dropped_funcs)))
            OR EXISTS (SELECT 1 FROM jsonb_each(t.v->'indexes') ix(n, d)
@@ -1562,7 +1582,7 @@ BEGIN
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
                             WHERE (CASE WHEN w IS NULL THEN migrate.touches_replaced(k, y, replaced)
-                                        ELSE (w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
+                                        ELSE (w->'constraints'->x) - '{comment,index_comment}'::text[] IS DISTINCT FROM y - '{comment,index_comment}'::text[]
                                              OR migrate.touches_replaced(k, y, replaced)
                                              OR migrate.uses_any(y, 'uses', dropped_funcs) END
                                    OR (y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
@@ -1575,8 +1595,7 @@ BEGIN
                 dropped := dropped || ('constraint:' || k || '.' || cname);
                 steps := steps || ROW('drop constraint', k || '.' || cname,
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
-                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
-                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
+                    migrate.constraint_ddl(qt, v->>'schema', cname, c),
                     NULL)::migrate.diff_step;
             END LOOP;
             CONTINUE WHEN i = 1;
@@ -1609,8 +1628,7 @@ BEGIN
                 early_fks := early_fks || (k || '.' || cname);
                 steps := steps || ROW('drop constraint', k || '.' || cname,
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
-                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
-                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
+                    migrate.constraint_ddl(qt, v->>'schema', cname, c),
                     NULL)::migrate.diff_step;
             END LOOP;
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'indexes') e(x, y)
@@ -1867,7 +1885,7 @@ BEGIN
                           AND w->'indexes' = v->'indexes';
             qt := format('%I.%I', v->>'schema', v->>'name');
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
-                            WHERE ((w->'constraints'->x) - 'comment' IS DISTINCT FROM y - 'comment'
+                            WHERE ((w->'constraints'->x) - '{comment,index_comment}'::text[] IS DISTINCT FROM y - '{comment,index_comment}'::text[]
                                    OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
                                    OR migrate.uses_any(w->'constraints'->x, 'uses', dropped_funcs)
                                    OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
@@ -1875,8 +1893,7 @@ BEGIN
                               AND ((y->>'type' = 'f') = (i = 2))
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
-                    migrate.with_comment(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
-                                         'CONSTRAINT', format('%I ON %s', cname, qt), c->>'comment'),
+                    migrate.constraint_ddl(qt, v->>'schema', cname, c),
                     format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
                     CASE WHEN w IS NOT NULL
                          THEN 'fails if existing rows violate it' END)::migrate.diff_step;
@@ -2023,6 +2040,9 @@ BEGIN
                           (SELECT string_agg(migrate.comment_ddl('CONSTRAINT', format('%I ON %s', n, qt), d->>'comment'), E';\n' ORDER BY n)
                            FROM jsonb_each(v->'constraints') con(n, d)
                            WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_fks)),
+                          (SELECT string_agg(migrate.comment_ddl('INDEX', format('%I.%I', v->>'schema', n), d->>'index_comment'), E';\n' ORDER BY n)
+                           FROM jsonb_each(v->'constraints') con(n, d)
+                           WHERE d->>'index_comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_fks)),
                           (SELECT string_agg(migrate.comment_ddl('INDEX', format('%I.%I', v->>'schema', n), d->>'comment'), E';\n' ORDER BY n)
                            FROM jsonb_each(v->'indexes') ix(n, d)
                            WHERE d->>'comment' IS NOT NULL AND NOT (k || '.' || n) = ANY (early_idx)),
@@ -2287,7 +2307,9 @@ BEGIN
                OR (a_v ? coalesce(n.view, o.view) AND b_v ? coalesce(n.view, o.view)
                    AND NOT coalesce(n.view, o.view) = ANY (drop_views)))
         ORDER BY coalesce(n.id, o.id) COLLATE "C" LOOP
-        CONTINUE WHEN k = ANY (dropped);
+        CONTINUE WHEN k = ANY (dropped)
+            -- (a key made again has its index's comment with it)
+            OR (k LIKE 'constraint index:%' AND 'constraint:' || substr(k, 18) = ANY (dropped));
         steps := steps || ROW('comment', substr(k, strpos(k, ':') + 1), migrate.comment_ddl(cname, qt, nxt),
             migrate.comment_ddl(cname, qt, prev), NULL)::migrate.diff_step;
     END LOOP;
