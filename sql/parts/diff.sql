@@ -332,6 +332,21 @@ BEGIN
 END
 $$;
 
+-- the USING of ALTER COLUMN ... TYPE: col::typ, through text where either
+-- type is an enum of the descriptions (or an array of one), since there is
+-- no cast between two enums (nor from most types to one but text)
+CREATE OR REPLACE FUNCTION migrate.using_cast(qc text, old_type text, new_type text, enums text[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN old_type = ANY (enums) OR new_type = ANY (enums) THEN qc || '::text::' || new_type
+            WHEN old_type LIKE '%[]' AND new_type LIKE '%[]'
+                 AND (left(old_type, -2) = ANY (enums) OR left(new_type, -2) = ANY (enums))
+            THEN qc || '::text[]::' || new_type
+            ELSE qc || '::' || new_type END
+$$;
+
 CREATE OR REPLACE FUNCTION migrate.comment_ddl(kind text, target text, comment text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -911,6 +926,7 @@ DECLARE
     prev text;
     nxt text;
     warn text;
+    enum_types text[];               -- the enum types of both, as format_type writes them
 BEGIN
     IF a IS NULL OR b IS NULL THEN
         RAISE EXCEPTION '% must not be null', CASE WHEN a IS NULL THEN 'from_schema' ELSE 'to_schema' END
@@ -934,6 +950,8 @@ BEGIN
                             'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
                             'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
                             'triggers', coalesce(b->'triggers', '{}'));
+    enum_types := ARRAY(SELECT format('%I.%I', y->>'schema', y->>'name') FROM jsonb_each(a->'enums') e(x, y)
+                        UNION SELECT format('%I.%I', y->>'schema', y->>'name') FROM jsonb_each(b->'enums') e(x, y));
     -- a serial on one side only, or whose sequence the other side has alone
     w := migrate.expand_serials(a, b);
     b := migrate.expand_serials(b, a);
@@ -1778,14 +1796,16 @@ BEGIN
                 prev := migrate.base_type(oc->>'type');
                 nxt := migrate.base_type(c->>'type');
                 steps := steps || ROW('alter column type', k || '.' || cname,
-                    concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, nxt,
-                                             coalesce(' COLLATE ' || (c->>'collation'), ''), qc, nxt),
+                    concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s', qt, qc, nxt,
+                                             coalesce(' COLLATE ' || (c->>'collation'), ''),
+                                             migrate.using_cast(qc, prev, nxt, enum_types)),
                               CASE WHEN c->>'sequence' IS NOT NULL AND prev <> nxt
                                    THEN format('ALTER SEQUENCE %s AS %s', c->>'sequence', nxt) END),
                     concat_ws(E';\n', CASE WHEN oc->>'sequence' IS NOT NULL AND prev <> nxt
                                             THEN format('ALTER SEQUENCE %s AS %s', oc->>'sequence', prev) END,
-                              format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s::%s', qt, qc, prev,
-                                     coalesce(' COLLATE ' || (oc->>'collation'), ''), qc, prev)),
+                              format('ALTER TABLE %s ALTER COLUMN %s TYPE %s%s USING %s', qt, qc, prev,
+                                     coalesce(' COLLATE ' || (oc->>'collation'), ''),
+                                     migrate.using_cast(qc, nxt, prev, enum_types))),
                     CASE WHEN NOT migrate.type_widens(prev, nxt)
                          THEN format('%s to %s may fail or lose data', oc->>'type', c->>'type')
                          WHEN prev = 'timestamp without time zone' AND nxt = 'timestamp with time zone'
