@@ -989,6 +989,8 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                     'schema', f.nspname, 'name', f.proname, 'signature', f.signature,
                     'kind', f.prokind::text,
                     'arguments', pg_get_function_arguments(f.oid),
+                    -- the input types alone: what CREATE OR REPLACE matches on
+                    'argument_types', oidvectortypes(p.proargtypes),
                     'returns', CASE WHEN f.prokind <> 'p' THEN pg_get_function_result(f.oid) END,
                     'language', l.lanname,
                     'definition', CASE WHEN f.prokind = 'a' THEN migrate.aggregate_ddl(f.oid)

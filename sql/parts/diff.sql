@@ -332,6 +332,38 @@ BEGIN
 END
 $$;
 
+/*
+ * d with each function that the other description lacks renamed to the key
+ * of the other's function of the same schema, name and input types, where
+ * that one is not in d: one whose argument names change.  CREATE OR REPLACE
+ * cannot rename an argument, nor can the new one be created beside the old
+ * (same input types), so the pair is one function made again: dropped
+ * (after its users) before it is created.  The key is renamed wherever the
+ * document names it (users' "uses" lists).
+ */
+CREATE OR REPLACE FUNCTION migrate.pair_functions(d jsonb, other jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT e.x AS old_key, m.new_key
+             FROM jsonb_each(d->'functions') e(x, y)
+             CROSS JOIN LATERAL (SELECT z AS new_key FROM jsonb_each(other->'functions') f(z, u)
+                                 WHERE NOT (d->'functions') ? z AND u->>'schema' = y->>'schema'
+                                   AND u->>'name' = y->>'name' AND u->>'argument_types' = y->>'argument_types'
+                                 ORDER BY 1 LIMIT 1) m
+             WHERE jsonb_typeof(other->'functions') = 'object' AND NOT (other->'functions') ? e.x
+               AND y->>'argument_types' IS NOT NULL
+             ORDER BY 1 LOOP
+        d := replace(d::text, to_jsonb(r.old_key)::text, to_jsonb(r.new_key)::text)::jsonb;
+    END LOOP;
+    RETURN d;
+END
+$$;
+
 -- the USING of ALTER COLUMN ... TYPE: col::typ, through text where either
 -- type is an enum of the descriptions (or an array of one), since there is
 -- no cast between two enums (nor from most types to one but text)
@@ -940,6 +972,9 @@ BEGIN
                       DETAIL = 'migrate_diff() takes the documents migrate_describe() returns.';
         END IF;
     END LOOP;
+    -- a function whose argument names change: one function made again
+    from_schema := migrate.pair_functions(from_schema, to_schema);
+    a := from_schema;
     a := jsonb_build_object('schemas', coalesce(a->'schemas', '{}'), 'extensions', coalesce(a->'extensions', '{}'),
                             'enums', coalesce(a->'enums', '{}'), 'sequences', coalesce(a->'sequences', '{}'),
                             'tables', coalesce(a->'tables', '{}'), 'views', coalesce(a->'views', '{}'),
