@@ -73,6 +73,20 @@ SELECT CASE WHEN (s->>'min')::numeric > (base->>'min')::numeric OR (s->>'max')::
                         s->>'min', s->>'max') END
 $$;
 
+-- a sequence whose MINVALUE rises above its current value (one never used
+-- stands at its old start): ALTER SEQUENCE refuses the new bound, so the
+-- value is first moved up to it, where it is below (values under the new
+-- bound could not be given out any more anyway)
+CREATE OR REPLACE FUNCTION migrate.sequence_raise(qs text, s jsonb, base jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE WHEN (s->>'min')::numeric > (base->>'min')::numeric AND (s->>'min')::numeric <= (base->>'max')::numeric
+            THEN format('SELECT pg_catalog.setval(%L, %s, false) FROM %s WHERE last_value OPERATOR(pg_catalog.<) %s',
+                        qs, s->>'min', qs, s->>'min') END
+$$;
+
 /* ------------------------------------------------------------------------
  * Partitions, table inheritance and privileges (for migrate_diff)
  * ------------------------------------------------------------------------ */
@@ -1325,13 +1339,15 @@ BEGIN
         ELSIF w - 'comment' - 'owned_by' <> v - 'comment' - 'owned_by' THEN
             -- the options that change (OWNED BY is a step once the columns exist)
             steps := steps || ROW('alter sequence', k,
-                format('ALTER SEQUENCE %s %s', qt, array_to_string(
+                concat_ws(E';\n', migrate.sequence_raise(qt, v, w), format('ALTER SEQUENCE %s %s', qt, array_to_string(
                     CASE WHEN w->>'type' <> v->>'type' THEN ARRAY['AS ' || (v->>'type')] ELSE '{}' END
-                    || migrate.sequence_options(v, w, NULL), ' ')),
-                format('ALTER SEQUENCE %s %s', qt, array_to_string(
+                    || migrate.sequence_options(v, w, NULL), ' '))),
+                concat_ws(E';\n', migrate.sequence_raise(qt, w, v), format('ALTER SEQUENCE %s %s', qt, array_to_string(
                     CASE WHEN w->>'type' <> v->>'type' THEN ARRAY['AS ' || (w->>'type')] ELSE '{}' END
-                    || migrate.sequence_options(w, v, NULL), ' ')),
-                migrate.sequence_narrows(v, w))::migrate.diff_step;
+                    || migrate.sequence_options(w, v, NULL), ' '))),
+                -- (a raised MINVALUE moves the value up: only a lowered MAXVALUE can fail)
+                CASE WHEN (v->>'max')::numeric < (w->>'max')::numeric OR (v->>'min')::numeric > (w->>'max')::numeric
+                     THEN migrate.sequence_narrows(v, w) END)::migrate.diff_step;
         END IF;
     END LOOP;
 

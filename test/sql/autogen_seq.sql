@@ -23,8 +23,8 @@ $$CREATE SCHEMA ag; CREATE SEQUENCE ag."S ""q""";$$);
 SELECT * FROM diff(
 $$CREATE SCHEMA ag; CREATE SEQUENCE ag.s AS bigint MINVALUE -100 START -5;$$,
 $$CREATE SCHEMA ag; CREATE SEQUENCE ag.s AS smallint INCREMENT -1 MINVALUE -100 MAXVALUE -1 START -5;$$);
--- a narrowing that the current value is outside of: the step fails, as
--- its warning says
+-- a MINVALUE raised above the current value: the value is moved up to it
+-- first, and the step runs
 CREATE SCHEMA ag;
 CREATE SEQUENCE ag.s;
 SELECT migrate_describe(ARRAY['ag']) AS a \gset
