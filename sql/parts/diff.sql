@@ -752,6 +752,20 @@ AS $$
     THEN 0 ELSE 1 END
 $$;
 
+-- the operators among ops (other than k, whose entry is o) that name k as
+-- commutator or negator when k does not name them back: see operator_rank
+CREATE OR REPLACE FUNCTION migrate.operators_naming(ops jsonb, k text, o jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(n ORDER BY n), '{}')
+    FROM jsonb_each(ops) e(n, v)
+    WHERE n <> k
+      AND (CASE WHEN jsonb_typeof(v->'operators') = 'array' THEN v->'operators' ELSE '[]' END) ? k
+      AND NOT (CASE WHEN jsonb_typeof(o->'operators') = 'array' THEN o->'operators' ELSE '[]' END) ? n
+$$;
+
 CREATE OR REPLACE FUNCTION migrate.cast_target(c jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -1191,7 +1205,13 @@ BEGIN
     -- before the defaults, checks, indexes and views that may use them.
     -- Those over a function made later, or made again, come at the end ----
     FOR k, v IN SELECT x, y FROM jsonb_each(b_op) e(x, y)
-                WHERE NOT a_op ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs) ORDER BY migrate.operator_rank(b_op, x, y), 1 LOOP
+                WHERE NOT a_op ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs)
+                  -- not before an operator made below that names it one way
+                  -- (operator_rank): that one comes first
+                  AND NOT EXISTS (SELECT 1 FROM unnest(migrate.operators_naming(b_op, x, y)) n
+                                  WHERE (a_op->n->>'definition') IS DISTINCT FROM (b_op->n->>'definition')
+                                     OR migrate.uses_any(b_op->n, 'uses', late_funcs || remade_funcs))
+                ORDER BY migrate.operator_rank(b_op, x, y), 1 LOOP
         made_early := made_early || ('operator:' || k);
         steps := steps || ROW('create operator', k,
             migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
@@ -1489,6 +1509,11 @@ BEGIN
     drop_ops := ARRAY(SELECT x FROM jsonb_each(a_op) e(x, y)
                       WHERE (b_op ? x AND (b_op->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)))
                          OR (NOT b_op ? x AND migrate.uses_any(y, 'uses', remade_funcs)));
+    -- and an operator that goes, named one way by one of those: dropped
+    -- before it, so that the downgrade makes it after (operator_rank)
+    drop_ops := drop_ops || ARRAY(SELECT x FROM jsonb_each(a_op) e(x, y)
+                                  WHERE NOT b_op ? x AND NOT x = ANY (drop_ops)
+                                    AND migrate.operators_naming(a_op, x, y) && drop_ops);
     -- operator classes before their operators (DROP OPERATOR FAMILY: the
     -- class goes with the family it was made with)
     FOR k, v IN SELECT x, y FROM jsonb_each(a_oc) e(x, y)

@@ -104,3 +104,7 @@ CREATE OPERATOR ag.<<< (FUNCTION = public."lt q", LEFTARG = int, RIGHTARG = text
 $$CREATE SCHEMA ag;
 CREATE OPERATOR ag.<<< (FUNCTION = public."lt q", LEFTARG = int, RIGHTARG = text, COMMUTATOR = OPERATOR(ag.>>>));
 CREATE OPERATOR ag.>>> (FUNCTION = public."gt q", LEFTARG = text, RIGHTARG = int);$$);
+
+DROP FUNCTION op_diff(text, text), op_links(), diff(text, text), norm(jsonb);
+DROP FUNCTION public."lt q"(int, text), public."gt q"(text, int), public."ge q"(int, text),
+    public.eq2(int, int), public.ne2(int, int);
