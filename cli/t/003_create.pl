@@ -12,11 +12,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use MigrateCLI;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE app');
-$node->safe_psql('app', 'CREATE EXTENSION migrate');
+my $node = app_cluster();
 my $dir = migrations_dir();
 my @base = ('-h', $node->host, '-p', $node->port, '-d', 'app', '--dir', $dir);
 sub sql { return $node->safe_psql('app', shift) }

@@ -15,11 +15,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use MigrateCLI;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE app');
-$node->safe_psql('app', 'CREATE EXTENSION migrate');
+my $node = app_cluster();
 my $dir = migrations_dir();
 my $models = PostgreSQL::Test::Utils::tempdir() . '/models';
 mkdir $models or die "$models: $!";
@@ -34,7 +30,7 @@ sub shadows
 	return $n->safe_psql('postgres', "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_shadow%'");
 }
 sub model { write_migration($models, $_[0], $_[1]) }
-sub file_of { my ($id) = @_; my ($f) = glob("$dir/${id}_*.sql"); local $/; open my $fh, '<', $f or die; return <$fh> }
+sub file_of { return read_revision($dir, $_[0]) }
 
 # a table whose name has a quote, a double quote and a newline
 my $table = qq{it's "odd"\nname};

@@ -12,11 +12,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use MigrateCLI;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE app');
-$node->safe_psql('app', 'CREATE EXTENSION migrate');
+my $node = app_cluster();
 $node->safe_psql('postgres', q{CREATE ROLE "it's ""r"""});
 my $dir = migrations_dir();
 my $models = PostgreSQL::Test::Utils::tempdir() . '/models';
@@ -24,7 +20,7 @@ mkdir $models or die "$models: $!";
 my @base = ('-h', $node->host, '-p', $node->port, '-U', 'postgres', '-d', 'app', '--dir', $dir);
 sub sql { return $node->safe_psql('app', shift) }
 sub run { my ($env, @a) = @_; return migrate([ @base, @a ], env => { MODELS_DIR => $models, %$env }) }
-sub file_of { my ($id) = @_; my ($f) = glob("$dir/${id}_*.sql"); local $/; open my $fh, '<', $f or die; return <$fh> }
+sub file_of { return read_revision($dir, $_[0]) }
 my $on = { MIGRATE_WITH_PRIVILEGES => '1' };
 my $priv = q{SELECT has_table_privilege($$it's "r"$$, 'public.t', 'SELECT')};
 

@@ -18,11 +18,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use MigrateCLI;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE app');
-$node->safe_psql('app', 'CREATE EXTENSION migrate');
+my $node = app_cluster();
 
 # what git and the hooks it runs see: the development database, no user config
 my %env = (PGHOST => $node->host, PGPORT => $node->port, PGDATABASE => 'app',

@@ -10,9 +10,10 @@ use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Spec;
 use IPC::Run;
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(migrate write_migration revision_file migrations_dir);
+our @EXPORT = qw(migrate write_migration revision_file migrations_dir app_cluster read_revision);
 
 # the program under test: the build in cli/, unless MIGRATE names another
 our $program = File::Spec->rel2abs($ENV{MIGRATE} // dirname(__FILE__) . '/../migrate');
@@ -35,6 +36,30 @@ sub migrate
 	IPC::Run::run([ $program, @$args ], '<', \$in, '>', \$out, '2>', \$err,
 		init => sub { chdir $cwd or die "chdir: $!" });
 	return ($? >> 8, $out, $err);
+}
+
+# a started cluster (named $name, 'main' by default) with a database app
+# in which the extension is installed: what most tests begin with
+sub app_cluster
+{
+	my ($name) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name // 'main');
+	$node->init;
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE DATABASE app');
+	$node->safe_psql('app', 'CREATE EXTENSION migrate');
+	return $node;
+}
+
+# the text of the revision file $id in $dir (the first, if several match)
+sub read_revision
+{
+	my ($dir, $id) = @_;
+	my ($f) = glob("$dir/${id}_*.sql");
+	die "no revision file $id in $dir" unless defined $f;
+	local $/;
+	open my $fh, '<', $f or die "$f: $!";
+	return <$fh>;
 }
 
 sub migrations_dir

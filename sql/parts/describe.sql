@@ -280,7 +280,10 @@ WITH rel AS (
                                    SELECT jsonb_object_agg(pcon.conname, con.conname)
                                    FROM pg_constraint con JOIN pg_constraint pcon ON pcon.oid = con.conparentid
                                    -- (keys and foreign keys: what DETACH leaves)
-                                   WHERE con.conrelid = tb.oid AND con.contype IN ('p', 'u', 'f', 'x')) END,
+                                   WHERE con.conrelid = tb.oid AND con.contype IN ('p', 'u', 'f', 'x')
+                                     -- (not the copies of its own foreign keys for the
+                                     -- partitions of the table they reference)
+                                     AND pcon.conrelid <> con.conrelid) END,
         'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
                              FROM jsonb_array_elements(tb.v->'columns') WITH ORDINALITY AS e(x, o)
                              WHERE NOT EXISTS (SELECT FROM pg_attribute a
@@ -1047,7 +1050,14 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                                                  WHERE con.contype IN ('p', 'u', 'x') AND dsc.objoid = con.conindid
                                                    AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0), '{}'))
                                 FROM pg_constraint con
-                                WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')), '{}'),
+                                WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')
+                                  -- not the copies of a foreign key to a partitioned
+                                  -- table that the server keeps for each of its
+                                  -- partitions: the key makes them, and drops them
+                                  AND NOT (con.contype = 'f' AND con.conparentid <> 0
+                                           AND EXISTS (SELECT FROM pg_constraint pcon
+                                                       WHERE pcon.oid = con.conparentid
+                                                         AND pcon.conrelid = con.conrelid))), '{}'),
                     'indexes', coalesce((SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
                                     'definition', pg_get_indexdef(i.indexrelid),
                                     'comment', (SELECT dsc.description FROM pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0),

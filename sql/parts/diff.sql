@@ -851,6 +851,45 @@ LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT format('%I.%s (%s, %s)', o->>'schema', o->>'name', coalesce(o->>'left', 'NONE'), coalesce(o->>'right', 'NONE')) $$;
 
+/*
+ * 0 for an operator that names a commutator or negator (among ops) which
+ * does not name it back, else 1: such an operator is created before the
+ * one it names and dropped after it.  From PostgreSQL 17, CREATE OPERATOR
+ * filling a shell (the operator a commutator or negator named before it
+ * existed) without naming the link itself leaves the shell's link unset, so
+ * "A names B, B names nothing" is what the catalog holds after the usual
+ * "CREATE OPERATOR A (..., COMMUTATOR = B); CREATE OPERATOR B (...)": only
+ * that order makes it again (B made first and A naming it would link B
+ * back).  On 15 and 16 filling a shell keeps the link, and the pair names
+ * each other either way.
+ */
+CREATE OR REPLACE FUNCTION migrate.operator_rank(ops jsonb, k text, o jsonb)
+RETURNS int
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN EXISTS (
+        SELECT 1 FROM jsonb_array_elements_text(
+                          CASE WHEN jsonb_typeof(o->'operators') = 'array' THEN o->'operators' ELSE '[]' END) c
+        WHERE ops ? c
+          AND NOT (CASE WHEN jsonb_typeof(ops->c->'operators') = 'array' THEN ops->c->'operators' ELSE '[]' END) ? k)
+    THEN 0 ELSE 1 END
+$$;
+
+-- the operators among ops (other than k, whose entry is o) that name k as
+-- commutator or negator when k does not name them back: see operator_rank
+CREATE OR REPLACE FUNCTION migrate.operators_naming(ops jsonb, k text, o jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(n ORDER BY n), '{}')
+    FROM jsonb_each(ops) e(n, v)
+    WHERE n <> k
+      AND (CASE WHEN jsonb_typeof(v->'operators') = 'array' THEN v->'operators' ELSE '[]' END) ? k
+      AND NOT (CASE WHEN jsonb_typeof(o->'operators') = 'array' THEN o->'operators' ELSE '[]' END) ? n
+$$;
+
 CREATE OR REPLACE FUNCTION migrate.cast_target(c jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -1301,7 +1340,13 @@ BEGIN
     -- before the defaults, checks, indexes and views that may use them.
     -- Those over a function made later, or made again, come at the end ----
     FOR k, v IN SELECT x, y FROM jsonb_each(b_op) e(x, y)
-                WHERE NOT a_op ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs) ORDER BY 1 LOOP
+                WHERE NOT a_op ? x AND NOT migrate.uses_any(y, 'uses', late_funcs || remade_funcs)
+                  -- not before an operator made below that names it one way
+                  -- (operator_rank): that one comes first
+                  AND NOT EXISTS (SELECT 1 FROM unnest(migrate.operators_naming(b_op, x, y)) n
+                                  WHERE (a_op->n->>'definition') IS DISTINCT FROM (b_op->n->>'definition')
+                                     OR migrate.uses_any(b_op->n, 'uses', late_funcs || remade_funcs))
+                ORDER BY migrate.operator_rank(b_op, x, y), 1 LOOP
         made_early := made_early || ('operator:' || k);
         steps := steps || ROW('create operator', k,
             migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
@@ -1601,6 +1646,11 @@ BEGIN
     drop_ops := ARRAY(SELECT x FROM jsonb_each(a_op) e(x, y)
                       WHERE (b_op ? x AND (b_op->x->>'definition' <> y->>'definition' OR migrate.uses_any(y, 'uses', dropped_funcs)))
                          OR (NOT b_op ? x AND migrate.uses_any(y, 'uses', remade_funcs)));
+    -- and an operator that goes, named one way by one of those: dropped
+    -- before it, so that the downgrade makes it after (operator_rank)
+    drop_ops := drop_ops || ARRAY(SELECT x FROM jsonb_each(a_op) e(x, y)
+                                  WHERE NOT b_op ? x AND NOT x = ANY (drop_ops)
+                                    AND migrate.operators_naming(a_op, x, y) && drop_ops);
     -- operator classes before their operators (DROP OPERATOR FAMILY: the
     -- class goes with the family it was made with)
     FOR k, v IN SELECT x, y FROM jsonb_each(a_oc) e(x, y)
@@ -1613,7 +1663,7 @@ BEGIN
             migrate.with_comment(v->>'definition', 'OPERATOR CLASS', format('%I.%I USING %I', v->>'schema', v->>'name', v->>'method'), v->>'comment'),
             CASE WHEN b_oc ? k THEN 'the operator class is dropped and created again: fails while indexes use it' END)::migrate.diff_step;
     END LOOP;
-    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE x = ANY (drop_ops) ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE x = ANY (drop_ops) ORDER BY migrate.operator_rank(a_op, x, y) DESC, 1 LOOP
         dropped := dropped || ('operator:' || k);
         steps := steps || ROW('drop operator', k, 'DROP OPERATOR ' || migrate.operator_target(v),
             migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'),
@@ -2264,7 +2314,7 @@ BEGIN
     -- ---- operators and casts, publications and CLUSTER ON: new, changed,
     -- or dropped above, now that every function, table, column and index
     -- exists ----
-    FOR k, v IN SELECT x, y FROM jsonb_each(b_op) e(x, y) ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_op) e(x, y) ORDER BY migrate.operator_rank(b_op, x, y), 1 LOOP
         CONTINUE WHEN ('operator:' || k) = ANY (made_early);
         w := a_op->k;
         IF w IS NULL OR ('operator:' || k) = ANY (dropped) THEN
@@ -2393,7 +2443,7 @@ BEGIN
         steps := steps || ROW('drop operator class', k, 'DROP OPERATOR FAMILY ' || qt,
             migrate.with_comment(v->>'definition', 'OPERATOR CLASS', qt, v->>'comment'), NULL)::migrate.diff_step;
     END LOOP;
-    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE NOT b_op ? x ORDER BY 1 LOOP
+    FOR k, v IN SELECT x, y FROM jsonb_each(a_op) e(x, y) WHERE NOT b_op ? x ORDER BY migrate.operator_rank(a_op, x, y) DESC, 1 LOOP
         CONTINUE WHEN ('operator:' || k) = ANY (dropped);
         steps := steps || ROW('drop operator', k, 'DROP OPERATOR ' || migrate.operator_target(v),
             migrate.with_comment(v->>'definition', 'OPERATOR', migrate.operator_target(v), v->>'comment'), NULL)::migrate.diff_step;

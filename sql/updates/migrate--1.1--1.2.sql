@@ -94,22 +94,22 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.in_progress', '');
 DROP FUNCTION @extschema@.migrate_status();
 
 /*
- * migrate_revision() has a new optional argument, transactional: the old
- * signature goes, and the roles granted EXECUTE on it keep the right on the
- * new one (api.sql then re-creates it from the same text as a fresh install).
+ * Two functions have a new optional argument: migrate_revision()
+ * transactional (non-transactional revisions, src/nontx.c), migrate_upgrade()
+ * steps (long deploys in batches, src/batch.c).  The old signature goes, and
+ * the roles granted EXECUTE on it keep the right on the new one (api.sql then
+ * re-creates each from the same text as a fresh install).
  */
 DO $update$
 DECLARE
+    f record;
     grantees text[];
     grantee text;
 BEGIN
-    SELECT pg_catalog.array_agg(a.grantee::pg_catalog.regrole::text) INTO grantees
-        FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
-        WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.migrate_revision(text, text[], text, text, text, text[], text[])'::pg_catalog.regprocedure
-          AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
-          AND a.grantee OPERATOR(pg_catalog.<>) 0
-          AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
-    DROP FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[]);
+    FOR f IN SELECT * FROM (VALUES
+        ('@extschema@.migrate_revision(text, text[], text, text, text, text[], text[])',
+         '@extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean)',
+         $create$
     CREATE FUNCTION @extschema@.migrate_revision(
         revision      text,
         down_revision text[] DEFAULT '{}',
@@ -121,39 +121,31 @@ BEGIN
         transactional boolean DEFAULT true)
     RETURNS text
     AS 'MODULE_PATHNAME', 'migrate_revision'
-    LANGUAGE C VOLATILE;
-    REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM PUBLIC;
-    FOREACH grantee IN ARRAY COALESCE(grantees, '{}') LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.migrate_revision(text, text[], text, text, text, text[], text[], boolean) TO %s', grantee);
-    END LOOP;
-END
-$update$;
-
-/*
- * migrate_upgrade() has a new optional argument, steps (long deploys in
- * batches, src/batch.c): as for migrate_revision() above, the roles granted
- * EXECUTE on the old signature keep the right on the new one.
- */
-DO $update$
-DECLARE
-    grantees text[];
-    grantee text;
-BEGIN
-    SELECT pg_catalog.array_agg(a.grantee::pg_catalog.regrole::text) INTO grantees
-        FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
-        WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.migrate_upgrade(text, boolean)'::pg_catalog.regprocedure
-          AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
-          AND a.grantee OPERATOR(pg_catalog.<>) 0
-          AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
-    DROP FUNCTION @extschema@.migrate_upgrade(text, boolean);
+    LANGUAGE C VOLATILE
+         $create$),
+        ('@extschema@.migrate_upgrade(text, boolean)',
+         '@extschema@.migrate_upgrade(text, boolean, integer)',
+         $create$
     CREATE FUNCTION @extschema@.migrate_upgrade(target text, dry_run boolean DEFAULT false,
                                                 steps integer DEFAULT NULL)
     RETURNS TABLE (revision text, message text)
     AS 'MODULE_PATHNAME', 'migrate_upgrade'
-    LANGUAGE C VOLATILE;
-    REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade(text, boolean, integer) FROM PUBLIC;
-    FOREACH grantee IN ARRAY COALESCE(grantees, '{}') LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.migrate_upgrade(text, boolean, integer) TO %s', grantee);
+    LANGUAGE C VOLATILE
+         $create$)) AS v(old_signature, new_signature, create_statement)
+    LOOP
+        SELECT pg_catalog.array_agg(a.grantee::pg_catalog.regrole::text) INTO grantees
+            FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+            WHERE p.oid OPERATOR(pg_catalog.=) f.old_signature::pg_catalog.regprocedure
+              AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+              AND a.grantee OPERATOR(pg_catalog.<>) 0
+              AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+        EXECUTE 'DROP FUNCTION ' || f.old_signature;
+        EXECUTE f.create_statement;
+        EXECUTE 'REVOKE ALL ON FUNCTION ' || f.new_signature || ' FROM PUBLIC';
+        -- regrole's output is already a quoted identifier
+        FOREACH grantee IN ARRAY COALESCE(grantees, '{}') LOOP
+            EXECUTE 'GRANT EXECUTE ON FUNCTION ' || f.new_signature || ' TO ' || grantee;
+        END LOOP;
     END LOOP;
 END
 $update$;

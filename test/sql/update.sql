@@ -37,22 +37,31 @@ SELECT revision FROM migrate_upgrade('head');
 
 ALTER EXTENSION migrate UPDATE TO '1.1';
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
--- 1.2 adds an argument to migrate_revision(): its grants move to the new signature
+-- 1.2 adds an argument to migrate_revision() and to migrate_upgrade(): their
+-- grants move to the new signatures (a role name that needs quoting)
 CREATE ROLE regress_update_writer;
+CREATE ROLE "regress_update ""deployer""";
 GRANT EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[]) TO regress_update_writer;
+GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean) TO "regress_update ""deployer""";
 ALTER EXTENSION migrate UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
 SELECT has_function_privilege('regress_update_writer',
     'migrate_revision(text, text[], text, text, text, text[], text[], boolean)', 'EXECUTE') AS writer_keeps_it,
+    has_function_privilege('regress_update "deployer"',
+    'migrate_upgrade(text, boolean, integer)', 'EXECUTE') AS deployer_keeps_it,
+    has_function_privilege('regress_update_writer',
+    'migrate_upgrade(text, boolean, integer)', 'EXECUTE') AS writer_cannot_upgrade,
     (SELECT count(*) FROM pg_proc p, aclexplode(p.proacl) a
-     WHERE p.oid = 'migrate_revision(text, text[], text, text, text, text[], text[], boolean)'::regprocedure
+     WHERE p.oid IN ('migrate_revision(text, text[], text, text, text, text[], text[], boolean)'::regprocedure,
+                     'migrate_upgrade(text, boolean, integer)'::regprocedure)
        AND a.grantee = 0) AS public_grants;
 REVOKE EXECUTE ON FUNCTION migrate_revision(text, text[], text, text, text, text[], text[], boolean) FROM regress_update_writer;
+REVOKE EXECUTE ON FUNCTION migrate_upgrade(text, boolean, integer) FROM "regress_update ""deployer""";
 -- the grant made by the update script is one of the extension's initial
 -- privileges (pg_init_privs); from PostgreSQL 17 the role cannot be dropped
 -- while it is named there, and DROP OWNED removes it
-DROP OWNED BY regress_update_writer;
-DROP ROLE regress_update_writer;
+DROP OWNED BY regress_update_writer, "regress_update ""deployer""";
+DROP ROLE regress_update_writer, "regress_update ""deployer""";
 CREATE TEMP TABLE updated AS SELECT * FROM members() m;
 SELECT * FROM migrate_current();
 SELECT current_heads, schema_matches FROM migrate_status();
