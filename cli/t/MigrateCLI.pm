@@ -22,8 +22,12 @@ our $program = File::Spec->rel2abs($ENV{MIGRATE} // dirname(__FILE__) . '/../mig
 # defaults, and the project's own models/ must not be taken for the test's
 our $cwd;
 
-# the tests name every connection themselves
-delete $ENV{$_} for qw(DATABASE_URL PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD MIGRATIONS_DIR MODELS_DIR MODELS_DATABASE_URL);
+# the tests name every connection themselves: the program runs without
+# these unless a test passes them.  Deleting them once at load time is not
+# enough, because PostgreSQL::Test::Cluster's INIT block sets PGHOST and
+# PGPORT afterwards (and db's fallback is taken only when no server is named)
+our @connection_env = qw(DATABASE_URL PGDATABASE PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD
+  MIGRATIONS_DIR MODELS_DIR MODELS_DATABASE_URL);
 
 # migrate(@args) -> (exit code, stdout, stderr); %opts: env => {...}, stdin => text
 sub migrate
@@ -31,7 +35,9 @@ sub migrate
 	my ($args, %opts) = @_;
 	my ($out, $err) = ('', '');
 	my $in = $opts{stdin} // '';
-	local %ENV = (%ENV, %{ $opts{env} // {} });
+	local %ENV = %ENV;
+	delete @ENV{@connection_env};
+	%ENV = (%ENV, %{ $opts{env} // {} });
 	$cwd //= PostgreSQL::Test::Utils::tempdir();
 	IPC::Run::run([ $program, @$args ], '<', \$in, '>', \$out, '2>', \$err,
 		init => sub { chdir $cwd or die "chdir: $!" });
