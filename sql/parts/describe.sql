@@ -237,6 +237,87 @@ $$;
  * constraint was also declared locally is not kept: ATTACH PARTITION leaves
  * it so, CREATE TABLE ... PARTITION OF does not, for the same schema.
  */
+/*
+ * The name PostgreSQL gives the index it makes on partition part for the
+ * partitioned index parent_index (CREATE INDEX on the parent, CREATE TABLE
+ * ... PARTITION OF, ATTACH PARTITION without a matching index), from the
+ * column names of child_index (an index's own column names are what
+ * ChooseIndexColumnNames chose: "expr" for an expression): indexcmds.c's
+ * ChooseIndexName and ChooseIndexNameAddition and makeObjectName, byte for
+ * byte.  A name already taken gets a number there, which is not guessed
+ * here: a rename from such a name fails and says so.
+ */
+CREATE OR REPLACE FUNCTION migrate.made_child_name(part oid, child_index oid, parent_index oid)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    name1 text;
+    name2 text := '';
+    label text;
+    col text;
+    avail int;
+    n1 int;
+    n2 int;
+BEGIN
+    SELECT c.relname INTO name1 FROM pg_class c WHERE c.oid = part;
+    SELECT CASE WHEN i.indisprimary THEN 'pkey'
+                WHEN con.contype = 'x' THEN 'excl'
+                WHEN con.contype IS NOT NULL THEN 'key'
+                ELSE 'idx' END
+    INTO label
+    FROM pg_index i LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
+    WHERE i.indexrelid = parent_index;
+    IF label = 'pkey' THEN
+        name2 := NULL;
+    ELSE
+        -- ChooseIndexNameAddition: names joined by "_", each cut to 63
+        -- bytes, until 64 bytes are reached
+        FOR col IN SELECT a.attname FROM pg_attribute a
+                   WHERE a.attrelid = child_index AND a.attnum > 0 ORDER BY a.attnum LOOP
+            IF name2 <> '' THEN
+                name2 := name2 || '_';
+            END IF;
+            name2 := name2 || migrate.clip_bytes(col, 63);
+            EXIT WHEN octet_length(name2) >= 64;
+        END LOOP;
+    END IF;
+    -- makeObjectName: the longer of the two parts is shortened first
+    avail := 63 - CASE WHEN name2 IS NULL THEN 0 ELSE 1 END - octet_length(label) - 1;
+    n1 := octet_length(name1);
+    n2 := coalesce(octet_length(name2), 0);
+    WHILE n1 + n2 > avail LOOP
+        IF n1 > n2 THEN
+            n1 := n1 - 1;
+        ELSE
+            n2 := n2 - 1;
+        END IF;
+    END LOOP;
+    RETURN concat_ws('_', migrate.clip_bytes(name1, n1), migrate.clip_bytes(name2, n2), label);
+END
+$$;
+
+-- the longest start of s that fits in n bytes and ends on a character (pg_mbcliplen)
+CREATE OR REPLACE FUNCTION migrate.clip_bytes(s text, n int)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k int;
+BEGIN
+    IF s IS NULL OR octet_length(s) <= n THEN
+        RETURN s;
+    END IF;
+    k := least(length(s), n);
+    WHILE octet_length(left(s, k)) > n LOOP
+        k := k - 1;
+    END LOOP;
+    RETURN left(s, k);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION migrate.describe_inheritance(d jsonb, schemas text[])
 RETURNS jsonb
 LANGUAGE sql STABLE
@@ -276,6 +357,15 @@ WITH rel AS (
                               JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
                               JOIN pg_class pc ON pc.oid = ii.inhparent
                               WHERE i.indrelid = tb.oid) END,
+        -- and the names PostgreSQL gives them when it makes them, where
+        -- those differ: what is renamed after they are made
+        'index_children_made', CASE WHEN tb.relispartition THEN (
+                              SELECT jsonb_object_agg(pc.relname, m.made)
+                              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                              JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid
+                              JOIN pg_class pc ON pc.oid = ii.inhparent,
+                                   LATERAL (SELECT migrate.made_child_name(tb.oid, i.indexrelid, ii.inhparent)) m(made)
+                              WHERE i.indrelid = tb.oid AND m.made <> ic.relname) END,
         'constraint_children', CASE WHEN tb.relispartition THEN (
                                    SELECT jsonb_object_agg(pcon.conname, con.conname)
                                    FROM pg_constraint con JOIN pg_constraint pcon ON pcon.oid = con.conparentid

@@ -175,6 +175,85 @@ WHERE m.child IS NOT NULL AND m.child <> m.own
 $$;
 
 /*
+ * The renames that give the children PostgreSQL makes for index or key
+ * pname (is_key) of table parent, on its partitions in description tables
+ * (parts: parent -> its partitions), the names they have there: a
+ * partition's "index_children_made" holds the name PostgreSQL gives a child
+ * it makes, where that is not the child's name.  For the step that makes
+ * them (CREATE INDEX or ADD CONSTRAINT on the parent, whose children reach
+ * every partition and sub-partition; CREATE TABLE ... PARTITION OF, for
+ * only that partition).  skip: partitions that get theirs otherwise
+ * (attached or detached by the diff).  A child that is a partition's own
+ * key attached to a plain index of the parent is not made but kept.
+ */
+CREATE OR REPLACE FUNCTION migrate.child_renames(tables jsonb, parts jsonb, parent text, pname text,
+                                                 is_key boolean, only_part text, skip text[])
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k text;
+    p jsonb;
+    cn text;
+    made text;
+    out text[] := '{}';
+BEGIN
+    FOR k IN SELECT x FROM jsonb_array_elements_text(coalesce(parts->parent, '[]')) x
+             WHERE (only_part IS NULL OR x = only_part) AND NOT x = ANY (skip) ORDER BY 1 LOOP
+        p := tables->k;
+        cn := CASE WHEN is_key THEN p->'constraint_children'->>pname ELSE p->'index_children'->>pname END;
+        CONTINUE WHEN cn IS NULL OR coalesce(p->'constraints', '{}') ? cn;
+        made := p->'index_children_made'->>pname;
+        IF made IS NOT NULL THEN
+            out := out || CASE WHEN is_key
+                               THEN format('ALTER TABLE %I.%I RENAME CONSTRAINT %I TO %I', p->>'schema', p->>'name', made, cn)
+                               ELSE format('ALTER INDEX %I.%I RENAME TO %I', p->>'schema', made, cn) END;
+        END IF;
+        -- its own partitions exist too when the parent's index is made
+        IF only_part IS NULL AND parts ? k THEN
+            out := out || migrate.child_renames(tables, parts, k, cn, is_key, NULL, skip);
+        END IF;
+    END LOOP;
+    RETURN nullif(array_to_string(out, E';\n'), '');
+END
+$$;
+
+-- the own keys of partition t that are the children of a plain index of its parent
+CREATE OR REPLACE FUNCTION migrate.own_key_children(t jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(array_agg(n ORDER BY n), '{}')
+FROM jsonb_each_text(CASE WHEN jsonb_typeof(t->'index_children') = 'object' THEN t->'index_children' END) e(p, n)
+WHERE coalesce(t->'constraints', '{}') ? n
+$$;
+
+-- does index pname of table parent take an own key of one of its partitions as a child?
+CREATE OR REPLACE FUNCTION migrate.takes_own_keys(tables jsonb, parts jsonb, parent text, pname text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT FROM jsonb_array_elements_text(coalesce(parts->parent, '[]')) k
+               WHERE coalesce(tables->k->'constraints', '{}') ? (tables->k->'index_children'->>pname))
+$$;
+
+-- the partitions of each partitioned table of description tables: parent -> [partition]
+CREATE OR REPLACE FUNCTION migrate.partitions_of(tables jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(jsonb_object_agg(parent, kids), '{}')
+FROM (SELECT y->'inherits'->>0 AS parent, jsonb_agg(x ORDER BY x) AS kids
+      FROM jsonb_each(tables) e(x, y)
+      WHERE y->>'partition_bound' IS NOT NULL
+      GROUP BY 1) g
+$$;
+
+/*
  * One privilege of description entry e (from describe_privileges) moved
  * from state from_state to to_state (NULL: the default; "granted", "with
  * grant option", "revoked"): the GRANT or REVOKE that does it.
@@ -981,6 +1060,8 @@ DECLARE
     late_funcs text[] := '{}';       -- functions to create once the tables exist (they take a row type)
     dropped text[] := '{}';          -- kind:key of objects in both that are dropped and made again
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
+    a_parts jsonb; b_parts jsonb;    -- partitioned table -> its partitions (migrate.partitions_of)
+    moved text[];                    -- tables in both that are attached, detached or change bounds
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
     persist_tables text[] := '{}';   -- tables in both that become UNLOGGED or LOGGED
@@ -1119,6 +1200,15 @@ BEGIN
                            WHERE m.kind = 'constraint')));
         END IF;
     END LOOP;
+
+    -- the children PostgreSQL makes for a partitioned index or key get the
+    -- names of the target right after the step that makes them (the
+    -- downgrade's likewise): migrate.child_renames
+    a_parts := migrate.partitions_of(a_t);
+    b_parts := migrate.partitions_of(b_t);
+    moved := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x
+                   WHERE a_t ? x AND (a_t->x->'inherits', a_t->x->>'partition_bound')
+                                     IS DISTINCT FROM (b_t->x->'inherits', b_t->x->>'partition_bound'));
 
     -- schemas
     FOR k, v IN SELECT x, y FROM jsonb_each(b->'schemas') e(x, y) WHERE NOT (a->'schemas') ? x ORDER BY 1 LOOP
@@ -1713,8 +1803,12 @@ BEGIN
                 END IF;
                 dropped := dropped || ('constraint:' || k || '.' || cname);
                 steps := steps || ROW('drop constraint', k || '.' || cname,
-                    format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
-                    migrate.constraint_ddl(qt, v->>'schema', cname, c),
+                    -- (a child of its parent's index, dropped with it just before)
+                    format('ALTER TABLE %s DROP CONSTRAINT %s%I', qt,
+                           CASE WHEN cname = ANY (migrate.own_key_children(v)) THEN 'IF EXISTS ' ELSE '' END, cname),
+                    concat_ws(E';\n', migrate.constraint_ddl(qt, v->>'schema', cname, c),
+                              CASE WHEN a_parts ? k AND c->>'type' IN ('p', 'u', 'x') THEN
+                                   migrate.child_renames(a_t, a_parts, k, cname, true, NULL, moved) END),
                     NULL)::migrate.diff_step;
             END LOOP;
             CONTINUE WHEN i = 1;
@@ -1724,8 +1818,10 @@ BEGIN
                                OR migrate.uses_any(y, 'uses', dropped_funcs) ORDER BY 1 LOOP
                 dropped := dropped || ('index:' || k || '.' || cname);
                 steps := steps || ROW('drop index', k || '.' || cname,
-                    format('DROP INDEX %I.%I', v->>'schema', cname),
-                    migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                    format('DROP INDEX %I.%I', v->>'schema', cname)
+                    || CASE WHEN a_parts ? k AND migrate.takes_own_keys(a_t, a_parts, k, cname) THEN ' CASCADE' ELSE '' END,
+                    concat_ws(E';\n', migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                              CASE WHEN a_parts ? k THEN migrate.child_renames(a_t, a_parts, k, cname, false, NULL, moved) END),
                     NULL)::migrate.diff_step;
             END LOOP;
         END LOOP;
@@ -1819,7 +1915,22 @@ BEGIN
         IF cname IS NOT NULL THEN
             warn := format('may be a rename of %s, whose data the drop would lose', cname);
         END IF;
-        steps := steps || ROW('create table', k, migrate.table_ddl(v),
+        -- a new partition of a table that keeps indexes or keys: their
+        -- children on it, under its names
+        sql_new := NULL;
+        IF v->>'partition_bound' IS NOT NULL AND a_t ? (v->'inherits'->>0) THEN
+            w := a_t->(v->'inherits'->>0);
+            SELECT string_agg(r, E';\n' ORDER BY o, n) INTO sql_new
+            FROM (SELECT n, 0 AS o, migrate.child_renames(b_t, b_parts, v->'inherits'->>0, n, false, k, '{}') AS r
+                  FROM jsonb_object_keys(coalesce(w->'indexes', '{}')) n
+                  WHERE NOT ('index:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)
+                  UNION ALL
+                  SELECT n, 1, migrate.child_renames(b_t, b_parts, v->'inherits'->>0, n, true, k, '{}')
+                  FROM jsonb_each(coalesce(w->'constraints', '{}')) e(n, d)
+                  WHERE d->>'type' IN ('p', 'u', 'x')
+                    AND NOT ('constraint:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)) x;
+        END IF;
+        steps := steps || ROW('create table', k, concat_ws(E';\n', migrate.table_ddl(v), sql_new),
             format('DROP TABLE %I.%I', v->>'schema', v->>'name'), warn)::migrate.diff_step;
     END LOOP;
 
@@ -1997,8 +2108,14 @@ BEGIN
     -- ---- end ----
 
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
-    FOR i IN 1 .. 2 LOOP
-        FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
+    -- (pass 0: a partition's own keys that are the children of a plain
+    -- index of its parent, before every other: CREATE INDEX on the parent
+    -- takes such a key as its child when it is there, and makes one when
+    -- it is not; a partition's other own indexes come after the parent's,
+    -- which would take them too.  Pass 2: foreign keys.)
+    FOR i IN 0 .. 2 LOOP
+        FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y)
+                    WHERE i > 0 OR migrate.own_key_children(y) <> '{}' ORDER BY 1 LOOP
             w := a_t->k;
             -- (a table that stays the same, likewise)
             CONTINUE WHEN w IS NOT NULL AND cardinality(replaced) = 0 AND cardinality(key_tables) = 0
@@ -2012,22 +2129,57 @@ BEGIN
                                    OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
                                    OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
+                              AND (x = ANY (migrate.own_key_children(v))) = (i = 0)
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
-                    migrate.constraint_ddl(qt, v->>'schema', cname, c),
-                    format('ALTER TABLE %s DROP CONSTRAINT %I', qt, cname),
+                    concat_ws(E';\n', migrate.constraint_ddl(qt, v->>'schema', cname, c),
+                              CASE WHEN b_parts ? k AND c->>'type' IN ('p', 'u', 'x') THEN
+                                   migrate.child_renames(b_t, b_parts, k, cname, true, NULL, moved) END),
+                    -- (a child of its parent's index goes with that index,
+                    -- which the downgrade may have dropped first: see below)
+                    format('ALTER TABLE %s DROP CONSTRAINT %s%I', qt, CASE WHEN i = 0 THEN 'IF EXISTS ' ELSE '' END, cname),
                     CASE WHEN w IS NOT NULL
                          THEN 'fails if existing rows violate it' END)::migrate.diff_step;
             END LOOP;
-            CONTINUE WHEN i = 2;
+            CONTINUE WHEN i <> 1;
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'indexes') e(x, y)
                             WHERE (w->'indexes'->x) - 'comment' IS DISTINCT FROM y - 'comment'
                                OR (w IS NOT NULL AND migrate.touches_replaced(k, y, replaced))
                                OR migrate.uses_any(w->'indexes'->x, 'uses', dropped_funcs) ORDER BY 1 LOOP
+                -- partitions' own keys it takes as children: PostgreSQL
+                -- drops neither one alone, and the index only with them
+                sql_old := CASE WHEN b_parts ? k AND migrate.takes_own_keys(b_t, b_parts, k, cname) THEN ' CASCADE' ELSE '' END;
                 steps := steps || ROW('create index', k || '.' || cname,
-                    migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
-                    format('DROP INDEX %I.%I', v->>'schema', cname), NULL)::migrate.diff_step;
+                    concat_ws(E';\n', migrate.with_comment(c->>'definition', 'INDEX', format('%I.%I', v->>'schema', cname), c->>'comment'),
+                              CASE WHEN b_parts ? k THEN migrate.child_renames(b_t, b_parts, k, cname, false, NULL, moved) END),
+                    format('DROP INDEX %I.%I', v->>'schema', cname) || sql_old, NULL)::migrate.diff_step;
             END LOOP;
+        END LOOP;
+    END LOOP;
+
+    -- children of a parent's index or key that stays, on a partition that
+    -- stays, whose name changes
+    FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y)
+                WHERE y->>'partition_bound' IS NOT NULL AND a_t ? x AND NOT x = ANY (moved) ORDER BY 1 LOOP
+        w := a_t->k;
+        FOR cname, sql_old, sql_new, i IN
+                SELECT n, w->'index_children'->>n, v->'index_children'->>n, 0
+                FROM jsonb_object_keys(coalesce(nullif(v->'index_children', 'null'), '{}')) n
+                WHERE NOT coalesce(b_t->(v->'inherits'->>0)->'constraints', '{}') ? n
+                UNION ALL
+                SELECT n, w->'constraint_children'->>n, v->'constraint_children'->>n, 1
+                FROM jsonb_object_keys(coalesce(nullif(v->'constraint_children', 'null'), '{}')) n
+                WHERE b_t->(v->'inherits'->>0)->'constraints'->n->>'type' IN ('p', 'u', 'x')
+                ORDER BY 4, 1 LOOP
+            CONTINUE WHEN sql_old IS NULL OR sql_old = sql_new
+                          OR ((CASE WHEN i = 0 THEN 'index:' ELSE 'constraint:' END) || (v->'inherits'->>0) || '.' || cname) = ANY (dropped)
+                          OR coalesce(w->'constraints', '{}') ? sql_old OR coalesce(v->'constraints', '{}') ? sql_new;
+            steps := steps || ROW('rename', k || '.' || sql_old,
+                CASE WHEN i = 0 THEN format('ALTER INDEX %I.%I RENAME TO %I', v->>'schema', sql_old, sql_new)
+                     ELSE format('ALTER TABLE %I.%I RENAME CONSTRAINT %I TO %I', v->>'schema', v->>'name', sql_old, sql_new) END,
+                CASE WHEN i = 0 THEN format('ALTER INDEX %I.%I RENAME TO %I', v->>'schema', sql_new, sql_old)
+                     ELSE format('ALTER TABLE %I.%I RENAME CONSTRAINT %I TO %I', v->>'schema', v->>'name', sql_new, sql_old) END,
+                NULL)::migrate.diff_step;
         END LOOP;
     END LOOP;
 
@@ -2151,6 +2303,18 @@ BEGIN
                               SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
                                                ORDER BY o)
                               FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]'))),
+                          -- a partition: the children its parent's indexes and
+                          -- keys make on it, under its names
+                          CASE WHEN v->>'partition_bound' IS NOT NULL THEN
+                              (SELECT string_agg(r, E';\n' ORDER BY o, n)
+                               FROM (SELECT n, 0 AS o, migrate.child_renames(a_t, a_parts, v->'inherits'->>0, n, false, k, '{}') AS r
+                                     FROM jsonb_object_keys(coalesce(a_t->(v->'inherits'->>0)->'indexes', '{}')) n
+                                     WHERE NOT ('index:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)
+                                     UNION ALL
+                                     SELECT n, 1, migrate.child_renames(a_t, a_parts, v->'inherits'->>0, n, true, k, '{}')
+                                     FROM jsonb_each(coalesce(a_t->(v->'inherits'->>0)->'constraints', '{}')) e(n, d)
+                                     WHERE d->>'type' IN ('p', 'u', 'x')
+                                       AND NOT ('constraint:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)) x) END,
                           (SELECT string_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, n, d->>'definition'), E';\n'
                                              ORDER BY CASE d->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'f' THEN 3 ELSE 2 END, n)
                            FROM jsonb_each(v->'constraints') con(n, d)

@@ -155,4 +155,55 @@ WHERE i.indrelid = 'ag.p'::regclass ORDER BY 1;
 SELECT migrate_describe(ARRAY['ag']) = :'b' AS reaches_b;
 DROP SCHEMA ag CASCADE;
 
+-- a new partitioned index and key on a table with partitions: the
+-- children PostgreSQL makes on the partitions are renamed to the names the
+-- target gives them (a quote, a space and a long name among them)
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."Ev" (id int NOT NULL, "at" date NOT NULL, v text) PARTITION BY RANGE ("at");
+CREATE TABLE ag."ev 1" PARTITION OF ag."Ev" FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE ag.ev_2_with_a_name_long_enough_to_be_clipped_by_the_server_xyz PARTITION OF ag."Ev"
+    FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."Ev" (id int NOT NULL, "at" date NOT NULL, v text) PARTITION BY RANGE ("at");
+CREATE TABLE ag."ev 1" PARTITION OF ag."Ev" FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE ag.ev_2_with_a_name_long_enough_to_be_clipped_by_the_server_xyz PARTITION OF ag."Ev"
+    FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+CREATE INDEX "ev v" ON ONLY ag."Ev" (v);
+CREATE INDEX "it's ""v""" ON ag."ev 1" (v);
+ALTER INDEX ag."ev v" ATTACH PARTITION ag."it's ""v""";
+CREATE INDEX ev2_v ON ag.ev_2_with_a_name_long_enough_to_be_clipped_by_the_server_xyz (v);
+ALTER INDEX ag."ev v" ATTACH PARTITION ag.ev2_v;
+ALTER TABLE ONLY ag."Ev" ADD CONSTRAINT "Ev_pk" PRIMARY KEY (id, "at");
+ALTER TABLE ag."ev 1" ADD CONSTRAINT "ev 1 pk" PRIMARY KEY (id, "at");
+ALTER INDEX ag."Ev_pk" ATTACH PARTITION ag."ev 1 pk";
+ALTER TABLE ag.ev_2_with_a_name_long_enough_to_be_clipped_by_the_server_xyz ADD CONSTRAINT "ev2 pk" PRIMARY KEY (id, "at");
+ALTER INDEX ag."Ev_pk" ATTACH PARTITION ag."ev2 pk";$$);
+
+-- a child index that changes its name on a partition that stays
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.q (id int, v text) PARTITION BY LIST (id);
+CREATE TABLE ag.q1 PARTITION OF ag.q FOR VALUES IN (1);
+CREATE INDEX q_v ON ag.q (v);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.q (id int, v text) PARTITION BY LIST (id);
+CREATE TABLE ag.q1 PARTITION OF ag.q FOR VALUES IN (1);
+CREATE INDEX q_v ON ag.q (v);
+ALTER INDEX ag.q1_v_idx RENAME TO "q1 'v'";$$);
+
+-- a partition's own primary key attached to a parent's plain unique
+-- index: the key is made before the parent index, which then takes it as
+-- its child, and goes with it (CASCADE) when the parent index is dropped
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.u (id int NOT NULL, k int NOT NULL) PARTITION BY LIST (k);
+CREATE TABLE ag."u 1" PARTITION OF ag.u FOR VALUES IN (1);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.u (id int NOT NULL, k int NOT NULL) PARTITION BY LIST (k);
+CREATE TABLE ag."u 1" PARTITION OF ag.u FOR VALUES IN (1);
+CREATE UNIQUE INDEX u_key ON ONLY ag.u (id, k);
+ALTER TABLE ag."u 1" ADD CONSTRAINT "u 1's key" PRIMARY KEY (id, k);
+ALTER INDEX ag.u_key ATTACH PARTITION ag."u 1's key";$$);
+
 DROP FUNCTION diff(text, text), norm(jsonb);
