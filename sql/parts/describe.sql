@@ -233,7 +233,9 @@ $$;
  * children of a partitioned index (ATTACH and CREATE TABLE ... PARTITION OF
  * make them) and the triggers cloned from the parent's.  A partition says
  * the names its parent's indexes and keys have on it ("index_children",
- * "constraint_children"), for DETACH and ATTACH to keep them.  Whether a column or
+ * "constraint_children"), for DETACH and ATTACH to keep them, and what it
+ * sets itself on a column it inherits ("column_own": a NOT NULL, a default,
+ * where its parent's column differs).  Whether a column or
  * constraint was also declared locally is not kept: ATTACH PARTITION leaves
  * it so, CREATE TABLE ... PARTITION OF does not, for the same schema.
  */
@@ -374,6 +376,24 @@ WITH rel AS (
                                      -- (not the copies of its own foreign keys for the
                                      -- partitions of the table they reference)
                                      AND pcon.conrelid <> con.conrelid) END,
+        -- what it sets itself on a column it inherits: a NOT NULL or a
+        -- default its parent's column does not have (only what differs)
+        'column_own', (SELECT jsonb_object_agg(a.attname,
+                                  CASE WHEN a.attnotnull <> p.nn THEN jsonb_build_object('not_null', a.attnotnull) ELSE '{}' END
+                                  || CASE WHEN pg_get_expr(cd.adbin, cd.adrelid) IS DISTINCT FROM p.def
+                                          THEN jsonb_build_object('default', pg_get_expr(cd.adbin, 0)) ELSE '{}' END)
+                       FROM pg_attribute a
+                       LEFT JOIN pg_attrdef cd ON cd.adrelid = a.attrelid AND cd.adnum = a.attnum
+                       -- (the first parent that has the column, as MergeAttributes takes it)
+                       CROSS JOIN LATERAL (SELECT pa.attnotnull, pg_get_expr(pd.adbin, pd.adrelid)
+                                           FROM pg_inherits ih
+                                           JOIN pg_attribute pa ON pa.attrelid = ih.inhparent AND pa.attname = a.attname
+                                                               AND NOT pa.attisdropped
+                                           LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                                           WHERE ih.inhrelid = tb.oid ORDER BY ih.inhseqno LIMIT 1) p(nn, def)
+                       WHERE a.attrelid = tb.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attinhcount > 0
+                         AND a.attgenerated = ''
+                         AND (a.attnotnull <> p.nn OR pg_get_expr(cd.adbin, cd.adrelid) IS DISTINCT FROM p.def)),
         'columns', coalesce((SELECT jsonb_agg(x ORDER BY o)
                              FROM jsonb_array_elements(tb.v->'columns') WITH ORDINALITY AS e(x, o)
                              WHERE NOT EXISTS (SELECT FROM pg_attribute a

@@ -240,6 +240,126 @@ SELECT EXISTS (SELECT FROM jsonb_array_elements_text(coalesce(parts->parent, '[]
                WHERE coalesce(tables->k->'constraints', '{}') ? (tables->k->'index_children'->>pname))
 $$;
 
+/*
+ * Inherited columns that a partition or inheritance child sets itself
+ * ("column_own" of its description: a NOT NULL, a default).  ALTER TABLE
+ * ... ALTER COLUMN on a parent reaches every child, so a statement that sets
+ * attr ("default" or "not_null") of a column is followed by the statements
+ * that put back what its children set themselves.
+ */
+-- the children of each table of description tables: parent -> [child]
+CREATE OR REPLACE FUNCTION migrate.children_of(tables jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(jsonb_object_agg(parent, kids), '{}')
+FROM (SELECT p AS parent, jsonb_agg(x ORDER BY x) AS kids
+      FROM jsonb_each(tables) e(x, y), jsonb_array_elements_text(y->'inherits') p
+      WHERE jsonb_typeof(y->'inherits') = 'array'
+      GROUP BY 1) g
+$$;
+
+-- SET or DROP of attr ("default", "not_null") of column c of table qt, to val
+CREATE OR REPLACE FUNCTION migrate.column_attr_ddl(qt text, c text, attr text, val jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('ALTER TABLE %s ALTER COLUMN %I ', qt, c)
+       || CASE WHEN attr = 'not_null' THEN CASE WHEN val = 'true' THEN 'SET NOT NULL' ELSE 'DROP NOT NULL' END
+               WHEN val IS NULL OR jsonb_typeof(val) = 'null' THEN 'DROP DEFAULT'
+               ELSE 'SET DEFAULT ' || (val #>> '{}') END
+$$;
+
+-- attr of column c of table t in description tables, as {"v": value}
+-- (null: t has no such column): its own, or what it has from its parent
+CREATE OR REPLACE FUNCTION migrate.column_value(tables jsonb, t text, c text, attr text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x jsonb := tables->t;
+    r jsonb;
+    p text;
+BEGIN
+    IF x IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT e INTO r FROM jsonb_array_elements(x->'columns') e WHERE e->>'name' = c;
+    IF r IS NOT NULL THEN
+        -- (a serial's default is its sequence's nextval, which the children have)
+        IF attr = 'default' AND r->>'type' ~ 'serial$' THEN
+            RETURN jsonb_build_object('v', format('nextval(%L::regclass)', r->>'sequence'));
+        END IF;
+        RETURN jsonb_build_object('v', coalesce(r->attr, 'null'));
+    END IF;
+    IF jsonb_typeof(x->'column_own'->c) = 'object' AND x->'column_own'->c ? attr THEN
+        RETURN jsonb_build_object('v', x->'column_own'->c->attr);
+    END IF;
+    FOR p IN SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(x->'inherits') = 'array' THEN x->'inherits' END) LOOP
+        r := migrate.column_value(tables, p, c, attr);
+        IF r IS NOT NULL THEN
+            RETURN r;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- after a statement set attr of column c of table p to val (reaching its
+-- children): the statements that give its children (and theirs) the value
+-- they have in description tables, parents first; null when none differs
+CREATE OR REPLACE FUNCTION migrate.inherited_fixes(tables jsonb, kids jsonb, p text, c text, attr text, val jsonb)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k text;
+    mine jsonb;
+    out text[] := '{}';
+BEGIN
+    IF NOT kids ? p THEN
+        RETURN NULL;
+    END IF;
+    FOR k IN SELECT jsonb_array_elements_text(kids->p) LOOP
+        -- (a child that has the column as its own, not inherited, is left alone)
+        CONTINUE WHEN EXISTS (SELECT FROM jsonb_array_elements(tables->k->'columns') e WHERE e->>'name' = c);
+        mine := CASE WHEN jsonb_typeof(tables->k->'column_own'->c) = 'object' AND tables->k->'column_own'->c ? attr
+                     THEN tables->k->'column_own'->c->attr ELSE val END;
+        IF mine IS DISTINCT FROM val THEN
+            out := out || migrate.column_attr_ddl(format('%I.%I', tables->k->>'schema', tables->k->>'name'), c, attr, mine);
+        END IF;
+        out := out || migrate.inherited_fixes(tables, kids, k, c, attr, mine);
+    END LOOP;
+    RETURN nullif(array_to_string(out, E';\n'), '');
+END
+$$;
+
+-- do the parents of t (up to the table whose column c is its own) have
+-- the same attr of c in descriptions a and b?
+CREATE OR REPLACE FUNCTION migrate.parents_keep(a jsonb, b jsonb, t text, c text, attr text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p text;
+BEGIN
+    FOR p IN SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(b->t->'inherits') = 'array' THEN b->t->'inherits' END) LOOP
+        CONTINUE WHEN migrate.column_value(b, p, c, attr) IS NULL;
+        IF migrate.column_value(a, p, c, attr) IS DISTINCT FROM migrate.column_value(b, p, c, attr)
+           OR NOT migrate.parents_keep(a, b, p, c, attr) THEN
+            RETURN false;
+        END IF;
+        RETURN true;
+    END LOOP;
+    RETURN true;
+END
+$$;
+
 -- the partitions of each partitioned table of description tables: parent -> [partition]
 CREATE OR REPLACE FUNCTION migrate.partitions_of(tables jsonb)
 RETURNS jsonb
@@ -341,7 +461,13 @@ BEGIN
                format('CREATE %sTABLE %I.%I (', CASE WHEN (t->>'unlogged')::boolean THEN 'UNLOGGED ' ELSE '' END, t->>'schema', t->>'name')
             || coalesce((SELECT string_agg(E'\n    ' || migrate.column_ddl(c), ',' ORDER BY o)
                          FROM jsonb_array_elements(t->'columns') WITH ORDINALITY AS x(c, o)) || E'\n', '')
-            || ')' || coalesce(migrate.inheritance_ddl(t), '') || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END;
+            || ')' || CASE WHEN t ? 'inherits_sql' THEN coalesce(migrate.inheritance_ddl(t), '') ELSE '' END
+            || coalesce(' PARTITION BY ' || (t->>'partition_by'), '') END
+        -- what it sets itself on the columns it inherits
+        || coalesce(E';\n' || (SELECT string_agg(migrate.column_attr_ddl(format('%I.%I', t->>'schema', t->>'name'), c, attr, val),
+                                                  E';\n' ORDER BY c, attr)
+                                FROM jsonb_each(CASE WHEN jsonb_typeof(t->'column_own') = 'object' THEN t->'column_own' END) e(c, o),
+                                     jsonb_each(o) f(attr, val)), '');
 END
 $$;
 
@@ -817,10 +943,14 @@ $$;
  */
 CREATE OR REPLACE FUNCTION migrate.table_property_steps(k text, old jsonb, new jsonb)
 RETURNS migrate.diff_step[]
-LANGUAGE sql IMMUTABLE
+-- (PL/pgSQL for its cached plan: a SQL function that cannot be inlined is
+-- planned again at each call, which cost more than the rest of a table's
+-- steps)
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-WITH q AS (SELECT format('%I.%I', new->>'schema', new->>'name') AS qt),
+BEGIN
+RETURN (WITH q AS (SELECT format('%I.%I', new->>'schema', new->>'name') AS qt),
 cols AS (
     SELECT c->>'name' AS name, c AS nc, (SELECT x FROM jsonb_array_elements(old->'columns') x WHERE x->>'name' = c->>'name') AS oc, o
     FROM jsonb_array_elements(new->'columns') WITH ORDINALITY AS e(c, o)
@@ -846,7 +976,8 @@ cols AS (
     FROM q, cols WHERE (oc->>'statistics') IS DISTINCT FROM (nc->>'statistics')
 )
 SELECT coalesce(array_agg(ROW(operation, object, upgrade, downgrade, warning)::migrate.diff_step ORDER BY n, object COLLATE "C"), '{}')
-FROM s
+FROM s);
+END
 $$;
 
 -- a rule as pg_get_ruledef writes it, with its state and comment
@@ -1032,6 +1163,10 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 SET quote_all_identifiers = off
 SET jit = off
+-- a custom plan copies the value of each variable a query names into the
+-- plan: a query over the whole description run once per table made that
+-- quadratic; a generic plan takes them as parameters
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
     a jsonb := from_schema;
@@ -1061,6 +1196,7 @@ DECLARE
     dropped text[] := '{}';          -- kind:key of objects in both that are dropped and made again
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     a_parts jsonb; b_parts jsonb;    -- partitioned table -> its partitions (migrate.partitions_of)
+    a_kids jsonb; b_kids jsonb;      -- table -> its partitions and children (migrate.children_of)
     moved text[];                    -- tables in both that are attached, detached or change bounds
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
@@ -1071,6 +1207,8 @@ DECLARE
     a_oc jsonb; b_oc jsonb;          -- operator classes
     drop_ops text[];                 -- operators dropped first (and made again)
     one migrate.diff_step;
+    more migrate.diff_step[];
+    own_keys text[];                 -- a partition's own keys under its parent's plain indexes
     later int;
     pos jsonb;                       -- position of each table that goes
     refs int[];                      -- foreign keys still referencing it, by position
@@ -1206,6 +1344,8 @@ BEGIN
     -- downgrade's likewise): migrate.child_renames
     a_parts := migrate.partitions_of(a_t);
     b_parts := migrate.partitions_of(b_t);
+    a_kids := migrate.children_of(a_t);
+    b_kids := migrate.children_of(b_t);
     moved := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x
                    WHERE a_t ? x AND (a_t->x->'inherits', a_t->x->>'partition_bound')
                                      IS DISTINCT FROM (b_t->x->'inherits', b_t->x->>'partition_bound'));
@@ -1805,7 +1945,7 @@ BEGIN
                 steps := steps || ROW('drop constraint', k || '.' || cname,
                     -- (a child of its parent's index, dropped with it just before)
                     format('ALTER TABLE %s DROP CONSTRAINT %s%I', qt,
-                           CASE WHEN cname = ANY (migrate.own_key_children(v)) THEN 'IF EXISTS ' ELSE '' END, cname),
+                           CASE WHEN v->>'partition_bound' IS NOT NULL AND cname = ANY (migrate.own_key_children(v)) THEN 'IF EXISTS ' ELSE '' END, cname),
                     concat_ws(E';\n', migrate.constraint_ddl(qt, v->>'schema', cname, c),
                               CASE WHEN a_parts ? k AND c->>'type' IN ('p', 'u', 'x') THEN
                                    migrate.child_renames(a_t, a_parts, k, cname, true, NULL, moved) END),
@@ -1969,7 +2109,9 @@ BEGIN
                     warn := concat_ws('; ', warn, format('may be a rename of column %s, whose data the drop would lose', prev));
                 END IF;
                 steps := steps || ROW('add column', k || '.' || cname,
-                    format('ALTER TABLE %s ADD COLUMN %s', qt, migrate.column_ddl(c)),
+                    concat_ws(E';\n', format('ALTER TABLE %s ADD COLUMN %s', qt, migrate.column_ddl(c)),
+                              migrate.inherited_fixes(b_t, b_kids, k, cname, 'default', migrate.column_value(b_t, k, cname, 'default')->'v'),
+                              migrate.inherited_fixes(b_t, b_kids, k, cname, 'not_null', c->'not_null')),
                     format('ALTER TABLE %s DROP COLUMN %s', qt, qc), warn)::migrate.diff_step;
                 CONTINUE;
             END IF;
@@ -1994,8 +2136,10 @@ BEGIN
                AND (c->>'default' IS NULL OR oc->>'type' <> c->>'type'
                     OR (oc->>'collation') IS DISTINCT FROM (c->>'collation')) THEN
                 steps := steps || ROW('drop default', k || '.' || cname,
-                    format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc),
-                    format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default'), NULL)::migrate.diff_step;
+                    concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc),
+                              migrate.inherited_fixes(b_t, b_kids, k, cname, 'default', 'null')),
+                    concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default'),
+                              migrate.inherited_fixes(a_t, a_kids, k, cname, 'default', oc->'default')), NULL)::migrate.diff_step;
             END IF;
             IF (oc->>'identity') IS NOT NULL AND (c->>'identity') IS NULL THEN
                 steps := steps || ROW('drop identity', k || '.' || cname,
@@ -2029,22 +2173,27 @@ BEGIN
                 -- the downgrade puts back the old default unless a step above
                 -- dropped it (and puts it back itself)
                 steps := steps || ROW('set default', k || '.' || cname,
-                    format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, c->>'default'),
+                    concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, c->>'default'),
+                              migrate.inherited_fixes(b_t, b_kids, k, cname, 'default', c->'default')),
                     CASE WHEN oc->>'default' IS NOT NULL AND NOT migrate.uses_any(oc, 'uses', dropped_funcs)
                               AND oc->>'type' = c->>'type' AND (oc->>'collation') IS NOT DISTINCT FROM (c->>'collation')
-                         THEN format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default')
-                         ELSE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc) END,
+                         THEN concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', qt, qc, oc->>'default'),
+                                        migrate.inherited_fixes(a_t, a_kids, k, cname, 'default', oc->'default'))
+                         ELSE concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', qt, qc),
+                                        migrate.inherited_fixes(a_t, a_kids, k, cname, 'default', 'null')) END,
                     NULL)::migrate.diff_step;
             END IF;
             IF (oc->>'not_null')::boolean <> (c->>'not_null')::boolean THEN
                 IF (c->>'not_null')::boolean THEN
                     steps := steps || ROW('set not null', k || '.' || cname,
                         format('ALTER TABLE %s ALTER COLUMN %s SET NOT NULL', qt, qc),
-                        format('ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL', qt, qc),
+                        concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL', qt, qc),
+                                  migrate.inherited_fixes(a_t, a_kids, k, cname, 'not_null', 'false')),
                         'SET NOT NULL fails if the column holds NULLs')::migrate.diff_step;
                 ELSE
                     steps := steps || ROW('drop not null', k || '.' || cname,
-                        format('ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL', qt, qc),
+                        concat_ws(E';\n', format('ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL', qt, qc),
+                                  migrate.inherited_fixes(b_t, b_kids, k, cname, 'not_null', 'false')),
                         format('ALTER TABLE %s ALTER COLUMN %s SET NOT NULL', qt, qc),
                         NULL)::migrate.diff_step;
                 END IF;
@@ -2107,6 +2256,33 @@ BEGIN
     END LOOP;
     -- ---- end ----
 
+    -- what a partition or child that stays sets itself on a column it
+    -- inherits, where its parents keep theirs (a parent's change reached
+    -- it above, and what it sets itself came back with it); before the
+    -- keys, which the downgrade's DROP NOT NULL must follow
+    FOR k, cname, nxt IN SELECT x, cn, an
+                         FROM jsonb_each(b_t) e(x, y),
+                              LATERAL (SELECT jsonb_object_keys(CASE WHEN jsonb_typeof(y->'column_own') = 'object' THEN y->'column_own' END)
+                                       UNION
+                                       SELECT jsonb_object_keys(CASE WHEN jsonb_typeof(a_t->x->'column_own') = 'object' THEN a_t->x->'column_own' END)) o(cn),
+                              (VALUES ('default'), ('not_null')) f(an)
+                         WHERE a_t ? x AND y->'inherits' = a_t->x->'inherits'
+                           AND (y->'column_own') IS DISTINCT FROM (a_t->x->'column_own')
+                         ORDER BY 1, 2, 3 LOOP
+        w := migrate.column_value(a_t, k, cname, nxt);
+        c := migrate.column_value(b_t, k, cname, nxt);
+        CONTINUE WHEN w IS NULL OR c IS NULL OR w = c OR NOT migrate.parents_keep(a_t, b_t, k, cname, nxt);
+        qt := format('%I.%I', b_t->k->>'schema', b_t->k->>'name');
+        steps := steps || ROW(CASE WHEN nxt = 'default' THEN CASE WHEN c->'v' = 'null' THEN 'drop default' ELSE 'set default' END
+                                   WHEN c->'v' = 'true' THEN 'set not null' ELSE 'drop not null' END,
+            k || '.' || cname,
+            concat_ws(E';\n', migrate.column_attr_ddl(qt, cname, nxt, c->'v'),
+                      migrate.inherited_fixes(b_t, b_kids, k, cname, nxt, c->'v')),
+            concat_ws(E';\n', migrate.column_attr_ddl(qt, cname, nxt, w->'v'),
+                      migrate.inherited_fixes(a_t, a_kids, k, cname, nxt, w->'v')),
+            CASE WHEN nxt = 'not_null' AND c->'v' = 'true' THEN 'SET NOT NULL fails if the column holds NULLs' END)::migrate.diff_step;
+    END LOOP;
+
     -- constraints and indexes that are new or changed (foreign keys after every table exists)
     -- (pass 0: a partition's own keys that are the children of a plain
     -- index of its parent, before every other: CREATE INDEX on the parent
@@ -2115,8 +2291,9 @@ BEGIN
     -- which would take them too.  Pass 2: foreign keys.)
     FOR i IN 0 .. 2 LOOP
         FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y)
-                    WHERE i > 0 OR migrate.own_key_children(y) <> '{}' ORDER BY 1 LOOP
+                    WHERE i > 0 OR (y->>'partition_bound' IS NOT NULL AND migrate.own_key_children(y) <> '{}') ORDER BY 1 LOOP
             w := a_t->k;
+            own_keys := CASE WHEN v->>'partition_bound' IS NOT NULL THEN migrate.own_key_children(v) ELSE '{}' END;
             -- (a table that stays the same, likewise)
             CONTINUE WHEN w IS NOT NULL AND cardinality(replaced) = 0 AND cardinality(key_tables) = 0
                           AND cardinality(dropped_funcs) = 0 AND w->'constraints' = v->'constraints'
@@ -2129,7 +2306,7 @@ BEGIN
                                    OR (w IS NOT NULL AND y->>'type' = 'f' AND y->>'references' = ANY (key_tables))
                                    OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
-                              AND (x = ANY (migrate.own_key_children(v))) = (i = 0)
+                              AND (x = ANY (own_keys)) = (i = 0)
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
                     concat_ws(E';\n', migrate.constraint_ddl(qt, v->>'schema', cname, c),
@@ -2417,7 +2594,14 @@ BEGIN
                                       THEN x - 'storage' ELSE x END ORDER BY o)
                 FROM jsonb_array_elements(w->'columns') WITH ORDINALITY AS e(x, o)), '[]'));
         END IF;
-        steps := steps || migrate.table_property_steps(k, w, v);
+        -- (appended one by one: steps || an array copies all of steps, and
+        -- once per table that made this quadratic)
+        more := migrate.table_property_steps(k, w, v);
+        IF cardinality(more) > 0 THEN
+            FOREACH one IN ARRAY more LOOP
+                steps := steps || one;
+            END LOOP;
+        END IF;
     END LOOP;
     FOR k, v IN SELECT x, y FROM jsonb_each(b_v) e(x, y) WHERE a_v ? x AND NOT x = ANY (drop_views) ORDER BY 1 LOOP
         w := a_v->k;

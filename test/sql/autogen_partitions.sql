@@ -206,4 +206,25 @@ CREATE UNIQUE INDEX u_key ON ONLY ag.u (id, k);
 ALTER TABLE ag."u 1" ADD CONSTRAINT "u 1's key" PRIMARY KEY (id, k);
 ALTER INDEX ag.u_key ATTACH PARTITION ag."u 1's key";$$);
 
+-- what partitions and children set themselves on a column they inherit
+-- (a NOT NULL, a default): kept when the parent's default changes (the
+-- ALTER reaches them: theirs is set again after it), made with a new
+-- partition, gained and lost, down to a sub-partition
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.o (id int, note text DEFAULT 'p', k int) PARTITION BY LIST (k);
+CREATE TABLE ag.o1 PARTITION OF ag.o FOR VALUES IN (1);
+CREATE TABLE ag.o2 PARTITION OF ag.o (note DEFAULT 'o2''s') FOR VALUES IN (2) PARTITION BY LIST (id);
+CREATE TABLE ag.o21 PARTITION OF ag.o2 FOR VALUES IN (1);
+CREATE TABLE ag.base (v int DEFAULT 1, w int NOT NULL);
+CREATE TABLE ag."kid ""1""" (v int NOT NULL) INHERITS (ag.base);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.o (id int, note text DEFAULT 'q', k int) PARTITION BY LIST (k);
+CREATE TABLE ag.o1 PARTITION OF ag.o (id NOT NULL) FOR VALUES IN (1);
+CREATE TABLE ag.o2 PARTITION OF ag.o (note DEFAULT 'o2''s') FOR VALUES IN (2) PARTITION BY LIST (id);
+CREATE TABLE ag.o21 PARTITION OF ag.o2 (note DEFAULT E'line\nbreak') FOR VALUES IN (1);
+CREATE TABLE ag.o3 PARTITION OF ag.o (note NOT NULL DEFAULT 'new') FOR VALUES IN (3);
+CREATE TABLE ag.base (v int DEFAULT 1, w int NOT NULL);
+CREATE TABLE ag."kid ""1""" (v int DEFAULT 2) INHERITS (ag.base);$$);
+
 DROP FUNCTION diff(text, text), norm(jsonb);
