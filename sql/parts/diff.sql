@@ -107,15 +107,21 @@ SELECT coalesce(array_agg(DISTINCT c->>'name'), '{}')
 FROM up, jsonb_array_elements(coalesce(tables->up.key->'columns', '[]')) c
 $$;
 
--- CREATE TABLE ... PARTITION OF, or the INHERITS clause, of table t
+-- CREATE TABLE ... PARTITION OF, or the INHERITS clause, of table t.  A
+-- partition's own keys whose indexes are the children of its parent's
+-- plain unique indexes are made with it: the parent's index then takes
+-- them as its children instead of making its own on the new partition
 CREATE OR REPLACE FUNCTION migrate.inheritance_ddl(t jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT CASE WHEN t->>'partition_bound' IS NOT NULL
-            THEN format('CREATE TABLE %I.%I PARTITION OF %s %s', t->>'schema', t->>'name',
-                        t->>'inherits_sql', t->>'partition_bound')
+            THEN format('CREATE TABLE %I.%I PARTITION OF %s%s %s', t->>'schema', t->>'name', t->>'inherits_sql',
+                        (SELECT ' (' || string_agg(format('CONSTRAINT %I %s', n, c->>'definition'), ', ' ORDER BY n) || ')'
+                         FROM jsonb_each_text(CASE WHEN jsonb_typeof(t->'index_children') = 'object' THEN t->'index_children' END) e(p, n)
+                         JOIN jsonb_each(coalesce(t->'constraints', '{}')) k(kn, c) ON kn = n),
+                        t->>'partition_bound')
                  || coalesce(' PARTITION BY ' || (t->>'partition_by'), '')
             WHEN t->>'inherits_sql' IS NOT NULL THEN ' INHERITS (' || (t->>'inherits_sql') || ')' END
 $$;
@@ -360,6 +366,45 @@ BEGIN
 END
 $$;
 
+-- DROP TABLE of table t of description tables, which a foreign key to
+-- one of its ancestors (the tables refd) depends on when it is a
+-- partition: detached first, as PostgreSQL asks
+CREATE OR REPLACE FUNCTION migrate.drop_table_ddl(t jsonb, tables jsonb, refd text[])
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p text := t->'inherits'->>0;
+    depth int := 0;
+BEGIN
+    IF t->>'partition_bound' IS NOT NULL AND cardinality(refd) > 0 THEN
+        -- (bounded: a description's partitions form a tree)
+        WHILE p IS NOT NULL AND depth < 100 LOOP
+            IF p = ANY (refd) THEN
+                RETURN concat_ws(E';\n', migrate.attach_ddl(t, false), format('DROP TABLE %I.%I', t->>'schema', t->>'name'));
+            END IF;
+            p := CASE WHEN tables->p->>'partition_bound' IS NOT NULL THEN tables->p->'inherits'->>0 END;
+            depth := depth + 1;
+        END LOOP;
+    END IF;
+    RETURN format('DROP TABLE %I.%I', t->>'schema', t->>'name');
+END
+$$;
+
+-- the partitioned tables of description tables that a foreign key
+-- references, but for the keys gone ("table.key" in gone)
+CREATE OR REPLACE FUNCTION migrate.referenced_parents(tables jsonb, gone text[])
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(array_agg(DISTINCT c->>'references'), '{}')
+FROM jsonb_each(tables) e(k, v), jsonb_each(coalesce(v->'constraints', '{}')) x(n, c)
+WHERE c->>'type' = 'f' AND tables->(c->>'references')->>'partition_by' IS NOT NULL
+  AND NOT (k || '.' || n) = ANY (gone)
+$$;
+
 -- the partitions of each partitioned table of description tables: parent -> [partition]
 CREATE OR REPLACE FUNCTION migrate.partitions_of(tables jsonb)
 RETURNS jsonb
@@ -469,6 +514,28 @@ BEGIN
                                 FROM jsonb_each(CASE WHEN jsonb_typeof(t->'column_own') = 'object' THEN t->'column_own' END) e(c, o),
                                      jsonb_each(o) f(attr, val)), '');
 END
+$$;
+
+-- table_ddl of partition t, when the parent's indexes named in existing are
+-- already there: CREATE TABLE ... PARTITION OF makes their children on it
+-- first, so a key of its own that is one of those children is added USING
+-- the index made for it (made with the table, it would be a second index)
+CREATE OR REPLACE FUNCTION migrate.partition_ddl(t jsonb, existing text[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT concat_ws(E';\n',
+    migrate.table_ddl(CASE WHEN u.keys IS NULL THEN t
+                           ELSE jsonb_set(t, '{index_children}', (t->'index_children') - u.keys) END),
+    u.ddl)
+FROM (SELECT array_agg(p) AS keys,
+             string_agg(format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s USING INDEX %I', t->>'schema', t->>'name', n,
+                               CASE c->>'type' WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+                               coalesce(t->'index_children_made'->>p, n)), E';\n' ORDER BY n) AS ddl
+      FROM jsonb_each_text(CASE WHEN jsonb_typeof(t->'index_children') = 'object' THEN t->'index_children' END) e(p, n)
+      JOIN jsonb_each(coalesce(t->'constraints', '{}')) k(kn, c) ON kn = n
+      WHERE p = ANY (existing) AND c->>'type' IN ('p', 'u')) u
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_ddl(v jsonb)
@@ -1197,6 +1264,7 @@ DECLARE
     early_idx text[] := '{}';        -- table.index of tables that go, dropped before them
     a_parts jsonb; b_parts jsonb;    -- partitioned table -> its partitions (migrate.partitions_of)
     a_kids jsonb; b_kids jsonb;      -- table -> its partitions and children (migrate.children_of)
+    a_refd text[]; b_refd text[];    -- partitioned tables a foreign key references
     moved text[];                    -- tables in both that are attached, detached or change bounds
     a_t jsonb; b_t jsonb; a_v jsonb; b_v jsonb; a_f jsonb; b_f jsonb;
     a_ty jsonb; b_ty jsonb; a_tr jsonb; b_tr jsonb;
@@ -1346,6 +1414,7 @@ BEGIN
     b_parts := migrate.partitions_of(b_t);
     a_kids := migrate.children_of(a_t);
     b_kids := migrate.children_of(b_t);
+    b_refd := migrate.referenced_parents(b_t, '{}');
     moved := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x
                    WHERE a_t ? x AND (a_t->x->'inherits', a_t->x->>'partition_bound')
                                      IS DISTINCT FROM (b_t->x->'inherits', b_t->x->>'partition_bound'));
@@ -1672,13 +1741,13 @@ BEGIN
     -- tables whose existing columns change or go: the views over them are recreated
     FOR k, v IN SELECT x, y FROM jsonb_each(a_t) e(x, y) LOOP
         w := b_t->k;
-        IF w IS NULL OR EXISTS (
+        IF w IS NULL OR (w->'columns' <> v->'columns' AND EXISTS (
             SELECT 1 FROM jsonb_array_elements(v->'columns') old_c
             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(w->'columns') nc
                               WHERE nc->>'name' = old_c->>'name'
                                 -- (STORAGE and STATISTICS are altered in place)
                                 AND nc - 'comment' - 'storage' - 'storage_default' - 'statistics'
-                                    = old_c - 'comment' - 'storage' - 'storage_default' - 'statistics')) THEN
+                                    = old_c - 'comment' - 'storage' - 'storage_default' - 'statistics'))) THEN
             changed_tables := changed_tables || k;
         END IF;
     END LOOP;
@@ -2058,20 +2127,26 @@ BEGIN
         -- a new partition of a table that keeps indexes or keys: their
         -- children on it, under its names
         sql_new := NULL;
+        own_keys := '{}';
         IF v->>'partition_bound' IS NOT NULL AND a_t ? (v->'inherits'->>0) THEN
             w := a_t->(v->'inherits'->>0);
+            -- (the parent's indexes that are there when it is made)
+            own_keys := ARRAY(SELECT n FROM jsonb_object_keys(coalesce(w->'indexes', '{}')) n
+                              WHERE NOT ('index:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped));
             SELECT string_agg(r, E';\n' ORDER BY o, n) INTO sql_new
             FROM (SELECT n, 0 AS o, migrate.child_renames(b_t, b_parts, v->'inherits'->>0, n, false, k, '{}') AS r
                   FROM jsonb_object_keys(coalesce(w->'indexes', '{}')) n
                   WHERE NOT ('index:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)
+                    -- (a key of its own: added USING the child, by partition_ddl)
+                    AND NOT coalesce(v->'constraints', '{}') ? (v->'index_children'->>n)
                   UNION ALL
                   SELECT n, 1, migrate.child_renames(b_t, b_parts, v->'inherits'->>0, n, true, k, '{}')
                   FROM jsonb_each(coalesce(w->'constraints', '{}')) e(n, d)
                   WHERE d->>'type' IN ('p', 'u', 'x')
                     AND NOT ('constraint:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)) x;
         END IF;
-        steps := steps || ROW('create table', k, concat_ws(E';\n', migrate.table_ddl(v), sql_new),
-            format('DROP TABLE %I.%I', v->>'schema', v->>'name'), warn)::migrate.diff_step;
+        steps := steps || ROW('create table', k, concat_ws(E';\n', migrate.partition_ddl(v, own_keys), sql_new),
+            migrate.drop_table_ddl(v, b_t, b_refd), warn)::migrate.diff_step;
     END LOOP;
 
     -- columns of tables that stay: new ones, then changes
@@ -2307,6 +2382,8 @@ BEGIN
                                    OR (y->>'type' = 'f' AND k = ANY (persist_tables)))
                               AND ((y->>'type' = 'f') = (i = 2))
                               AND (x = ANY (own_keys)) = (i = 0)
+                              -- (a new partition is made with them)
+                              AND NOT (i = 0 AND w IS NULL)
                             ORDER BY CASE y->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, x LOOP
                 steps := steps || ROW('add constraint', k || '.' || cname,
                     concat_ws(E';\n', migrate.constraint_ddl(qt, v->>'schema', cname, c),
@@ -2430,6 +2507,9 @@ BEGIN
         refs[(pos->>nxt)::int] := refs[(pos->>nxt)::int] + 1;
     END LOOP;
     tables_left := cardinality(going);
+    -- (the foreign keys dropped above no longer hold a partition)
+    a_refd := migrate.referenced_parents(a_t, early_fks || ARRAY(SELECT substr(x, 12) FROM unnest(dropped) x
+                                                                 WHERE x LIKE 'constraint:%'));
     WHILE tables_left > 0 LOOP
         ordered := '{}';
         FOREACH k IN ARRAY ready LOOP
@@ -2475,11 +2555,15 @@ BEGIN
             v := a_t->k;
             qt := format('%I.%I', v->>'schema', v->>'name');
             -- (the defaults dropped before it come back after it)
-            one := ROW('drop table', k, format('DROP TABLE %s', qt),
-                concat_ws(E';\n', migrate.table_ddl(jsonb_set(v, '{columns}', coalesce((
+            one := ROW('drop table', k, migrate.drop_table_ddl(v, a_t, a_refd),
+                concat_ws(E';\n', migrate.partition_ddl(jsonb_set(v, '{columns}', coalesce((
                               SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
                                                ORDER BY o)
-                              FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]'))),
+                              FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]')),
+                              -- (the parent's indexes that are there when it is made again)
+                              CASE WHEN v->>'partition_bound' IS NOT NULL THEN
+                                  ARRAY(SELECT n FROM jsonb_object_keys(coalesce(a_t->(v->'inherits'->>0)->'indexes', '{}')) n
+                                        WHERE NOT ('index:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)) END),
                           -- a partition: the children its parent's indexes and
                           -- keys make on it, under its names
                           CASE WHEN v->>'partition_bound' IS NOT NULL THEN
@@ -2487,6 +2571,7 @@ BEGIN
                                FROM (SELECT n, 0 AS o, migrate.child_renames(a_t, a_parts, v->'inherits'->>0, n, false, k, '{}') AS r
                                      FROM jsonb_object_keys(coalesce(a_t->(v->'inherits'->>0)->'indexes', '{}')) n
                                      WHERE NOT ('index:' || (v->'inherits'->>0) || '.' || n) = ANY (dropped)
+                                       AND NOT coalesce(v->'constraints', '{}') ? (v->'index_children'->>n)
                                      UNION ALL
                                      SELECT n, 1, migrate.child_renames(a_t, a_parts, v->'inherits'->>0, n, true, k, '{}')
                                      FROM jsonb_each(coalesce(a_t->(v->'inherits'->>0)->'constraints', '{}')) e(n, d)
@@ -2495,7 +2580,10 @@ BEGIN
                           (SELECT string_agg(format('ALTER TABLE %s ADD CONSTRAINT %I %s', qt, n, d->>'definition'), E';\n'
                                              ORDER BY CASE d->>'type' WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'f' THEN 3 ELSE 2 END, n)
                            FROM jsonb_each(v->'constraints') con(n, d)
-                           WHERE NOT (k || '.' || n) = ANY (early_fks)),
+                           WHERE NOT (k || '.' || n) = ANY (early_fks)
+                             -- (made with the partition)
+                             AND NOT (jsonb_typeof(v->'index_children') = 'object'
+                                      AND EXISTS (SELECT FROM jsonb_each_text(v->'index_children') ic(p, cn) WHERE cn = n))),
                           (SELECT string_agg(d->>'definition', E';\n' ORDER BY n) FROM jsonb_each(v->'indexes') ix(n, d)
                            WHERE NOT (k || '.' || n) = ANY (early_idx)),
                           CASE WHEN v->>'comment' IS NOT NULL THEN migrate.comment_ddl('TABLE', qt, v->>'comment') END,
@@ -2581,6 +2669,9 @@ BEGIN
     -- relation, column, index and function exists) ----
     FOR k, v IN SELECT x, y FROM jsonb_each(b_t) e(x, y) ORDER BY 1 LOOP
         w := a_t->k;
+        -- (a table the same on both sides, none of whose columns or replica
+        -- identity was reset above, has no property step)
+        CONTINUE WHEN w = v AND cardinality(replaced) = 0 AND NOT ('replica identity:' || k) = ANY (dropped);
         IF w IS NOT NULL THEN
             -- reset above; a column made again has the defaults, and one
             -- whose type changes its new type's storage
@@ -2745,6 +2836,7 @@ BEGIN
             steps := steps || ROW('comment', k, migrate.comment_ddl('TABLE', qt, v->>'comment'),
                 migrate.comment_ddl('TABLE', qt, w->>'comment'), NULL)::migrate.diff_step;
         END IF;
+        CONTINUE WHEN w->'columns' = v->'columns';
         FOR c IN SELECT nc FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS e(nc, o) ORDER BY o LOOP
             oc := (SELECT x FROM jsonb_array_elements(w->'columns') x WHERE x->>'name' = c->>'name');
             IF (c->>'comment') IS DISTINCT FROM (oc->>'comment') THEN

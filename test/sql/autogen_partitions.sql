@@ -227,4 +227,22 @@ CREATE TABLE ag.o3 PARTITION OF ag.o (note NOT NULL DEFAULT 'new') FOR VALUES IN
 CREATE TABLE ag.base (v int DEFAULT 1, w int NOT NULL);
 CREATE TABLE ag."kid ""1""" (v int DEFAULT 2) INHERITS (ag.base);$$);
 
+-- a new partition whose own primary key is the child of its parent's
+-- unique index (which is there before it): the key is added USING the
+-- index PostgreSQL makes for it; and a partition of a table that a foreign
+-- key references is detached before it is dropped
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.f (foo text NOT NULL, bar text NOT NULL) PARTITION BY LIST (foo);
+CREATE UNIQUE INDEX "f's key" ON ag.f (foo, bar);
+CREATE TABLE ag.rf (foo text, bar text, PRIMARY KEY (foo, bar)) PARTITION BY LIST (foo);
+CREATE TABLE ag.rf1 PARTITION OF ag.rf FOR VALUES IN ('a');
+CREATE TABLE ag.src (foo text, bar text, FOREIGN KEY (foo, bar) REFERENCES ag.rf);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.f (foo text NOT NULL, bar text NOT NULL) PARTITION BY LIST (foo);
+CREATE TABLE ag."f 1" PARTITION OF ag.f (CONSTRAINT "f 1 pk" PRIMARY KEY (foo, bar)) FOR VALUES IN ('a');
+CREATE UNIQUE INDEX "f's key" ON ag.f (foo, bar);
+CREATE TABLE ag.rf (foo text, bar text, PRIMARY KEY (foo, bar)) PARTITION BY LIST (foo);
+CREATE TABLE ag.src (foo text, bar text, FOREIGN KEY (foo, bar) REFERENCES ag.rf);$$);
+
 DROP FUNCTION diff(text, text), norm(jsonb);
