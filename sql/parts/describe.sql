@@ -58,6 +58,37 @@ WITH member AS (
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+), cast_ AS (
+    -- as migrate_describe() takes them: from or to a type of the described
+    -- schemas, or made with one of their functions; not an extension's, not
+    -- those a range type makes to its multirange
+    SELECT k.*, format_type(k.castsource, NULL) AS source
+    FROM pg_cast k
+    WHERE (EXISTS (SELECT FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.oid IN (k.castsource, k.casttarget))
+           OR EXISTS (SELECT FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace WHERE p.oid = k.castfunc))
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = k.tableoid AND m.objid = k.oid)
+      AND NOT EXISTS (SELECT FROM pg_depend dp
+                      WHERE dp.classid = 'pg_cast'::regclass AND dp.objid = k.oid AND dp.deptype = 'i')
+), commented(classid, oid) AS (
+    -- the objects whose comments are described
+    SELECT 'pg_namespace'::regclass, oid FROM ns
+    UNION ALL SELECT 'pg_class'::regclass, oid FROM rel
+    UNION ALL SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i JOIN rel ON rel.oid = i.indrelid
+    UNION ALL SELECT 'pg_constraint'::regclass, con.oid FROM pg_constraint con JOIN ns ON ns.oid = con.connamespace
+              LEFT JOIN rel ON rel.oid = con.conrelid WHERE con.conrelid = 0 OR rel.oid IS NOT NULL
+    UNION ALL SELECT 'pg_trigger'::regclass, tg.oid FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
+    UNION ALL SELECT 'pg_policy'::regclass, p.oid FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
+    UNION ALL SELECT 'pg_rewrite'::regclass, rw.oid FROM pg_rewrite rw JOIN rel ON rel.oid = rw.ev_class
+    UNION ALL SELECT 'pg_cast'::regclass, oid FROM cast_
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_type x JOIN ns ON ns.oid = x.typnamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_proc x JOIN ns ON ns.oid = x.pronamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_statistic_ext x JOIN ns ON ns.oid = x.stxnamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_collation x JOIN ns ON ns.oid = x.collnamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_operator x JOIN ns ON ns.oid = x.oprnamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_opclass x JOIN ns ON ns.oid = x.opcnamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_opfamily x JOIN ns ON ns.oid = x.opfnamespace
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_event_trigger x
+    UNION ALL SELECT x.tableoid, x.oid FROM pg_publication x
 ), line(line) AS (
 SELECT 'schema ' || quote_ident(nspname) FROM ns
 UNION ALL
@@ -67,6 +98,16 @@ SELECT 'relation ' || rel.name || ' kind ' || rel.relkind::text || ' persistence
                                         FROM pg_inherits i WHERE i.inhrelid = rel.oid), '')
        || coalesce(' ' || pg_get_expr(c.relpartbound, c.oid), '')
        || coalesce(' partition by ' || pg_get_partkeydef(c.oid), '')
+       -- what migrate_describe() says of a table or view beyond its kind,
+       -- each only when it is not the default, so that the lines of a
+       -- schema without them read as they always did
+       || CASE WHEN c.relforcerowsecurity THEN ' force row security' ELSE '' END
+       || CASE WHEN rel.relkind IN ('r', 'p') AND c.relreplident <> 'd'
+               THEN ' replica identity ' || c.relreplident::text ELSE '' END
+       || coalesce(' options ' || (SELECT string_agg(x, ',' ORDER BY x COLLATE "C") FROM unnest(c.reloptions) x), '')
+       || coalesce(' toast options ' || (SELECT string_agg(x, ',' ORDER BY x COLLATE "C")
+                                         FROM pg_class tc, unnest(tc.reloptions) x
+                                         WHERE tc.oid = c.reltoastrelid AND c.reltoastrelid <> 0), '')
 FROM rel JOIN pg_class c ON c.oid = rel.oid
 UNION ALL
 SELECT 'column ' || rel.name || ' ' || quote_ident(a.attname)
@@ -77,6 +118,8 @@ SELECT 'column ' || rel.name || ' ' || quote_ident(a.attname)
        || CASE a.attgenerated WHEN 's' THEN ' generated' ELSE '' END
        || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
        || CASE WHEN a.attcollation <> t.typcollation THEN ' collate ' || a.attcollation::regcollation::text ELSE '' END
+       || CASE WHEN a.attstorage <> t.typstorage THEN ' storage ' || a.attstorage::text ELSE '' END
+       || CASE WHEN a.attstattarget >= 0 THEN ' statistics ' || a.attstattarget ELSE '' END
 FROM rel
 JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid
@@ -101,6 +144,7 @@ SELECT 'index ' || pg_get_indexdef(i.indexrelid)
        -- index's line does not change
        || CASE WHEN NOT i.indisvalid THEN ' invalid' ELSE '' END
        || CASE WHEN NOT i.indisready THEN ' not ready' ELSE '' END
+       || CASE WHEN i.indisreplident THEN ' replica identity' ELSE '' END
 FROM pg_index i JOIN rel ON rel.oid = i.indrelid
 UNION ALL
 SELECT 'view ' || name || ' ' || pg_get_viewdef(oid) FROM rel WHERE relkind IN ('v', 'm')
@@ -147,7 +191,7 @@ UNION ALL
 -- (doubling their quotes), and a definition over 1 GB would fail every
 -- fingerprint
 SELECT 'function ' || p.oid::regprocedure::text || ' ' || p.prokind::text || ' '
-       || md5(CASE WHEN p.prokind = 'a' THEN p.prosrc
+       || md5(CASE WHEN p.prokind = 'a' THEN migrate.aggregate_ddl(p.oid)
                    WHEN octet_length(p.prosrc)
                         + coalesce((SELECT sum(octet_length(c)) FROM unnest(p.proconfig) c), 0) > 1048576
                    THEN concat_ws(' ', 'large', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
@@ -165,22 +209,120 @@ SELECT 'type ' || format_type(t.oid, NULL) || ' ' || t.typtype::text
                                   FROM pg_enum e WHERE e.enumtypid = t.oid), '')
        || CASE WHEN t.typtype = 'd' THEN ' over ' || format_type(t.typbasetype, t.typtypmod)
                || CASE WHEN t.typnotnull THEN ' not null' ELSE '' END
-               || coalesce(' default ' || t.typdefault, '') ELSE '' END
-       || coalesce(' range of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r
-                                     WHERE r.rngtypid = t.oid), '')
+               || coalesce(' default ' || t.typdefault, '')
+               || CASE WHEN t.typcollation <> bt.typcollation THEN ' collate ' || t.typcollation::regcollation::text
+                       ELSE '' END ELSE '' END
+       || coalesce(' range of ' || (SELECT format_type(r.rngsubtype, NULL)
+                                           || coalesce(' subtype diff ' || nullif(r.rngsubdiff, 0)::regproc::text, '')
+                                           || CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                                                   THEN ' collate ' || r.rngcollation::regcollation::text ELSE '' END
+                                    FROM pg_range r JOIN pg_type st ON st.oid = r.rngsubtype
+                                    WHERE r.rngtypid = t.oid), '')
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE t.typtype IN ('e', 'd', 'r', 'm') AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
 UNION ALL
--- a comment over 1 MB by its md5: any table owner may write comments, and
--- lines that long would make the description cost a multiple of its size
--- (octet_length reads the stored size without detoasting; a quoted
--- literal never starts with "md5")
+-- rules, other than a view's own
+SELECT 'rule ' || rel.name || ' ' || quote_ident(rw.rulename) || ' ' || pg_get_ruledef(rw.oid)
+       || ' enabled ' || rw.ev_enabled::text
+FROM pg_rewrite rw JOIN rel ON rel.oid = rw.ev_class
+WHERE rw.rulename <> '_RETURN'
+UNION ALL
+-- event triggers (of the database, in no schema) but an extension's
+SELECT 'event trigger ' || quote_ident(e.evtname) || ' on ' || e.evtevent
+       || coalesce(' tags ' || array_to_string(e.evttags, ','), '')
+       || ' function ' || e.evtfoid::regprocedure::text || ' enabled ' || e.evtenabled::text
+FROM pg_event_trigger e
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = e.tableoid AND m.objid = e.oid)
+UNION ALL
+SELECT 'statistics ' || pg_get_statisticsobjdef(s.oid)
+       || CASE WHEN s.stxstattarget >= 0 THEN ' target ' || s.stxstattarget ELSE '' END
+FROM pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)
+UNION ALL
+-- a collation as CREATE COLLATION says it, not the library version it was
+-- made with (which differs between copies of one schema); the columns of
+-- the ICU locale, the rules and the builtin provider differ between majors,
+-- so they are read through to_jsonb of the row
+SELECT 'collation ' || c.oid::regcollation::text || ' provider ' || c.collprovider::text
+       || ' encoding ' || c.collencoding
+       || coalesce(' collate ' || quote_literal(j->>'collcollate'), '')
+       || coalesce(' ctype ' || quote_literal(j->>'collctype'), '')
+       || coalesce(' locale ' || quote_literal(coalesce(j->>'colllocale', j->>'colliculocale')), '')
+       || coalesce(' rules ' || quote_literal(j->>'collicurules'), '')
+       || CASE WHEN c.collisdeterministic THEN '' ELSE ' nondeterministic' END
+FROM pg_collation c JOIN ns ON ns.oid = c.collnamespace, LATERAL to_jsonb(c) j
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+UNION ALL
+SELECT 'cast ' || k.source || ' as ' || format_type(k.casttarget, NULL) || ' method ' || k.castmethod::text
+       || coalesce(' function ' || nullif(k.castfunc, 0)::regprocedure::text, '')
+       || ' context ' || k.castcontext::text
+FROM cast_ k
+UNION ALL
+SELECT 'operator ' || o.oid::regoperator::text
+       || coalesce(' function ' || nullif(o.oprcode, 0)::regprocedure::text, ' shell')
+       || coalesce(' commutator ' || nullif(o.oprcom, 0)::regoperator::text, '')
+       || coalesce(' negator ' || nullif(o.oprnegate, 0)::regoperator::text, '')
+       || coalesce(' restrict ' || nullif(o.oprrest, 0)::regprocedure::text, '')
+       || coalesce(' join ' || nullif(o.oprjoin, 0)::regprocedure::text, '')
+       || CASE WHEN o.oprcanhash THEN ' hashes' ELSE '' END
+       || CASE WHEN o.oprcanmerge THEN ' merges' ELSE '' END
+FROM pg_operator o JOIN ns ON ns.oid = o.oprnamespace
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = o.tableoid AND m.objid = o.oid)
+UNION ALL
+SELECT pg_describe_object(c.tableoid, c.oid, 0) || ' for type ' || format_type(c.opcintype, NULL)
+       || ' in ' || pg_describe_object('pg_opfamily'::regclass, c.opcfamily, 0)
+       || CASE WHEN c.opcdefault THEN ' default' ELSE '' END
+       || coalesce(' storage ' || format_type(nullif(c.opckeytype, 0), NULL), '')
+FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+UNION ALL
+-- an operator family with its members (an operator class's are its family's)
+SELECT pg_describe_object(f.tableoid, f.oid, 0)
+       || coalesce(' operators ' || (SELECT string_agg(ao.amopstrategy || ' ' || ao.amopopr::regoperator::text
+                                                       || ' ' || ao.amoppurpose::text
+                                                       || coalesce(' order by ' || pg_describe_object('pg_opfamily'::regclass, nullif(ao.amopsortfamily, 0), 0), ''),
+                                                       ', ' ORDER BY ao.amopstrategy, ao.amopopr::regoperator::text COLLATE "C")
+                                     FROM pg_amop ao WHERE ao.amopfamily = f.oid), '')
+       || coalesce(' functions ' || (SELECT string_agg(ap.amprocnum || ' (' || format_type(ap.amproclefttype, NULL) || ', '
+                                                       || format_type(ap.amprocrighttype, NULL) || ') '
+                                                       || ap.amproc::regprocedure::text,
+                                                       ', ' ORDER BY ap.amprocnum, format_type(ap.amproclefttype, NULL) COLLATE "C",
+                                                                format_type(ap.amprocrighttype, NULL) COLLATE "C")
+                                     FROM pg_amproc ap WHERE ap.amprocfamily = f.oid), '')
+FROM pg_opfamily f JOIN ns ON ns.oid = f.opfnamespace
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = f.tableoid AND m.objid = f.oid)
+UNION ALL
+-- publications (of the database) but an extension's, and what they publish
+-- of the described schemas
+SELECT 'publication ' || quote_ident(p.pubname)
+       || CASE WHEN p.puballtables THEN ' all tables' ELSE '' END
+       || ' publish ' || concat_ws(',', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
+                                   CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END)
+       || CASE WHEN p.pubviaroot THEN ' via root' ELSE '' END
+FROM pg_publication p
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+UNION ALL
+SELECT 'publication ' || quote_ident(p.pubname) || ' table ' || rel.name
+       || coalesce(' columns ' || (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum)
+                                   FROM pg_attribute a
+                                   WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs::int2[])), '')
+       || coalesce(' where ' || pg_get_expr(pr.prqual, pr.prrelid), '')
+FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid JOIN rel ON rel.oid = pr.prrelid
+UNION ALL
+SELECT 'publication ' || quote_ident(p.pubname) || ' schema ' || quote_ident(ns.nspname)
+FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid JOIN ns ON ns.oid = pn.pnnspid
+UNION ALL
+-- the comments of every object described (but extensions'), a comment over
+-- 1 MB by its md5: any table owner may write comments, and lines that long
+-- would make the description cost a multiple of its size (octet_length reads
+-- the stored size without detoasting; a quoted literal never starts with "md5")
 SELECT 'comment ' || pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' '
        || CASE WHEN octet_length(d.description) > 1048576 THEN 'md5 ' || md5(d.description)
                ELSE quote_literal(d.description) END
 FROM pg_description d
-WHERE (d.classoid = 'pg_class'::regclass AND d.objoid IN (SELECT oid FROM rel))
-   OR (d.classoid = 'pg_namespace'::regclass AND d.objoid IN (SELECT oid FROM ns))
+WHERE EXISTS (SELECT FROM commented o WHERE o.classid = d.classoid AND o.oid = d.objoid)
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = d.classoid AND m.objid = d.objoid)
 UNION ALL
 SELECT 'extension ' || quote_ident(e.extname) || ' ' || e.extversion || ' in ' || quote_ident(n.nspname)
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
