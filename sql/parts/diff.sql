@@ -522,10 +522,16 @@ $$;
 -- the index made for it (made with the table, it would be a second index)
 CREATE OR REPLACE FUNCTION migrate.partition_ddl(t jsonb, existing text[])
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT concat_ws(E';\n',
+BEGIN
+-- (PL/pgSQL, with the common case first: a SQL function with a SET clause
+-- is planned again at every call, once per table made or dropped)
+IF existing IS NULL OR cardinality(existing) = 0 OR jsonb_typeof(t->'index_children') IS DISTINCT FROM 'object' THEN
+    RETURN migrate.table_ddl(t);
+END IF;
+RETURN (SELECT concat_ws(E';\n',
     migrate.table_ddl(CASE WHEN u.keys IS NULL THEN t
                            ELSE jsonb_set(t, '{index_children}', (t->'index_children') - u.keys) END),
     u.ddl)
@@ -535,7 +541,8 @@ FROM (SELECT array_agg(p) AS keys,
                                coalesce(t->'index_children_made'->>p, n)), E';\n' ORDER BY n) AS ddl
       FROM jsonb_each_text(CASE WHEN jsonb_typeof(t->'index_children') = 'object' THEN t->'index_children' END) e(p, n)
       JOIN jsonb_each(coalesce(t->'constraints', '{}')) k(kn, c) ON kn = n
-      WHERE p = ANY (existing) AND c->>'type' IN ('p', 'u')) u
+      WHERE p = ANY (existing) AND c->>'type' IN ('p', 'u')) u);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION migrate.view_ddl(v jsonb)
@@ -2111,8 +2118,12 @@ BEGIN
     -- new tables, columns only (parents before their partitions and children)
     -- (the query per new table names the tables that go, not b_t: its
     -- parameters are copied into its plan, and b_t each time made it N^2)
-    a_gone := coalesce((SELECT jsonb_object_agg(x, y) FROM jsonb_each(a_t) e(x, y) WHERE NOT b_t ? x), '{}');
-    FOREACH k IN ARRAY migrate.dep_order(b_t, ARRAY(SELECT x FROM jsonb_object_keys(b_t) x WHERE NOT a_t ? x), 'inherits') LOOP
+    remaining := ARRAY(SELECT x FROM jsonb_object_keys(b_t) x WHERE NOT a_t ? x);
+    -- (made only when some table is new: it copies every table that goes)
+    a_gone := CASE WHEN cardinality(remaining) > 0
+                   THEN coalesce((SELECT jsonb_object_agg(x, y) FROM jsonb_each(a_t) e(x, y) WHERE NOT b_t ? x), '{}')
+                   ELSE '{}' END;
+    FOREACH k IN ARRAY migrate.dep_order(b_t, remaining, 'inherits') LOOP
         v := b_t->k;
         warn := NULL;
         -- a table that goes with the same columns may be this one renamed
@@ -2556,10 +2567,11 @@ BEGIN
             qt := format('%I.%I', v->>'schema', v->>'name');
             -- (the defaults dropped before it come back after it)
             one := ROW('drop table', k, migrate.drop_table_ddl(v, a_t, a_refd),
-                concat_ws(E';\n', migrate.partition_ddl(jsonb_set(v, '{columns}', coalesce((
+                concat_ws(E';\n', migrate.partition_ddl(CASE WHEN cardinality(remade_funcs) = 0 THEN v
+                              ELSE jsonb_set(v, '{columns}', coalesce((
                               SELECT jsonb_agg(CASE WHEN migrate.uses_any(col, 'uses', remade_funcs) THEN col - 'default' ELSE col END
                                                ORDER BY o)
-                              FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]')),
+                              FROM jsonb_array_elements(v->'columns') WITH ORDINALITY AS x(col, o)), '[]')) END,
                               -- (the parent's indexes that are there when it is made again)
                               CASE WHEN v->>'partition_bound' IS NOT NULL THEN
                                   ARRAY(SELECT n FROM jsonb_object_keys(coalesce(a_t->(v->'inherits'->>0)->'indexes', '{}')) n
