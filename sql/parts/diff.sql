@@ -1312,6 +1312,17 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass migrate_describe() of each database, or ''{}'' for an empty one.';
     END IF;
+    -- each taken out of its TOAST form once: a document read from a table
+    -- comes compressed, and every -> on it would decompress all of it (||
+    -- with an empty object returns the other object as it is)
+    IF jsonb_typeof(from_schema) = 'object' THEN
+        from_schema := '{}'::jsonb || from_schema;
+        a := from_schema;
+    END IF;
+    IF jsonb_typeof(to_schema) = 'object' THEN
+        to_schema := '{}'::jsonb || to_schema;
+        b := to_schema;
+    END IF;
     FOREACH k IN ARRAY ARRAY['schemas', 'extensions', 'enums', 'types', 'functions', 'sequences', 'tables', 'views', 'triggers'] LOOP
         IF jsonb_typeof(coalesce(a->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(b->k, '{}')) <> 'object' THEN
             RAISE EXCEPTION 'schema description has no valid "%" object', k
@@ -1322,16 +1333,22 @@ BEGIN
     -- a function whose argument names change: one function made again
     from_schema := migrate.pair_functions(from_schema, to_schema);
     a := from_schema;
-    a := jsonb_build_object('schemas', coalesce(a->'schemas', '{}'), 'extensions', coalesce(a->'extensions', '{}'),
-                            'enums', coalesce(a->'enums', '{}'), 'sequences', coalesce(a->'sequences', '{}'),
-                            'tables', coalesce(a->'tables', '{}'), 'views', coalesce(a->'views', '{}'),
-                            'types', coalesce(a->'types', '{}'), 'functions', coalesce(a->'functions', '{}'),
-                            'triggers', coalesce(a->'triggers', '{}'));
-    b := jsonb_build_object('schemas', coalesce(b->'schemas', '{}'), 'extensions', coalesce(b->'extensions', '{}'),
-                            'enums', coalesce(b->'enums', '{}'), 'sequences', coalesce(b->'sequences', '{}'),
-                            'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
-                            'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
-                            'triggers', coalesce(b->'triggers', '{}'));
+    -- (made again only when a part is missing: that copies the whole
+    -- document; the parts not named here are read from the arguments)
+    IF NOT a ?& ARRAY['schemas', 'extensions', 'enums', 'sequences', 'tables', 'views', 'types', 'functions', 'triggers'] THEN
+        a := jsonb_build_object('schemas', coalesce(a->'schemas', '{}'), 'extensions', coalesce(a->'extensions', '{}'),
+                                'enums', coalesce(a->'enums', '{}'), 'sequences', coalesce(a->'sequences', '{}'),
+                                'tables', coalesce(a->'tables', '{}'), 'views', coalesce(a->'views', '{}'),
+                                'types', coalesce(a->'types', '{}'), 'functions', coalesce(a->'functions', '{}'),
+                                'triggers', coalesce(a->'triggers', '{}'));
+    END IF;
+    IF NOT b ?& ARRAY['schemas', 'extensions', 'enums', 'sequences', 'tables', 'views', 'types', 'functions', 'triggers'] THEN
+        b := jsonb_build_object('schemas', coalesce(b->'schemas', '{}'), 'extensions', coalesce(b->'extensions', '{}'),
+                                'enums', coalesce(b->'enums', '{}'), 'sequences', coalesce(b->'sequences', '{}'),
+                                'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
+                                'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
+                                'triggers', coalesce(b->'triggers', '{}'));
+    END IF;
     enum_types := ARRAY(SELECT format('%I.%I', y->>'schema', y->>'name') FROM jsonb_each(a->'enums') e(x, y)
                         UNION SELECT format('%I.%I', y->>'schema', y->>'name') FROM jsonb_each(b->'enums') e(x, y));
     -- a serial on one side only, or whose sequence the other side has alone
