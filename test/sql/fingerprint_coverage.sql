@@ -34,7 +34,10 @@ CREATE OPERATOR === (leftarg = pair, rightarg = pair, function = eq);
 CREATE FUNCTION pair_text(pair) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1.b';
 CREATE SEQUENCE seq;
 CREATE TABLE pub_t (id int PRIMARY KEY, c int);
+-- (17 and later warn that wal_level is not logical)
+SET client_min_messages = error;
 CREATE PUBLICATION "p ""1""" FOR TABLE pub_t;
+SET client_min_messages = warning;
 ALTER TABLE "t ""1""" ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pol ON "t ""1""" USING (c > 0);
 
