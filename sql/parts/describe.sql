@@ -75,12 +75,19 @@ WITH member AS (
     UNION ALL SELECT 'pg_class'::regclass, oid FROM rel
     UNION ALL SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i JOIN rel ON rel.oid = i.indrelid
     UNION ALL SELECT 'pg_constraint'::regclass, con.oid FROM pg_constraint con JOIN ns ON ns.oid = con.connamespace
-              LEFT JOIN rel ON rel.oid = con.conrelid WHERE con.conrelid = 0 OR rel.oid IS NOT NULL
+              LEFT JOIN rel ON rel.oid = con.conrelid WHERE con.conrelid = 0 OR (rel.oid IS NOT NULL AND con.conislocal)
+    -- (not what pg_dump leaves out, so that a restored copy reads the same:
+    -- the comments of a partition's clone of its parent's trigger or copy of
+    -- its check, of a view's own rule, of array, multirange and row types)
     UNION ALL SELECT 'pg_trigger'::regclass, tg.oid FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
+              WHERE tg.tgparentid = 0
     UNION ALL SELECT 'pg_policy'::regclass, p.oid FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
     UNION ALL SELECT 'pg_rewrite'::regclass, rw.oid FROM pg_rewrite rw JOIN rel ON rel.oid = rw.ev_class
+              WHERE rw.rulename <> '_RETURN'
     UNION ALL SELECT 'pg_cast'::regclass, oid FROM cast_
     UNION ALL SELECT x.tableoid, x.oid FROM pg_type x JOIN ns ON ns.oid = x.typnamespace
+              WHERE (x.typtype IN ('b', 'e', 'd', 'r', 'p') AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = x.oid))
+                 OR (x.typtype = 'c' AND EXISTS (SELECT FROM pg_class tc WHERE tc.oid = x.typrelid AND tc.relkind = 'c'))
     UNION ALL SELECT x.tableoid, x.oid FROM pg_proc x JOIN ns ON ns.oid = x.pronamespace
     UNION ALL SELECT x.tableoid, x.oid FROM pg_statistic_ext x JOIN ns ON ns.oid = x.stxnamespace
     UNION ALL SELECT x.tableoid, x.oid FROM pg_collation x JOIN ns ON ns.oid = x.collnamespace
@@ -102,7 +109,7 @@ SELECT 'relation ' || rel.name || ' kind ' || rel.relkind::text || ' persistence
        -- each only when it is not the default, so that the lines of a
        -- schema without them read as they always did
        || CASE WHEN c.relforcerowsecurity THEN ' force row security' ELSE '' END
-       || CASE WHEN rel.relkind IN ('r', 'p') AND c.relreplident <> 'd'
+       || CASE WHEN rel.relkind IN ('r', 'p', 'm') AND c.relreplident <> 'd'
                THEN ' replica identity ' || c.relreplident::text ELSE '' END
        || coalesce(' options ' || (SELECT string_agg(x, ',' ORDER BY x COLLATE "C") FROM unnest(c.reloptions) x), '')
        || coalesce(' toast options ' || (SELECT string_agg(x, ',' ORDER BY x COLLATE "C")
@@ -191,7 +198,18 @@ UNION ALL
 -- (doubling their quotes), and a definition over 1 GB would fail every
 -- fingerprint
 SELECT 'function ' || p.oid::regprocedure::text || ' ' || p.prokind::text || ' '
-       || md5(CASE WHEN p.prokind = 'a' THEN migrate.aggregate_ddl(p.oid)
+       -- (an aggregate whose initial values pass 1 MB by their md5s and its
+       -- catalog fields: aggregate_ddl quotes them, doubling their quotes)
+       || md5(CASE WHEN p.prokind = 'a' THEN
+                   (SELECT CASE WHEN coalesce(octet_length(g.agginitval), 0) + coalesce(octet_length(g.aggminitval), 0) > 1048576
+                                THEN concat_ws(' ', 'large', pg_get_function_arguments(p.oid), g.aggkind, g.aggnumdirectargs,
+                                               g.aggtransfn, g.aggfinalfn, g.aggcombinefn, g.aggserialfn, g.aggdeserialfn,
+                                               g.aggmtransfn, g.aggminvtransfn, g.aggmfinalfn, g.aggfinalextra, g.aggmfinalextra,
+                                               g.aggfinalmodify, g.aggmfinalmodify, g.aggsortop::regoperator,
+                                               g.aggtranstype::regtype, g.aggtransspace, g.aggmtranstype::regtype,
+                                               g.aggmtransspace, md5(g.agginitval), md5(g.aggminitval))
+                                ELSE migrate.aggregate_ddl(p.oid) END
+                    FROM pg_aggregate g WHERE g.aggfnoid = p.oid)
                    WHEN octet_length(p.prosrc)
                         + coalesce((SELECT sum(octet_length(c)) FROM unnest(p.proconfig) c), 0) > 1048576
                    THEN concat_ws(' ', 'large', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
@@ -244,8 +262,9 @@ UNION ALL
 -- made with (which differs between copies of one schema); the columns of
 -- the ICU locale, the rules and the builtin provider differ between majors,
 -- so they are read through to_jsonb of the row
+-- (not its encoding: a copy of "C" has none, and pg_dump makes it again with
+-- the database's)
 SELECT 'collation ' || c.oid::regcollation::text || ' provider ' || c.collprovider::text
-       || ' encoding ' || c.collencoding
        || coalesce(' collate ' || quote_literal(j->>'collcollate'), '')
        || coalesce(' ctype ' || quote_literal(j->>'collctype'), '')
        || coalesce(' locale ' || quote_literal(coalesce(j->>'colllocale', j->>'colliculocale')), '')
@@ -260,7 +279,7 @@ SELECT 'cast ' || k.source || ' as ' || format_type(k.casttarget, NULL) || ' met
 FROM cast_ k
 UNION ALL
 SELECT 'operator ' || o.oid::regoperator::text
-       || coalesce(' function ' || nullif(o.oprcode, 0)::regprocedure::text, ' shell')
+       || ' function ' || o.oprcode::regprocedure::text
        || coalesce(' commutator ' || nullif(o.oprcom, 0)::regoperator::text, '')
        || coalesce(' negator ' || nullif(o.oprnegate, 0)::regoperator::text, '')
        || coalesce(' restrict ' || nullif(o.oprrest, 0)::regprocedure::text, '')
@@ -268,7 +287,10 @@ SELECT 'operator ' || o.oid::regoperator::text
        || CASE WHEN o.oprcanhash THEN ' hashes' ELSE '' END
        || CASE WHEN o.oprcanmerge THEN ' merges' ELSE '' END
 FROM pg_operator o JOIN ns ON ns.oid = o.oprnamespace
-WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = o.tableoid AND m.objid = o.oid)
+-- (not a shell left by a commutator or negator dropped: pg_dump does not
+-- make it, and migrate_describe() does not say it)
+WHERE o.oprcode <> 0
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = o.tableoid AND m.objid = o.oid)
 UNION ALL
 SELECT pg_describe_object(c.tableoid, c.oid, 0) || ' for type ' || format_type(c.opcintype, NULL)
        || ' in ' || pg_describe_object('pg_opfamily'::regclass, c.opcfamily, 0)

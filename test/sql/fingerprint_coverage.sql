@@ -165,6 +165,41 @@ SELECT line FROM migrate.schema_description() line WHERE line LIKE '%cube%';
 DROP EXTENSION cube;
 SELECT migrate.schema_fingerprint() = :'before_extension' AS same_without_it;
 
+-- an aggregate whose initial value passes 1 MB is described by its md5 and
+-- catalog fields (CREATE AGGREGATE would double its quotes: a table owner's
+-- 512 MB of quotes made every fingerprint fail), and a change to it shows
+CREATE FUNCTION big_init(n int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE OR REPLACE AGGREGATE big(text) (sfunc = textcat, stype = text, initcond = %L)', repeat('''', n));
+END $$;
+SELECT big_init(1048576);
+SELECT line = 'function "fc ""s""".big(text) a ' || md5(migrate.aggregate_ddl('big(text)'::regprocedure)) AS by_definition
+FROM migrate.schema_description() line WHERE line LIKE 'function "fc ""s""".big(%';
+SELECT big_init(1048577);
+SELECT line = 'function "fc ""s""".big(text) a ' || md5(migrate.aggregate_ddl('big(text)'::regprocedure)) AS by_definition
+FROM migrate.schema_description() line WHERE line LIKE 'function "fc ""s""".big(%';
+SELECT migrate.schema_fingerprint() AS big1 \gset
+SELECT big_init(1048578);
+SELECT migrate.schema_fingerprint() <> :'big1' AS long_initcond_change_shows;
+DROP AGGREGATE big(text);
+DROP FUNCTION big_init(int);
+
+-- a shell operator left by a commutator dropped says nothing: pg_dump does
+-- not make it again
+SELECT migrate.schema_fingerprint() AS before_shell \gset
+CREATE OPERATOR ## (leftarg = int, rightarg = int, function = int4pl, commutator = @@);
+DROP OPERATOR ## (int, int);
+SELECT migrate.schema_fingerprint() = :'before_shell' AS shell_says_nothing;
+DROP OPERATOR @@ (int, int);
+
+-- nor do the comments pg_dump leaves out (a view's own rule, an array type)
+SELECT migrate.schema_fingerprint() AS before_undumped \gset
+COMMENT ON RULE "_RETURN" ON v IS 'r';
+COMMENT ON TYPE _mood IS 'a';
+SELECT migrate.schema_fingerprint() = :'before_undumped' AS undumped_comments_say_nothing;
+COMMENT ON RULE "_RETURN" ON v IS NULL;
+COMMENT ON TYPE _mood IS NULL;
+
 RESET search_path;
 DROP PUBLICATION "p ""1""";
 DROP SCHEMA "fc ""s""" CASCADE;
