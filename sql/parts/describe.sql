@@ -376,7 +376,27 @@ SELECT format('CREATE AGGREGATE %I.%I(%s) (', n.nspname, p.proname, pg_get_funct
            CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::regproc::text END,
            CASE WHEN a.aggdeserialfn <> 0 THEN 'DESERIALFUNC = ' || a.aggdeserialfn::regproc::text END,
            'INITCOND = ' || quote_literal(a.agginitval),
-           CASE WHEN a.aggsortop <> 0 THEN 'SORTOP = OPERATOR(' || a.aggsortop::regoperator::text || ')' END,
+           -- (READ_ONLY is the default of a normal aggregate, READ_WRITE of
+           -- an ordered-set one)
+           CASE WHEN a.aggfinalmodify <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END
+                THEN 'FINALFUNC_MODIFY = ' || CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE'
+                                                                    ELSE 'READ_WRITE' END END,
+           -- the moving-aggregate mode
+           CASE WHEN a.aggmtransfn <> 0 THEN 'MSFUNC = ' || a.aggmtransfn::regproc::text END,
+           CASE WHEN a.aggminvtransfn <> 0 THEN 'MINVFUNC = ' || a.aggminvtransfn::regproc::text END,
+           CASE WHEN a.aggmtranstype <> 0 THEN 'MSTYPE = ' || format_type(a.aggmtranstype, NULL) END,
+           CASE WHEN a.aggmtransspace <> 0 THEN 'MSSPACE = ' || a.aggmtransspace END,
+           CASE WHEN a.aggmfinalfn <> 0 THEN 'MFINALFUNC = ' || a.aggmfinalfn::regproc::text END,
+           CASE WHEN a.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END,
+           CASE WHEN a.aggmtransfn <> 0 AND a.aggmfinalmodify <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END
+                THEN 'MFINALFUNC_MODIFY = ' || CASE a.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE'
+                                                                      ELSE 'READ_WRITE' END END,
+           'MINITCOND = ' || quote_literal(a.aggminitval),
+           -- (OPERATOR() takes the operator's name, not its signature)
+           CASE WHEN a.aggsortop <> 0
+                THEN (SELECT format('SORTOP = OPERATOR(%I.%s)', sn.nspname, so.oprname)
+                      FROM pg_operator so JOIN pg_namespace sn ON sn.oid = so.oprnamespace
+                      WHERE so.oid = a.aggsortop) END,
            CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END,
            CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END)
     || ')'

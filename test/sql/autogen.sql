@@ -210,6 +210,16 @@ CREATE TABLE ag.t (id int CHECK (ag.positive(id)));
 CREATE TRIGGER t_stamp BEFORE INSERT ON ag.t FOR EACH ROW EXECUTE FUNCTION ag.stamp();$$,
 'CREATE SCHEMA ag');
 
+-- aggregates with a sort operator, a moving-aggregate mode and a final
+-- function's modify mode, each way
+SELECT step, operation, object, upgrade FROM diff('CREATE SCHEMA ag',
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.bigger(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE STRICT AS 'SELECT greatest(a, b)';
+CREATE FUNCTION ag.minus(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE STRICT AS 'SELECT a - b';
+CREATE AGGREGATE ag.top(int) (SFUNC = ag.bigger, STYPE = int, SORTOP = >);
+CREATE AGGREGATE ag."moving ""m"""(int) (SFUNC = int4pl, STYPE = int, INITCOND = '0', MSFUNC = int4pl,
+    MINVFUNC = ag.minus, MSTYPE = int, MINITCOND = '0', FINALFUNC = int4abs, FINALFUNC_MODIFY = SHAREABLE);$$);
+
 -- a changed body with the same arguments and result: CREATE OR REPLACE
 SELECT step, operation, object, upgrade FROM diff(
 $$CREATE SCHEMA ag;
