@@ -657,6 +657,21 @@ BEGIN
 END
 $$;
 
+-- description d with exactly the named parts, a missing one empty; d itself
+-- when it has them all (building it again copies the whole document)
+CREATE OR REPLACE FUNCTION migrate.with_parts(d jsonb, parts text[])
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF d ?& parts THEN
+        RETURN d;
+    END IF;
+    RETURN (SELECT jsonb_object_agg(p, coalesce(d->p, '{}')) FROM unnest(parts) p);
+END
+$$;
+
 -- the USING of ALTER COLUMN ... TYPE: col::typ, through text where either
 -- type is an enum of the descriptions (or an array of one), since there is
 -- no cast between two enums (nor from most types to one but text)
@@ -1306,6 +1321,8 @@ DECLARE
     nxt text;
     warn text;
     enum_types text[];               -- the enum types of both, as format_type writes them
+    parts constant text[] := ARRAY['schemas', 'extensions', 'enums', 'types', 'functions', 'sequences',
+                                   'tables', 'views', 'triggers'];
 BEGIN
     IF a IS NULL OR b IS NULL THEN
         RAISE EXCEPTION '% must not be null', CASE WHEN a IS NULL THEN 'from_schema' ELSE 'to_schema' END
@@ -1323,7 +1340,7 @@ BEGIN
         to_schema := '{}'::jsonb || to_schema;
         b := to_schema;
     END IF;
-    FOREACH k IN ARRAY ARRAY['schemas', 'extensions', 'enums', 'types', 'functions', 'sequences', 'tables', 'views', 'triggers'] LOOP
+    FOREACH k IN ARRAY parts LOOP
         IF jsonb_typeof(coalesce(a->k, '{}')) <> 'object' OR jsonb_typeof(coalesce(b->k, '{}')) <> 'object' THEN
             RAISE EXCEPTION 'schema description has no valid "%" object', k
                 USING ERRCODE = 'invalid_parameter_value',
@@ -1335,20 +1352,8 @@ BEGIN
     a := from_schema;
     -- (made again only when a part is missing: that copies the whole
     -- document; the parts not named here are read from the arguments)
-    IF NOT a ?& ARRAY['schemas', 'extensions', 'enums', 'sequences', 'tables', 'views', 'types', 'functions', 'triggers'] THEN
-        a := jsonb_build_object('schemas', coalesce(a->'schemas', '{}'), 'extensions', coalesce(a->'extensions', '{}'),
-                                'enums', coalesce(a->'enums', '{}'), 'sequences', coalesce(a->'sequences', '{}'),
-                                'tables', coalesce(a->'tables', '{}'), 'views', coalesce(a->'views', '{}'),
-                                'types', coalesce(a->'types', '{}'), 'functions', coalesce(a->'functions', '{}'),
-                                'triggers', coalesce(a->'triggers', '{}'));
-    END IF;
-    IF NOT b ?& ARRAY['schemas', 'extensions', 'enums', 'sequences', 'tables', 'views', 'types', 'functions', 'triggers'] THEN
-        b := jsonb_build_object('schemas', coalesce(b->'schemas', '{}'), 'extensions', coalesce(b->'extensions', '{}'),
-                                'enums', coalesce(b->'enums', '{}'), 'sequences', coalesce(b->'sequences', '{}'),
-                                'tables', coalesce(b->'tables', '{}'), 'views', coalesce(b->'views', '{}'),
-                                'types', coalesce(b->'types', '{}'), 'functions', coalesce(b->'functions', '{}'),
-                                'triggers', coalesce(b->'triggers', '{}'));
-    END IF;
+    a := migrate.with_parts(a, parts);
+    b := migrate.with_parts(b, parts);
     enum_types := ARRAY(SELECT format('%I.%I', y->>'schema', y->>'name') FROM jsonb_each(a->'enums') e(x, y)
                         UNION SELECT format('%I.%I', y->>'schema', y->>'name') FROM jsonb_each(b->'enums') e(x, y));
     -- a serial on one side only, or whose sequence the other side has alone
