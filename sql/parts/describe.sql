@@ -1206,6 +1206,11 @@ WITH member AS (
                        WHERE sd.refclassid = 'pg_class'::regclass AND sd.refobjid = r.oid
                          AND sd.refobjsubid = a.attnum AND sd.classid = 'pg_class'::regclass
                          AND sd.deptype IN ('a', 'i')
+                       -- (a column owns one identity or serial sequence, and
+                       -- may own others, OWNED BY it: that one first)
+                       ORDER BY sd.deptype = 'i' DESC,
+                                pg_get_expr(d.adbin, 0) = format('nextval(%L::regclass)', sd.objid::regclass::text) DESC NULLS LAST,
+                                sd.objid
                        LIMIT 1) s ON true
     LEFT JOIN fn_use u ON u.classid = 'pg_attrdef'::regclass AND u.objid = d.oid
     WHERE r.relkind IN ('r', 'p')

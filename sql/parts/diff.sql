@@ -62,6 +62,46 @@ SELECT format('ALTER SEQUENCE %s OWNED BY %s', qs,
                    ELSE format('%I.%I.%I', o->>'schema', o->>'table', o->>'column') END)
 $$;
 
+/*
+ * Whether composite type a becomes b by ALTER TYPE each way: the attributes
+ * both have come first in both, in the same order, since ADD ATTRIBUTE puts
+ * a new one last (the upgrade's new ones, and the downgrade's dropped ones).
+ * Otherwise the type is made again: the order of a row type's fields is
+ * part of it (row constructors, SELECT *).
+ */
+CREATE OR REPLACE FUNCTION migrate.attributes_appended(a jsonb, b jsonb)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH n AS (
+    SELECT ARRAY(SELECT x->>'name' FROM jsonb_array_elements(coalesce(a->'attributes', '[]')) WITH ORDINALITY e(x, o) ORDER BY o) AS an,
+           ARRAY(SELECT x->>'name' FROM jsonb_array_elements(coalesce(b->'attributes', '[]')) WITH ORDINALITY e(x, o) ORDER BY o) AS bn
+)
+SELECT n.an[1:c.k] = n.bn[1:c.k]
+FROM n, LATERAL (SELECT count(*)::int AS k FROM unnest(n.an) x WHERE x = ANY (n.bn)) c
+$$;
+
+/*
+ * The sequences OWNED BY column col of table t (a description's table) when
+ * the column is made again (dropped and added), which would take them with
+ * it: release, the ones from_s has that to_s keeps, let go of before the
+ * drop; else the ones to_s has owned by it as from_s had them, owned again
+ * after the add (one whose owner changes gets its own step).
+ */
+CREATE OR REPLACE FUNCTION migrate.column_sequences(from_s jsonb, to_s jsonb, t jsonb, col text, release boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT string_agg(migrate.owned_by_ddl(format('%I.%I', q.v->>'schema', q.v->>'name'),
+                                       CASE WHEN NOT release THEN q.v->'owned_by' END), E';\n' ORDER BY q.k)
+FROM jsonb_each(CASE WHEN release THEN from_s ELSE to_s END) q(k, v)
+WHERE q.v->'owned_by' = jsonb_build_object('schema', t->>'schema', 'table', t->>'name', 'column', col)
+  AND CASE WHEN release THEN coalesce(to_s, '{}') ? q.k
+           ELSE (from_s->q.k->'owned_by') IS NOT DISTINCT FROM q.v->'owned_by' END
+$$;
+
 -- the warning on a sequence whose bounds narrow from those of base to its own
 CREATE OR REPLACE FUNCTION migrate.sequence_narrows(s jsonb, base jsonb)
 RETURNS text
@@ -439,10 +479,30 @@ FROM (SELECT split_part(item, ' ', 1) AS p, substr(item, strpos(item, ' ') + 1) 
 $$;
 
 /*
+ * A privilege revoked on a table is revoked on each of its columns too
+ * (PostgreSQL's REVOKE on a table): the column grants of that privilege
+ * and grantee that description privileges d keeps, given back after
+ * statement ddl when it revokes.  table_entry and item: the table's entry
+ * and the privilege, as describe_privileges names them.
+ */
+CREATE OR REPLACE FUNCTION migrate.column_regrants(d jsonb, table_entry text, item text, ddl text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT string_agg(migrate.privilege_ddl(c.v, item, NULL, c.v->'grants'->>item), E';\n' ORDER BY c.k COLLATE "C")
+FROM jsonb_each(d) c(k, v)
+WHERE table_entry LIKE 'TABLE %' AND ddl LIKE 'REVOKE %'
+  AND starts_with(c.k, 'COLUMN ' || substr(table_entry, 7) || ' ')
+  AND c.v->'grants' ? item AND c.v->'grants'->>item <> 'revoked'
+$$;
+
+/*
  * The privilege steps from description privileges a to b (both from
- * describe_privileges), in two phases: 1, what is revoked, first, while
- * every object of a exists (its downgrade runs last); 2, what is granted,
- * last, once every object of b exists.  remade: the objects (as the steps
+ * describe_privileges), in two phases: 1, first, while every object of a
+ * exists (its downgrade runs last): what is revoked, and every move of an
+ * object only a lists; 2, last, once every object of b exists: what is
+ * granted, and every move of an object only b lists.  remade: the objects (as the steps
  * name them) dropped and created again, which lose their privileges: all
  * of theirs are granted again, each way.
  */
@@ -456,7 +516,7 @@ WITH e AS (
            a.v IS NOT NULL AND b.v IS NOT NULL AND coalesce(b.v->>'object', '') = ANY (remade) AS remade
     FROM jsonb_each(a) a(k, v) FULL JOIN jsonb_each(b) b(k, v) ON b.k = a.k
 ), it AS (
-    SELECT e.k, e.v, e.remade, z.item, z.a_state, z.b_state
+    SELECT e.k, e.v, e.remade, e.av IS NOT NULL AS in_a, e.bv IS NULL AS gone, z.item, z.a_state, z.b_state
     FROM e CROSS JOIN LATERAL (
         SELECT coalesce(x.i, y.i) AS item, x.s AS a_state, y.s AS b_state
         FROM jsonb_each_text(coalesce(e.av->'grants', '{}')) x(i, s)
@@ -467,14 +527,23 @@ WITH e AS (
     UNION ALL
     SELECT 2, k, v, item, NULL, b_state FROM it WHERE remade AND b_state IS NOT NULL
     UNION ALL
-    SELECT CASE WHEN migrate.privilege_ddl(v, item, a_state, b_state) LIKE 'REVOKE %'
-                  OR migrate.privilege_ddl(v, item, a_state, b_state) LIKE 'ALTER DEFAULT PRIVILEGES % REVOKE %' THEN 1 ELSE 2 END,
+    -- an object only a lists may go: its moves first, while it exists (a
+    -- PUBLIC grant given back to a dropped domain, say); one only b lists
+    -- may be new: last (EXECUTE taken from PUBLIC on a new function); on one
+    -- both list, revokes first and grants last
+    SELECT CASE WHEN gone THEN 1
+                WHEN NOT in_a THEN 2
+                WHEN migrate.privilege_ddl(v, item, a_state, b_state) LIKE 'REVOKE %'
+                  OR migrate.privilege_ddl(v, item, a_state, b_state) LIKE 'ALTER DEFAULT PRIVILEGES % REVOKE %'
+                THEN 1 ELSE 2 END,
            k, v, item, a_state, b_state
     FROM it WHERE NOT remade AND a_state IS DISTINCT FROM b_state
 )
 SELECT phase, ROW(CASE WHEN t IS NULL AND f <> 'revoked' OR t = 'revoked' OR (t = 'granted' AND f = 'with grant option')
                        THEN 'revoke' ELSE 'grant' END, k || ': ' || item,
-                  migrate.privilege_ddl(v, item, f, t), migrate.privilege_ddl(v, item, t, f), NULL)::migrate.diff_step
+                  concat_ws(E';\n', migrate.privilege_ddl(v, item, f, t), migrate.column_regrants(b, k, item, migrate.privilege_ddl(v, item, f, t))),
+                  concat_ws(E';\n', migrate.privilege_ddl(v, item, t, f), migrate.column_regrants(a, k, item, migrate.privilege_ddl(v, item, t, f))),
+                  NULL)::migrate.diff_step
 FROM moves
 ORDER BY phase, k COLLATE "C", item COLLATE "C"
 $$;
@@ -1585,7 +1654,8 @@ BEGIN
             END LOOP;
             CONTINUE;
         END IF;
-        IF w IS NOT NULL AND w->>'kind' = v->>'kind' AND v->>'kind' = 'composite' THEN
+        IF w IS NOT NULL AND w->>'kind' = v->>'kind' AND v->>'kind' = 'composite'
+           AND migrate.attributes_appended(w, v) THEN
             -- attributes that go, change type or collation, and new ones (last)
             FOR c IN SELECT x FROM jsonb_array_elements(w->'attributes') WITH ORDINALITY AS e(x, o)
                      WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v->'attributes') y WHERE y->>'name' = x->>'name')
@@ -1622,7 +1692,8 @@ BEGIN
             CONTINUE;
         END IF;
         IF w IS NOT NULL THEN
-            -- a domain over another type, a range, a kind that changes: made again
+            -- a domain over another type, a range, a kind that changes, a
+            -- composite type whose attributes change order: made again
             dropped := dropped || ('type:' || k);
             steps := steps || ROW('drop type', k,
                 format('DROP %s %s', CASE WHEN w->>'kind' = 'domain' THEN 'DOMAIN' ELSE 'TYPE' END, qt),
@@ -2227,13 +2298,18 @@ BEGIN
                OR ((oc->>'type' ~ 'serial$') <> (c->>'type' ~ 'serial$')) THEN
                 -- no ALTER for these: the column is made again
                 -- (its comment goes with it: put back the one it had)
+                -- (and the sequences it owns, which would go with it, are let go of and taken back)
                 steps := steps || ROW('replace column', k || '.' || cname,
-                    concat_ws(E';\n', format('ALTER TABLE %s DROP COLUMN %s, ADD COLUMN %s', qt, qc, migrate.column_ddl(c)),
+                    concat_ws(E';\n', migrate.column_sequences(a->'sequences', b->'sequences', v, cname, true),
+                              format('ALTER TABLE %s DROP COLUMN %s, ADD COLUMN %s', qt, qc, migrate.column_ddl(c)),
                               CASE WHEN oc->>'comment' IS NOT NULL
-                                   THEN migrate.comment_ddl('COLUMN', qt || '.' || qc, oc->>'comment') END),
-                    concat_ws(E';\n', format('ALTER TABLE %s DROP COLUMN %s, ADD COLUMN %s', qt, qc, migrate.column_ddl(oc)),
+                                   THEN migrate.comment_ddl('COLUMN', qt || '.' || qc, oc->>'comment') END,
+                              migrate.column_sequences(a->'sequences', b->'sequences', v, cname, false)),
+                    concat_ws(E';\n', migrate.column_sequences(b->'sequences', a->'sequences', v, cname, true),
+                              format('ALTER TABLE %s DROP COLUMN %s, ADD COLUMN %s', qt, qc, migrate.column_ddl(oc)),
                               CASE WHEN oc->>'comment' IS NOT NULL
-                                   THEN migrate.comment_ddl('COLUMN', qt || '.' || qc, oc->>'comment') END),
+                                   THEN migrate.comment_ddl('COLUMN', qt || '.' || qc, oc->>'comment') END,
+                              migrate.column_sequences(b->'sequences', a->'sequences', v, cname, false)),
                     'the column is dropped and added again: its data is lost')::migrate.diff_step;
                 CONTINUE;
             END IF;

@@ -105,6 +105,29 @@ GRANT SELECT ON ag."new one" TO "regress ag ""w"" r";
 GRANT SELECT ON ag.v TO regress_ag_reader;
 REVOKE EXECUTE ON FUNCTION ag.f() FROM PUBLIC;$$);
 
+-- a new function with EXECUTE taken from PUBLIC, a dropped domain that had
+-- USAGE taken from PUBLIC: their steps run after the function is made and
+-- before the domain goes
+SELECT * FROM pdiff(
+$$CREATE SCHEMA ag;
+CREATE DOMAIN ag."d q" AS int;
+REVOKE USAGE ON DOMAIN ag."d q" FROM PUBLIC;$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag."f q"(int) RETURNS int LANGUAGE sql AS 'SELECT $1';
+REVOKE EXECUTE ON FUNCTION ag."f q"(int) FROM PUBLIC;$$);
+
+-- SELECT on the table granted next to a column's SELECT that stays: the
+-- downgrade's REVOKE on the table takes the column's too, so it is given back
+SELECT * FROM pdiff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t ("c q" int, d int);
+GRANT SELECT ("c q") ON ag.t TO regress_ag_reader WITH GRANT OPTION;$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t ("c q" int, d int);
+GRANT SELECT ("c q") ON ag.t TO regress_ag_reader WITH GRANT OPTION;
+GRANT UPDATE (d) ON ag.t TO regress_ag_reader;
+GRANT SELECT ON ag.t TO regress_ag_reader;$$);
+
 -- default privileges for every schema, described when schemas is NULL: a
 -- default taken away is "revoked"; each way by the steps
 ALTER DEFAULT PRIVILEGES FOR ROLE regress_ag_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
