@@ -479,25 +479,6 @@ FROM (SELECT split_part(item, ' ', 1) AS p, substr(item, strpos(item, ' ') + 1) 
 $$;
 
 /*
- * A privilege revoked on a table is revoked on each of its columns too
- * (PostgreSQL's REVOKE on a table): the column grants of that privilege
- * and grantee that description privileges d keeps, given back after
- * statement ddl when it revokes.  table_entry and item: the table's entry
- * and the privilege, as describe_privileges names them.
- */
-CREATE OR REPLACE FUNCTION migrate.column_regrants(d jsonb, table_entry text, item text, ddl text)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT string_agg(migrate.privilege_ddl(c.v, item, NULL, c.v->'grants'->>item), E';\n' ORDER BY c.k COLLATE "C")
-FROM jsonb_each(d) c(k, v)
-WHERE table_entry LIKE 'TABLE %' AND ddl LIKE 'REVOKE %'
-  AND starts_with(c.k, 'COLUMN ' || substr(table_entry, 7) || ' ')
-  AND c.v->'grants' ? item AND c.v->'grants'->>item <> 'revoked'
-$$;
-
-/*
  * The privilege steps from description privileges a to b (both from
  * describe_privileges), in two phases: 1, first, while every object of a
  * exists (its downgrade runs last): what is revoked, and every move of an
@@ -538,14 +519,31 @@ WITH e AS (
                 THEN 1 ELSE 2 END,
            k, v, item, a_state, b_state
     FROM it WHERE NOT remade AND a_state IS DISTINCT FROM b_state
+), column_grants AS (
+    -- a REVOKE on a table revokes the privilege on its columns too: the
+    -- column grants each side holds, per table entry and privilege, to
+    -- give back after it (grouped once: looked up per move, every revoke
+    -- read every entry)
+    SELECT s.side, c.v->>'on' AS k, g.item,
+           string_agg(migrate.privilege_ddl(c.v, g.item, NULL, g.state), E';\n' ORDER BY c.k COLLATE "C") AS ddl
+    FROM (VALUES ('a', a), ('b', b)) s(side, d)
+    CROSS JOIN LATERAL jsonb_each(s.d) c(k, v)
+    CROSS JOIN LATERAL jsonb_each_text(c.v->'grants') g(item, state)
+    WHERE c.v ? 'column' AND g.state <> 'revoked'
+    GROUP BY 1, 2, 3
+), ddl AS (
+    SELECT m.*, migrate.privilege_ddl(m.v, m.item, m.f, m.t) AS up, migrate.privilege_ddl(m.v, m.item, m.t, m.f) AS down
+    FROM moves m
 )
-SELECT phase, ROW(CASE WHEN t IS NULL AND f <> 'revoked' OR t = 'revoked' OR (t = 'granted' AND f = 'with grant option')
-                       THEN 'revoke' ELSE 'grant' END, k || ': ' || item,
-                  concat_ws(E';\n', migrate.privilege_ddl(v, item, f, t), migrate.column_regrants(b, k, item, migrate.privilege_ddl(v, item, f, t))),
-                  concat_ws(E';\n', migrate.privilege_ddl(v, item, t, f), migrate.column_regrants(a, k, item, migrate.privilege_ddl(v, item, t, f))),
-                  NULL)::migrate.diff_step
-FROM moves
-ORDER BY phase, k COLLATE "C", item COLLATE "C"
+SELECT d.phase, ROW(CASE WHEN d.t IS NULL AND d.f <> 'revoked' OR d.t = 'revoked' OR (d.t = 'granted' AND d.f = 'with grant option')
+                         THEN 'revoke' ELSE 'grant' END, d.k || ': ' || d.item,
+                    concat_ws(E';\n', d.up, CASE WHEN d.up LIKE 'REVOKE %' THEN cb.ddl END),
+                    concat_ws(E';\n', d.down, CASE WHEN d.down LIKE 'REVOKE %' THEN ca.ddl END),
+                    NULL)::migrate.diff_step
+FROM ddl d
+LEFT JOIN column_grants ca ON ca.side = 'a' AND ca.k = d.k AND ca.item = d.item
+LEFT JOIN column_grants cb ON cb.side = 'b' AND cb.k = d.k AND cb.item = d.item
+ORDER BY d.phase, d.k COLLATE "C", d.item COLLATE "C"
 $$;
 
 -- a column as CREATE TABLE and ADD COLUMN write it
