@@ -724,6 +724,56 @@ BEGIN
 END
 $$;
 
+/*
+ * The sequences of a that b has under another name in the same schema, each
+ * owned by the same column, which takes its default from it on each side: a
+ * serial's (or any owned sequence's) sequence renamed.  The diff renames it,
+ * which keeps its value; dropping it and creating the new one would start
+ * the column's numbers again at 1, and the next insert would collide with
+ * the rows it already has.  Only pairs that match one to one.
+ */
+CREATE OR REPLACE FUNCTION migrate.renamed_sequences(a jsonb, b jsonb)
+RETURNS TABLE (old_key text, new_key text)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH gone AS (
+    SELECT x AS k, y AS s FROM jsonb_each(a->'sequences') e(x, y)
+    WHERE NOT (b->'sequences') ? x AND jsonb_typeof(y->'owned_by') = 'object'
+      AND migrate.nextval_of(a->'tables', y->'owned_by') = migrate.nextval_default(y)
+), made AS (
+    SELECT x AS k, y AS s FROM jsonb_each(b->'sequences') e(x, y)
+    WHERE NOT (a->'sequences') ? x AND jsonb_typeof(y->'owned_by') = 'object'
+      AND migrate.nextval_of(b->'tables', y->'owned_by') = migrate.nextval_default(y)
+), pairs AS (
+    SELECT g.k AS old_key, m.k AS new_key,
+           count(*) OVER (PARTITION BY g.k) AS olds, count(*) OVER (PARTITION BY m.k) AS news
+    FROM gone g JOIN made m ON m.s->'owned_by' = g.s->'owned_by' AND m.s->>'schema' = g.s->>'schema'
+)
+SELECT old_key, new_key FROM pairs WHERE olds = 1 AND news = 1
+$$;
+
+-- the default of the column col ({schema, table, column}) of tables
+CREATE OR REPLACE FUNCTION migrate.nextval_of(tables jsonb, col jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT c->>'default' FROM jsonb_array_elements(tables->((col->>'schema') || '.' || (col->>'table'))->'columns') c
+WHERE c->>'name' = col->>'column'
+$$;
+
+-- a default of nextval of sequence s as pg_get_expr writes it: the name as
+-- regclass prints it, in a literal with its quotes doubled
+CREATE OR REPLACE FUNCTION migrate.nextval_default(s jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+SELECT 'nextval(''' || replace(format('%I.%I', s->>'schema', s->>'name'), '''', '''''') || '''::regclass)'
+$$;
+
 -- description d with exactly the named parts, a missing one empty; d itself
 -- when it has them all (building it again copies the whole document)
 CREATE OR REPLACE FUNCTION migrate.with_parts(d jsonb, parts text[])
@@ -1428,6 +1478,34 @@ BEGIN
     b := migrate.expand_serials(b, a);
     a := w;
     w := NULL;
+    -- a sequence owned by a column renamed (a serial's, say): renamed, which
+    -- keeps its value; a is then read with the new name, and the column's
+    -- default, the sequence's comment and its privileges follow it
+    FOR k, qt IN SELECT r.old_key, r.new_key FROM migrate.renamed_sequences(a, b) r ORDER BY 1 LOOP
+        v := a->'sequences'->k;
+        w := b->'sequences'->qt;
+        steps := steps || ROW('rename sequence', k,
+            format('ALTER SEQUENCE %I.%I RENAME TO %I', v->>'schema', v->>'name', w->>'name'),
+            format('ALTER SEQUENCE %I.%I RENAME TO %I', w->>'schema', w->>'name', v->>'name'),
+            format('taken as a rename of sequence %I.%I to %I, since column %I.%I.%I takes its default from each '
+                   '(a rename keeps the sequence''s value)', v->>'schema', v->>'name', w->>'name',
+                   v->'owned_by'->>'schema', v->'owned_by'->>'table', v->'owned_by'->>'column'))::migrate.diff_step;
+        c := to_jsonb(ARRAY[(v->'owned_by'->>'schema') || '.' || (v->'owned_by'->>'table')]);
+        a := jsonb_set(a, ARRAY['tables', c->>0, 'columns'],
+                       (SELECT jsonb_agg(CASE WHEN x->>'name' = v->'owned_by'->>'column'
+                                              THEN jsonb_set(x, '{default}', to_jsonb(migrate.nextval_default(w)))
+                                              ELSE x END ORDER BY o)
+                        FROM jsonb_array_elements(a->'tables'->(c->>0)->'columns') WITH ORDINALITY e(x, o)));
+        a := jsonb_set(a #- ARRAY['sequences', k], ARRAY['sequences', qt], v || jsonb_build_object('name', w->>'name'));
+        prev := 'SEQUENCE ' || format('%I.%I', v->>'schema', v->>'name');
+        nxt := 'SEQUENCE ' || format('%I.%I', w->>'schema', w->>'name');
+        IF jsonb_typeof(from_schema->'privileges'->prev) = 'object' THEN
+            from_schema := jsonb_set(from_schema #- ARRAY['privileges', prev], ARRAY['privileges', nxt],
+                (from_schema->'privileges'->prev)
+                || jsonb_build_object('on', nxt, 'object', (w->>'schema') || '.' || (w->>'name')));
+        END IF;
+    END LOOP;
+    v := NULL; w := NULL; c := NULL; prev := NULL; nxt := NULL;
     -- the parts, taken out once: each -> on the whole document copies it
     a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
     a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';

@@ -82,6 +82,49 @@ CREATE TABLE ag.t (a int GENERATED ALWAYS AS IDENTITY (MAXVALUE 1000));$$,
 $$CREATE SCHEMA ag;
 CREATE TABLE ag.t (a bigint GENERATED ALWAYS AS IDENTITY (MAXVALUE 10000000000));$$);
 
+-- a serial's sequence renamed: renamed (with a warning), not dropped and
+-- made again, which would start the ids at 1 again; its options and
+-- comment change with it, each way.  A name with a quote and a space.
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."T ""q""" (id serial, v int);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag."T ""q""" (id serial, v int);
+ALTER SEQUENCE ag."T ""q""_id_seq" RENAME TO "ids 'of' t";
+ALTER SEQUENCE ag."ids 'of' t" INCREMENT 10;
+COMMENT ON SEQUENCE ag."ids 'of' t" IS 'renamed';$$);
+-- the counter goes on where it was after the upgrade and the downgrade
+CREATE SCHEMA ag;
+CREATE TABLE ag.t (id serial PRIMARY KEY, v int);
+INSERT INTO ag.t (v) VALUES (1), (2);
+SELECT migrate_describe(ARRAY['ag']) AS a \gset
+ALTER SEQUENCE ag.t_id_seq RENAME TO t_ids;
+SELECT migrate_describe(ARRAY['ag']) AS b \gset
+ALTER SEQUENCE ag.t_ids RENAME TO t_id_seq;
+SELECT operation, upgrade FROM migrate_diff(:'a', :'b');
+SELECT upgrade FROM migrate_diff(:'a', :'b') ORDER BY step \gexec
+INSERT INTO ag.t (v) VALUES (3) RETURNING id, pg_get_serial_sequence('ag.t', 'id') AS seq;
+SELECT downgrade FROM migrate_diff(:'a', :'b') ORDER BY step DESC \gexec
+INSERT INTO ag.t (v) VALUES (4) RETURNING id, pg_get_serial_sequence('ag.t', 'id') AS seq;
+DROP SCHEMA ag CASCADE;
+-- the column owns two sequences on the new side: the one it takes its
+-- default from is the rename, the other is new; and a new owned sequence
+-- the column does not take its default from is no rename
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id serial, v int);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id int, v int);
+CREATE SEQUENCE ag.first OWNED BY ag.t.id;
+CREATE SEQUENCE ag.second OWNED BY ag.t.id;
+ALTER TABLE ag.t ALTER COLUMN id SET DEFAULT nextval('ag.first');$$);
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id serial, v int);$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id int DEFAULT 0, v int);
+CREATE SEQUENCE ag.other OWNED BY ag.t.id;$$);
+
 -- nothing changes: no steps
 CREATE SCHEMA ag;
 CREATE TABLE ag.t (a int GENERATED ALWAYS AS IDENTITY (START 9), b int);
