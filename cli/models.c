@@ -40,16 +40,14 @@ models_dir(void)
 }
 
 /*
- * MIGRATE_WITH_PRIVILEGES=1 (on, true, yes): describe and compare the
- * privileges too (migrate_describe(schemas, true)).  Off by default: the
- * roles differ between environments.  Any other value is taken as off,
- * with a warning, once.
+ * An opt-in setting of the environment: 1 (on, true, yes) turns it on;
+ * unset, empty, 0, off, false or no leave it off, and any other value is
+ * taken as off, with a warning, once (*warned).
  */
 static bool
-with_privileges(void)
+env_flag(const char *name, const char *off_means, int *warned)
 {
-	static int	warned = 0;
-	const char *v = getenv("MIGRATE_WITH_PRIVILEGES");
+	const char *v = getenv(name);
 
 	if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0 || pg_strcasecmp(v, "off") == 0 ||
 		pg_strcasecmp(v, "false") == 0 || pg_strcasecmp(v, "no") == 0)
@@ -57,10 +55,30 @@ with_privileges(void)
 	if (strcmp(v, "1") == 0 || pg_strcasecmp(v, "on") == 0 || pg_strcasecmp(v, "true") == 0 ||
 		pg_strcasecmp(v, "yes") == 0)
 		return true;
-	if (!warned++)
-		pg_log_warning("MIGRATE_WITH_PRIVILEGES=\"%s\" is not a boolean: privileges are not compared",
-					   escape_text(v, true));
+	if (!(*warned)++)
+		pg_log_warning("%s=\"%s\" is not a boolean: %s", name, escape_text(v, true), off_means);
 	return false;
+}
+
+/*
+ * MIGRATE_WITH_PRIVILEGES=1: describe and compare the privileges too;
+ * MIGRATE_WITH_OWNERS=1: the owners.  Both off by default: the roles
+ * differ between environments.  The describe call of the database or the
+ * models: the no-argument form unless asked, since an older extension has
+ * no other.
+ */
+static const char *
+describe_call(void)
+{
+	static int	warned_privileges = 0;
+	static int	warned_owners = 0;
+	bool		privileges = env_flag("MIGRATE_WITH_PRIVILEGES", "privileges are not compared", &warned_privileges);
+	bool		owners = env_flag("MIGRATE_WITH_OWNERS", "owners are not compared", &warned_owners);
+
+	if (owners)
+		return privileges ? "pg_catalog.migrate_describe(NULL, true, true)"
+			: "pg_catalog.migrate_describe(NULL, false, true)";
+	return privileges ? "pg_catalog.migrate_describe(NULL, true)" : "pg_catalog.migrate_describe()";
 }
 
 /* the *.sql files of the models folder, sorted; NULL when there are none */
@@ -298,9 +316,9 @@ models_describe(PGconn *conn, char **skip_why)
 	PQclear(res);
 	if (!load_models(shadow, dir, names, n))
 		goto done;
-	res = PQexec(shadow, with_privileges()
-				 ? "SELECT pg_catalog.migrate_describe(NULL, true)::text"
-				 : "SELECT pg_catalog.migrate_describe()::text");
+	resetPQExpBuffer(&sql);
+	appendPQExpBuffer(&sql, "SELECT %s::text", describe_call());
+	res = PQexec(shadow, sql.data);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		json = pg_strdup(PQgetvalue(res, 0, 0));
 	else
@@ -346,9 +364,7 @@ models_diff(PGconn *conn, const char *json)
 {
 	const char *params[1] = {json};
 
-	/* the one-argument describe unless asked: an older extension has no other */
-	const char *describe = with_privileges()
-		? "pg_catalog.migrate_describe(NULL, true)" : "pg_catalog.migrate_describe()";
+	const char *describe = describe_call();
 
 	return query(conn, psprintf(
 				 "WITH a AS MATERIALIZED (SELECT %s AS d),"

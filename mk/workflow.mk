@@ -9,7 +9,8 @@
 # variable from the command line or the environment is taken with
 # $(value ...), so make does not expand it when it exports it.
 MIGRATE_VARS = MESSAGE REVISION AUTOGENERATE DATABASE_URL MIGRATIONS_DIR MODELS_DIR \
-               MODELS_DATABASE_URL MIGRATE_DEVDB BACKUP_DIR MIGRATE_WITH_PRIVILEGES
+               MODELS_DATABASE_URL MIGRATE_DEVDB BACKUP_DIR MIGRATE_WITH_PRIVILEGES \
+               MIGRATE_WITH_OWNERS
 $(foreach v,$(MIGRATE_VARS),$(if $(filter command line environment environment override,$(origin $v)),\
 	$(eval override $v := $$(value $v))))
 export $(MIGRATE_VARS)

@@ -1,7 +1,8 @@
-# create and check compare privileges only with MIGRATE_WITH_PRIVILEGES
-# (issue 13): off by default (a GRANT in the models is not a difference),
-# on with 1, the GRANT written and undone, a role name with quotes, and a
-# value that is not a boolean named in a warning.
+# create and check compare privileges only with MIGRATE_WITH_PRIVILEGES,
+# and owners only with MIGRATE_WITH_OWNERS (issue 13): off by default (a
+# GRANT or an OWNER TO in the models is not a difference), on with 1, the
+# statement written and undone, a role name with quotes, and a value that
+# is not a boolean named in a warning.
 use strict;
 use warnings;
 
@@ -62,5 +63,33 @@ is(sql($priv), 'f', 'and revokes the privilege');
 ($rc, $out, $err) = run({ MIGRATE_WITH_PRIVILEGES => "maybe\n" }, 'check');
 like($err, qr/MIGRATE_WITH_PRIVILEGES="maybe\\n" is not a boolean: privileges are not compared/,
 	'a value that is not a boolean is named, escaped');
+
+# owners: an ALTER ... OWNER TO in the models is no difference by default
+my $owner = q{SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 't'};
+my $both = { MIGRATE_WITH_OWNERS => 'on' };
+write_migration($models, '01.sql', qq{CREATE TABLE public.t (id int);\nGRANT SELECT ON public.t TO "it's ""r""";\n}
+	. qq{ALTER TABLE public.t OWNER TO "it's ""r""";\n});
+($rc, $out, $err) = run({}, 'check');
+is($rc, 0, 'check without MIGRATE_WITH_OWNERS: the owner is no difference') or diag($err);
+($rc, undef, $err) = run($both, 'check');
+is($rc, 1, 'check with MIGRATE_WITH_OWNERS=on: the models differ');
+($rc, $out, $err) = run($both, 'create', 'owner');
+is($rc, 0, 'create with MIGRATE_WITH_OWNERS=on') or diag($err);
+($id) = $out =~ m{/([0-9a-f]{12})_owner\.sql$}m;
+$text = file_of($id);
+like($text, qr/ALTER TABLE public\.t OWNER TO "it's ""r"""/, 'the upgrade gives the table to the role, quoted');
+like($text, qr/ALTER TABLE public\.t OWNER TO postgres/, 'the downgrade gives it back');
+($rc, undef, $err) = run($both, 'upgrade');
+is($rc, 0, 'the owner changes') or diag($err);
+is(sql($owner), q{it's "r"}, 'the role owns the table');
+($rc, $out, $err) = run($both, 'check');
+is($rc, 0, 'check with owners after the upgrade: agree') or diag($err);
+($rc) = run($both, 'downgrade', '-1');
+is($rc, 0, 'the downgrade runs');
+is(sql($owner), 'postgres', 'and gives the table back');
+($rc) = run($both, 'upgrade');
+($rc, $out, $err) = run({ MIGRATE_WITH_OWNERS => 'sometimes' }, 'check');
+like($err, qr/MIGRATE_WITH_OWNERS="sometimes" is not a boolean: owners are not compared/,
+	'a value that is not a boolean is named');
 
 done_testing();

@@ -621,6 +621,66 @@ SELECT CASE WHEN NOT EXISTS (SELECT FROM tab) THEN d ELSE
 $$;
 
 /*
+ * The user's objects that have an owner and an ACL (relations, routines,
+ * schemas, types), for describe_privileges and describe_owners: "on" as
+ * GRANT names it ("TABLE s.t", "ROUTINE s.f(integer)"), "target" as ALTER
+ * ... OWNER TO names it ("VIEW s.v", "AGGREGATE s.a(integer)"), "object"
+ * as migrate_diff's steps name it, the owner, the ACL and its default
+ * (acldefault's kind).  own_owner is false for what takes its owner from
+ * another object (a sequence owned by a column or an identity, a
+ * multirange) or is not described (a foreign table): no owner of its own.
+ */
+CREATE OR REPLACE FUNCTION migrate.owned_objects(schemas text[])
+RETURNS TABLE ("on" text, target text, object text, owner oid, acl aclitem[], base aclitem[], own_owner boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+SET quote_all_identifiers = off
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
+    JOIN migrate.user_schemas(schemas) u ON u.oid = n.oid
+)
+SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname),
+       CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+            WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END || format(' %I.%I', ns.nspname, c.relname),
+       ns.nspname || '.' || c.relname, c.relowner,
+       c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner),
+       c.relkind <> 'f'
+       AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d
+                                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+UNION ALL
+SELECT format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+       format('%s %I.%I(%s)', CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+              ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+       ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       p.proowner, p.proacl, acldefault('f', p.proowner), true
+FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+  -- not the constructors a range type makes for itself
+  AND NOT EXISTS (SELECT FROM pg_depend d
+                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+UNION ALL
+SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), ns.nspname,
+       ns.nspowner, ns.nspacl, acldefault('n', ns.nspowner), true
+FROM ns
+UNION ALL
+SELECT format('TYPE %I.%I', ns.nspname, t.typname),
+       CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END || format(' %I.%I', ns.nspname, t.typname),
+       ns.nspname || '.' || t.typname, t.typowner, t.typacl, acldefault('T', t.typowner), t.typtype <> 'm'
+FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+LEFT JOIN pg_class c ON c.oid = t.typrelid
+WHERE (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
+$$;
+
+/*
  * The privileges on the user's objects, for migrate_describe(schemas, true):
  * one entry per object whose privileges are not the default ones, keyed by
  * what GRANT names it ("TABLE s.t", "COLUMN s.t c", "ROUTINE s.f(integer)",
@@ -647,17 +707,11 @@ AS $$
 WITH member AS (
     SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
 ), ns AS (
-    SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_namespace n
-    JOIN migrate.user_schemas(schemas) u ON u.oid = n.oid
+    SELECT * FROM migrate.user_schemas(schemas)
 ), obj AS (
     -- key, ON clause, column, defaults, object, owner, ACL, the default ACL
-    SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS key,
-           CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname) AS "on",
-           NULL::text AS col, NULL::text AS defaults, ns.nspname || '.' || c.relname AS object, c.relowner AS owner,
-           c.relacl AS acl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS base
-    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relacl IS NOT NULL
-      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    SELECT o."on" AS key, o."on", NULL::text AS col, NULL::text AS defaults, o.object, o.owner, o.acl, o.base
+    FROM migrate.owned_objects(schemas) o WHERE o.acl IS NOT NULL
     UNION ALL
     SELECT format('COLUMN %I.%I %I', ns.nspname, c.relname, a.attname), format('TABLE %I.%I', ns.nspname, c.relname),
            quote_ident(a.attname), NULL, ns.nspname || '.' || c.relname || '.' || a.attname, c.relowner,
@@ -665,29 +719,6 @@ WITH member AS (
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON ns.oid = c.relnamespace
     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
-    UNION ALL
-    SELECT format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
-           format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
-           NULL, NULL, ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           p.proowner, p.proacl, acldefault('f', p.proowner)
-    FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-    WHERE p.proacl IS NOT NULL
-      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
-      -- not the constructors a range type makes for itself
-      AND NOT EXISTS (SELECT FROM pg_depend d
-                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
-    UNION ALL
-    SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), NULL, NULL, ns.nspname,
-           ns.nspowner, ns.nspacl, acldefault('n', ns.nspowner)
-    FROM ns WHERE ns.nspacl IS NOT NULL
-    UNION ALL
-    SELECT format('TYPE %I.%I', ns.nspname, t.typname), format('TYPE %I.%I', ns.nspname, t.typname), NULL, NULL,
-           ns.nspname || '.' || t.typname, t.typowner, t.typacl, acldefault('T', t.typowner)
-    FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
-    LEFT JOIN pg_class c ON c.oid = t.typrelid
-    WHERE t.typacl IS NOT NULL
-      AND (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
-      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = t.tableoid AND m.objid = t.oid)
     UNION ALL
     -- default privileges: those for all schemas stand in place of the
     -- built-in defaults, those of one schema add to them
@@ -724,6 +755,86 @@ WITH member AS (
 SELECT coalesce(jsonb_object_agg(o.key, jsonb_strip_nulls(jsonb_build_object(
            'on', o."on", 'column', o.col, 'defaults', o.defaults, 'object', o.object)) || jsonb_build_object('grants', g.grants)), '{}')
 FROM obj o JOIN grants g ON g.key = o.key
+$$;
+
+/*
+ * The owners of the user's objects, for migrate_describe(schemas, ..., true):
+ * one entry per object that has an owner of its own, keyed by what ALTER ...
+ * OWNER TO names it ("TABLE s.t", "VIEW s.v", "FUNCTION s.f(integer)",
+ * "AGGREGATE", "PROCEDURE", "SEQUENCE", "SCHEMA s", "TYPE", "DOMAIN",
+ * "COLLATION", "OPERATOR s.+ (integer, integer)", "OPERATOR CLASS s.c USING
+ * btree", "OPERATOR FAMILY", "STATISTICS", "EVENT TRIGGER e", "PUBLICATION
+ * p"), with "owner" (the role's name) and "object" (the object as
+ * migrate_diff's steps name it).  What has its owner from another object is
+ * left out: indexes, a table's row type, a range's multirange, and a
+ * sequence owned by a column or an identity (ALTER TABLE ... OWNER TO moves
+ * them with the table; PostgreSQL refuses to change them on their own).
+ */
+CREATE OR REPLACE FUNCTION migrate.describe_owners(schemas text[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+-- (as migrate_describe: compiling the catalog query costs more than running it)
+SET jit = off
+SET quote_all_identifiers = off
+AS $$
+WITH member AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), ns AS (
+    SELECT * FROM migrate.user_schemas(schemas)
+), obj AS (
+    SELECT o.target AS key, o.object, o.owner FROM migrate.owned_objects(schemas) o WHERE o.own_owner
+    UNION ALL
+    SELECT format('COLLATION %I.%I', ns.nspname, c.collname), ns.nspname || '.' || c.collname, c.collowner
+    FROM pg_collation c JOIN ns ON ns.oid = c.collnamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('OPERATOR %I.%s (%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
+                  coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE')),
+           format('%s.%s(%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
+                  coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE')), o.oprowner
+    FROM pg_operator o JOIN ns ON ns.oid = o.oprnamespace
+    WHERE o.oprcode <> 0
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = o.tableoid AND m.objid = o.oid)
+    UNION ALL
+    SELECT format('OPERATOR CLASS %I.%I USING %I', ns.nspname, c.opcname, am.amname),
+           ns.nspname || '.' || c.opcname || ' USING ' || am.amname, c.opcowner
+    FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
+    JOIN pg_opfamily f ON f.oid = c.opcfamily
+    -- (as described: the classes with the family CREATE OPERATOR CLASS
+    -- makes for them, which is made again with them)
+    WHERE f.opfname = c.opcname AND f.opfnamespace = c.opcnamespace
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('OPERATOR FAMILY %I.%I USING %I', ns.nspname, f.opfname, am.amname),
+           ns.nspname || '.' || f.opfname || ' USING ' || am.amname, f.opfowner
+    FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
+    JOIN pg_opfamily f ON f.oid = c.opcfamily
+    WHERE f.opfname = c.opcname AND f.opfnamespace = c.opcnamespace
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
+    UNION ALL
+    SELECT format('STATISTICS %I.%I', ns.nspname, s.stxname), ns.nspname || '.' || s.stxname, s.stxowner
+    FROM pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)
+    UNION ALL
+    -- event triggers and publications belong to no schema: those the
+    -- description names (an event trigger whose function is in its schemas;
+    -- a publication of its tables or schemas, or any when it is of all)
+    SELECT format('EVENT TRIGGER %I', e.evtname), e.evtname, e.evtowner
+    FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid JOIN ns ON ns.oid = p.pronamespace
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = e.tableoid AND m.objid = e.oid)
+      AND NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+    UNION ALL
+    SELECT format('PUBLICATION %I', p.pubname), p.pubname, p.pubowner
+    FROM pg_publication p
+    WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
+      AND (schemas IS NULL
+           OR EXISTS (SELECT FROM pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid JOIN ns ON ns.oid = c.relnamespace
+                      WHERE r.prpubid = p.oid AND c.relkind IN ('r', 'p'))
+           OR EXISTS (SELECT FROM pg_publication_namespace pn JOIN ns ON ns.oid = pn.pnnspid WHERE pn.pnpubid = p.oid))
+)
+SELECT coalesce(jsonb_object_agg(o.key, jsonb_build_object('owner', r.rolname, 'object', o.object)), '{}')
+FROM obj o JOIN pg_roles r ON r.oid = o.owner
 $$;
 
 /*
@@ -1077,14 +1188,16 @@ $$;
 /*
  * A normalized description of the user's schema objects, for migrate_diff.
  * Deterministic (jsonb orders object keys) and built from the server's own
- * canonical forms; no OIDs, owners or privileges.  schemas limits it to the
+ * canonical forms; no OIDs, and owners and privileges only when asked
+ * (privileges, owners: roles differ between environments).  schemas limits it to the
  * named schemas; NULL means every schema but the system ones and migrate's.
  * Objects that belong to an extension are left out: the extension stands for
  * them.  An object that uses user functions lists them in "uses" (from
  * pg_depend), so that migrate_diff can order it after them and make it again
  * when one of them is dropped and created.
  */
-CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL, privileges boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION @extschema@.migrate_describe(schemas text[] DEFAULT NULL, privileges boolean DEFAULT false,
+                                                         owners boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1425,4 +1538,5 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                 WHERE NOT tg.tgisinternal), '{}')
 ), schemas)))
 || CASE WHEN privileges THEN jsonb_build_object('privileges', migrate.describe_privileges(schemas)) ELSE '{}' END
+|| CASE WHEN owners THEN jsonb_build_object('owners', migrate.describe_owners(schemas)) ELSE '{}' END
 $$;

@@ -546,6 +546,43 @@ LEFT JOIN column_grants cb ON cb.side = 'b' AND cb.k = d.k AND cb.item = d.item
 ORDER BY d.phase, d.k COLLATE "C", d.item COLLATE "C"
 $$;
 
+/*
+ * The owner steps from description owners a to b (both from
+ * describe_owners), in the two phases of privilege_steps: 1, first, while
+ * every object of a exists (its downgrade runs last); 2, last, once every
+ * object of b exists.  An object the migration creates belongs to the role
+ * that runs it: one only b lists (new) is given to its owner in phase 2,
+ * one only a lists (it may go) back to its owner by the downgrade, in phase
+ * 1; one made again (remade, as the steps name it) both.  Their other
+ * direction gives the object to CURRENT_USER, the role that made it or
+ * drops it next.  One both list whose owner differs changes in phase 2.
+ */
+CREATE OR REPLACE FUNCTION migrate.owner_steps(a jsonb, b jsonb, remade text[])
+RETURNS TABLE (phase int, step migrate.diff_step)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH e AS (
+    SELECT coalesce(b.k, a.k) AS k, coalesce(b.v, a.v)->>'object' AS object, a.v->>'owner' AS ao, b.v->>'owner' AS bo,
+           a.v IS NOT NULL AND b.v IS NOT NULL AND (b.v->>'object') = ANY (remade) AS remade
+    FROM jsonb_each(a) a(k, v) FULL JOIN jsonb_each(b) b(k, v) ON b.k = a.k
+), moves AS (
+    SELECT 1 AS phase, k, NULL::text AS f, ao AS t FROM e WHERE bo IS NULL OR remade
+    UNION ALL
+    SELECT 2, k, NULL, bo FROM e WHERE ao IS NULL OR remade
+    UNION ALL
+    SELECT 2, k, ao, bo FROM e WHERE NOT remade AND ao <> bo
+)
+SELECT m.phase, ROW('owner', m.k,
+                    -- (phase 1 swaps the two: its downgrade gives the object back)
+                    format('ALTER %s OWNER TO %s', m.k, CASE WHEN m.phase = 1 THEN 'CURRENT_USER' ELSE quote_ident(m.t) END),
+                    format('ALTER %s OWNER TO %s', m.k, CASE WHEN m.phase = 1 THEN quote_ident(m.t)
+                                                            ELSE coalesce(quote_ident(m.f), 'CURRENT_USER') END),
+                    NULL)::migrate.diff_step
+FROM moves m
+ORDER BY m.phase, m.k COLLATE "C"
+$$;
+
 -- a column as CREATE TABLE and ADD COLUMN write it
 CREATE OR REPLACE FUNCTION migrate.column_ddl(c jsonb)
 RETURNS text
@@ -3140,6 +3177,17 @@ BEGIN
                        WHERE p.phase = 1)
                  || steps
                  || ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
+                          WHERE p.phase = 2);
+    END IF;
+    -- owners, likewise (migrate_describe(schemas, ..., true) on both
+    -- sides): an object made again, or new, is given to its owner last, one
+    -- that goes back to its owner by the downgrade, after it is made again
+    IF jsonb_typeof(from_schema->'owners') = 'object' AND jsonb_typeof(to_schema->'owners') = 'object' THEN
+        remaining := ARRAY(SELECT DISTINCT s.object FROM unnest(steps) s WHERE s.operation LIKE 'drop %');
+        steps := ARRAY(SELECT p.step FROM migrate.owner_steps(from_schema->'owners', to_schema->'owners', remaining) p
+                       WHERE p.phase = 1)
+                 || steps
+                 || ARRAY(SELECT p.step FROM migrate.owner_steps(from_schema->'owners', to_schema->'owners', remaining) p
                           WHERE p.phase = 2);
     END IF;
 

@@ -2,6 +2,7 @@
 -- Each diff checked by running it both ways, as in autogen.sql, with the
 -- privileges described.
 \i test/sql/include/autogen_diff.sql
+\i test/sql/include/described_diff.sql
 CREATE ROLE regress_ag_reader;
 CREATE ROLE "regress ag ""w"" r";
 CREATE ROLE regress_ag_owner;
@@ -9,33 +10,7 @@ CREATE ROLE regress_ag_owner;
 -- the same diff() with privileges described
 CREATE FUNCTION pdiff(a_sql text, b_sql text)
 RETURNS TABLE (step int, operation text, object text, upgrade text, downgrade text)
-LANGUAGE plpgsql AS $$
-DECLARE
-    da jsonb;
-    db jsonb;
-    s record;
-BEGIN
-    DROP SCHEMA IF EXISTS ag CASCADE;
-    EXECUTE b_sql;
-    db := migrate_describe(ARRAY['ag'], true);
-    DROP SCHEMA ag CASCADE;
-    EXECUTE a_sql;
-    da := migrate_describe(ARRAY['ag'], true);
-    FOR s IN SELECT * FROM migrate_diff(da, db) d ORDER BY d.step LOOP
-        EXECUTE s.upgrade;
-    END LOOP;
-    IF norm(migrate_describe(ARRAY['ag'], true)) <> norm(db) THEN
-        RAISE EXCEPTION 'upgrade did not reach B: %', migrate_describe(ARRAY['ag'], true)->'privileges';
-    END IF;
-    FOR s IN SELECT * FROM migrate_diff(da, db) d ORDER BY d.step DESC LOOP
-        EXECUTE s.downgrade;
-    END LOOP;
-    IF norm(migrate_describe(ARRAY['ag'], true)) <> norm(da) THEN
-        RAISE EXCEPTION 'downgrade did not return to A: %', migrate_describe(ARRAY['ag'], true)->'privileges';
-    END IF;
-    DROP SCHEMA ag CASCADE;
-    RETURN QUERY SELECT d.step, d.operation, d.object, d.upgrade, d.downgrade FROM migrate_diff(da, db) d ORDER BY d.step;
-END $$;
+LANGUAGE sql AS $$ SELECT * FROM described_diff(a_sql, b_sql, true, false) $$;
 
 -- off by default: no "privileges" in the description, and none compared
 CREATE SCHEMA ag;
@@ -148,4 +123,4 @@ SELECT count(*) AS steps FROM migrate_diff(:'a'::jsonb - 'privileges', :'b');
 DROP ROLE regress_ag_reader;
 DROP ROLE "regress ag ""w"" r";
 DROP ROLE regress_ag_owner;
-DROP FUNCTION pdiff(text, text), diff(text, text), norm(jsonb);
+DROP FUNCTION pdiff(text, text), described_diff(text, text, boolean, boolean), diff(text, text), norm(jsonb);
