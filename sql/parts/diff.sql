@@ -1454,6 +1454,7 @@ DECLARE
     more migrate.diff_step[];
     own_keys text[];                 -- a partition's own keys under its parent's plain indexes
     later int;
+    granted migrate.diff_step[];     -- the privilege steps that come last
     pos jsonb;                       -- position of each table that goes
     refs int[];                      -- foreign keys still referencing it, by position
     gone boolean[];                  -- dropped already, by position
@@ -3168,20 +3169,24 @@ BEGIN
     END LOOP;
 
     -- privileges, when both descriptions have them (migrate_describe(schemas,
-    -- true)): revoked first, granted last; objects made again get theirs back
+    -- true)): revoked first, granted last; objects made again get theirs
+    -- back.  Owners likewise (migrate_describe(schemas, ..., true) on both
+    -- sides): a new object, or one made again, is given to its owner last,
+    -- one that goes back to its owner by the downgrade once it is made
+    -- again.  A changed owner comes after the revokes and before the grants,
+    -- each way: ALTER ... OWNER TO merges the grants to the new owner into
+    -- its own privileges (and a GRANT to the owner is merged into them), so
+    -- a revoke after it or a grant before it would change the owner's own
     IF jsonb_typeof(from_schema->'privileges') = 'object' AND jsonb_typeof(to_schema->'privileges') = 'object' THEN
         remaining := ARRAY(SELECT DISTINCT s.object FROM unnest(steps) s
                            WHERE s.operation IN ('drop view', 'drop function', 'drop type', 'drop table',
                                                  'drop sequence', 'replace column', 'drop column'));
         steps := ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
                        WHERE p.phase = 1)
-                 || steps
-                 || ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
-                          WHERE p.phase = 2);
+                 || steps;
+        granted := ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
+                         WHERE p.phase = 2);
     END IF;
-    -- owners, likewise (migrate_describe(schemas, ..., true) on both
-    -- sides): an object made again, or new, is given to its owner last, one
-    -- that goes back to its owner by the downgrade, after it is made again
     IF jsonb_typeof(from_schema->'owners') = 'object' AND jsonb_typeof(to_schema->'owners') = 'object' THEN
         remaining := ARRAY(SELECT DISTINCT s.object FROM unnest(steps) s WHERE s.operation LIKE 'drop %');
         steps := ARRAY(SELECT p.step FROM migrate.owner_steps(from_schema->'owners', to_schema->'owners', remaining) p
@@ -3190,6 +3195,7 @@ BEGIN
                  || ARRAY(SELECT p.step FROM migrate.owner_steps(from_schema->'owners', to_schema->'owners', remaining) p
                           WHERE p.phase = 2);
     END IF;
+    steps := steps || coalesce(granted, '{}');
 
     -- a value added to an enum cannot be used before the transaction that
     -- added it commits ("unsafe use of new value"): say so on the step

@@ -99,6 +99,20 @@ ALTER TABLE ag.new OWNER TO "regress ag 'o"" 2";
 ALTER TYPE ag.new_e OWNER TO "regress ag 'o"" 2";
 ALTER VIEW ag.v OWNER TO "regress ag 'o"" 2";$$);
 
+-- a table given to the role it granted SELECT to, and back: the owner
+-- changes after the revoke and before the grant, each way (ALTER ... OWNER
+-- TO merges the new owner's grants into its own privileges, and a GRANT to
+-- the owner is merged into them)
+SELECT * FROM odiff(
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int);
+ALTER TABLE ag.t OWNER TO regress_ag_owner;
+GRANT SELECT ON ag.t TO "regress ag 'o"" 2";$$,
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int);
+ALTER TABLE ag.t OWNER TO "regress ag 'o"" 2";
+GRANT SELECT ON ag.t TO regress_ag_owner;$$);
+
 -- a role that cannot create in the schema cannot be given a new object
 -- there, and the step says so with the server's error: nothing is
 -- granted by migrate itself (the steps run as the caller)
