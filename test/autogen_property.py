@@ -80,10 +80,10 @@ BEGIN
     DROP SCHEMA IF EXISTS prop CASCADE;
     DROP TYPE IF EXISTS public.prop_dummy;
     EXECUTE b_sql;
-    db := migrate_describe(ARRAY['prop'], true);
+    db := migrate_describe(ARRAY['prop'], true, true);
     DROP SCHEMA prop CASCADE;
     EXECUTE a_sql;
-    da := migrate_describe(ARRAY['prop'], true);
+    da := migrate_describe(ARRAY['prop'], true, true);
     BEGIN
         FOR s IN SELECT * FROM migrate_diff(da, db) ORDER BY step LOOP
             n := n + 1;
@@ -92,10 +92,10 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         RETURN format('upgrade step %s failed: %s', n, SQLERRM);
     END;
-    IF norm(migrate_describe(ARRAY['prop'], true)) <> norm(db) THEN
+    IF norm(migrate_describe(ARRAY['prop'], true, true)) <> norm(db) THEN
         RETURN 'upgrade mismatch: ' || coalesce((SELECT string_agg(operation || ' ' || object, ', ')
-                                        FROM migrate_diff(migrate_describe(ARRAY['prop'], true), db)),
-                                       'no step for ' || differs(norm(migrate_describe(ARRAY['prop'], true)), norm(db)));
+                                        FROM migrate_diff(migrate_describe(ARRAY['prop'], true, true), db)),
+                                       'no step for ' || differs(norm(migrate_describe(ARRAY['prop'], true, true)), norm(db)));
     END IF;
     SELECT bool_or(downgrade LIKE '--%') INTO irreversible FROM migrate_diff(da, db);
     IF irreversible THEN
@@ -111,10 +111,10 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         RETURN format('downgrade step %s (from the end) failed: %s', n, SQLERRM);
     END;
-    IF norm(migrate_describe(ARRAY['prop'], true)) <> norm(da) THEN
+    IF norm(migrate_describe(ARRAY['prop'], true, true)) <> norm(da) THEN
         RETURN 'downgrade mismatch: ' || coalesce((SELECT string_agg(operation || ' ' || object, ', ')
-                                          FROM migrate_diff(migrate_describe(ARRAY['prop'], true), da)),
-                                         'no step for ' || differs(norm(migrate_describe(ARRAY['prop'], true)), norm(da)));
+                                          FROM migrate_diff(migrate_describe(ARRAY['prop'], true, true), da)),
+                                         'no step for ' || differs(norm(migrate_describe(ARRAY['prop'], true, true)), norm(da)));
     END IF;
     DROP SCHEMA prop CASCADE;
     RETURN 'ok';
@@ -538,7 +538,7 @@ def random_more(rng, s):
     m = {"strategy": strategy, "parts": new_parts(rng, strategy) if rng.random() < 0.3 else None,
          "inherit": new_inherit(rng) if rng.random() < 0.2 else None,
          "composites": {}, "ranges": {}, "seqopts": {}, "aggs": {}, "mvidx": {}, "comments": {},
-         "privs": set()}
+         "privs": set(), "owners": {}, "seq_names": {}}
     s["more"] = m
     for _ in range(rng.randint(0, 4)):
         edit_more(rng, s)
@@ -638,6 +638,22 @@ def edit_more(rng, s):
             + [("AGGREGATE", a) for a in sorted(m["aggs"])]
         k = rng.choice(kinds)
         m["comments"][k] = rng.choice([None] + NOTES)
+    elif roll < 0.77:
+        # an owner of its own (or back to the role that runs the test)
+        kinds = [("SCHEMA", "prop")] + [("TABLE", t) for t in sorted(s["tables"])] \
+            + [("MATERIALIZED VIEW" if s["views"][v][2] else "VIEW", v) for v in sorted(s["views"])] \
+            + [("SEQUENCE", x) for x in sorted(s["sequences"])] + [("FUNCTION", f) for f in sorted(s["functions"])] \
+            + [("TYPE", e) for e in sorted(s["enums"])] + [("DOMAIN", d) for d in sorted(s["domains"])] \
+            + [("TYPE", c) for c in sorted(m["composites"])] + [("TYPE", r) for r in sorted(m["ranges"])] \
+            + [("AGGREGATE", a) for a in sorted(m["aggs"])]
+        k = rng.choice(kinds)
+        m["owners"][k] = rng.choice([None] + ROLES)
+    elif roll < 0.81:
+        # a serial's sequence renamed (ALTER SEQUENCE ... RENAME keeps its value)
+        serials = [t for t in sorted(s["tables"]) if s["tables"][t]["id"] == "serial"]
+        if serials:
+            t = rng.choice(serials)
+            m["seq_names"][t] = rng.choice([None, "ids", "it's ids", t + " seq"])
     else:
         kind, obj, privs = rng.choice(privilege_targets(s))
         key = (kind, obj, rng.choice(privs), rng.choice(ROLES + (["PUBLIC"] if kind in ("function", "type") else [])))
@@ -686,6 +702,11 @@ def render_more(s):
         elif kind == "AGGREGATE":
             target += "(integer)"
         out.append(f"COMMENT ON {kind} {target} IS '{text.replace(chr(39), chr(39) * 2)}';")
+    for t, name in sorted(m["seq_names"].items()):
+        # (not when another table's renamed sequence took the name)
+        if name and t in s["tables"] and s["tables"][t]["id"] == "serial" \
+                and list(m["seq_names"].values()).count(name) == 1:
+            out.append(f"ALTER SEQUENCE prop.{q(t + '_id_seq')} RENAME TO {q(name)};")
     for kind, obj, priv, role, option in sorted(m["privs"], key=repr):
         who = role if role == "PUBLIC" else q(role)
         opt = " WITH GRANT OPTION" if option else ""
@@ -710,6 +731,21 @@ def render_more(s):
         else:
             continue
         out.append((verb % target) + ";")
+    # owners last, as a schema file that ends with them (what a role was
+    # granted before it owns the object merges into its own privileges)
+    owned = {"SCHEMA": lambda n: True, "TABLE": lambda n: n in s["tables"],
+             "VIEW": lambda n: n in s["views"] and not s["views"][n][2],
+             "MATERIALIZED VIEW": lambda n: n in s["views"] and s["views"][n][2],
+             "SEQUENCE": lambda n: n in s["sequences"], "FUNCTION": lambda n: n in s["functions"],
+             "TYPE": lambda n: n in s["enums"] or n in m["composites"] or n in m["ranges"],
+             "DOMAIN": lambda n: n in s["domains"], "AGGREGATE": lambda n: n in m["aggs"]}
+    for (kind, name), role in sorted(m["owners"].items()):
+        if role is None or not owned[kind](name):
+            continue
+        target = "prop" if kind == "SCHEMA" else f"prop.{q(name)}"
+        if kind in ("FUNCTION", "AGGREGATE"):
+            target += "(integer)"
+        out.append(f"ALTER {kind} {target} OWNER TO {q(role)};")
     return out
 
 

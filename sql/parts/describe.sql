@@ -626,12 +626,14 @@ $$;
  * GRANT names it ("TABLE s.t", "ROUTINE s.f(integer)"), "target" as ALTER
  * ... OWNER TO names it ("VIEW s.v", "AGGREGATE s.a(integer)"), "object"
  * as migrate_diff's steps name it, the owner, the ACL and its default
- * (acldefault's kind).  own_owner is false for what takes its owner from
+ * (acldefault's kind), and kind, the object's kind as migrate_diff's create
+ * and drop steps name it ("create table", "drop view").  own_owner is false for what takes its owner from
  * another object (a sequence owned by a column or an identity, a
  * multirange) or is not described (a foreign table): no owner of its own.
  */
 CREATE OR REPLACE FUNCTION migrate.owned_objects(schemas text[])
-RETURNS TABLE ("on" text, target text, object text, owner oid, acl aclitem[], base aclitem[], own_owner boolean)
+RETURNS TABLE ("on" text, target text, kind text, object text, owner oid, acl aclitem[], base aclitem[],
+               own_owner boolean)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -646,6 +648,7 @@ WITH member AS (
 SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || format('%I.%I', ns.nspname, c.relname),
        CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
             WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END || format(' %I.%I', ns.nspname, c.relname),
+       CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' WHEN 'S' THEN 'sequence' ELSE 'table' END,
        ns.nspname || '.' || c.relname, c.relowner,
        c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner),
        c.relkind <> 'f'
@@ -659,7 +662,7 @@ UNION ALL
 SELECT format('ROUTINE %I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
        format('%s %I.%I(%s)', CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
               ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
-       ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       'function', ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        p.proowner, p.proacl, acldefault('f', p.proowner), true
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
 WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
@@ -667,13 +670,13 @@ WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid 
   AND NOT EXISTS (SELECT FROM pg_depend d
                   WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
 UNION ALL
-SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), ns.nspname,
+SELECT format('SCHEMA %I', ns.nspname), format('SCHEMA %I', ns.nspname), 'schema', ns.nspname,
        ns.nspowner, ns.nspacl, acldefault('n', ns.nspowner), true
 FROM ns
 UNION ALL
 SELECT format('TYPE %I.%I', ns.nspname, t.typname),
        CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END || format(' %I.%I', ns.nspname, t.typname),
-       ns.nspname || '.' || t.typname, t.typowner, t.typacl, acldefault('T', t.typowner), t.typtype <> 'm'
+       'type', ns.nspname || '.' || t.typname, t.typowner, t.typacl, acldefault('T', t.typowner), t.typtype <> 'm'
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
 LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE (t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND c.relkind = 'c'))
@@ -764,8 +767,8 @@ $$;
  * "AGGREGATE", "PROCEDURE", "SEQUENCE", "SCHEMA s", "TYPE", "DOMAIN",
  * "COLLATION", "OPERATOR s.+ (integer, integer)", "OPERATOR CLASS s.c USING
  * btree", "OPERATOR FAMILY", "STATISTICS", "EVENT TRIGGER e", "PUBLICATION
- * p"), with "owner" (the role's name) and "object" (the object as
- * migrate_diff's steps name it).  What has its owner from another object is
+ * p"), with "owner" (the role's name), "kind" and "object" (the object
+ * as migrate_diff's create and drop steps name it: "create " || kind).  What has its owner from another object is
  * left out: indexes, a table's row type, a range's multirange, and a
  * sequence owned by a column or an identity (ALTER TABLE ... OWNER TO moves
  * them with the table; PostgreSQL refuses to change them on their own).
@@ -783,21 +786,21 @@ WITH member AS (
 ), ns AS (
     SELECT * FROM migrate.user_schemas(schemas)
 ), obj AS (
-    SELECT o.target AS key, o.object, o.owner FROM migrate.owned_objects(schemas) o WHERE o.own_owner
+    SELECT o.target AS key, o.kind, o.object, o.owner FROM migrate.owned_objects(schemas) o WHERE o.own_owner
     UNION ALL
-    SELECT format('COLLATION %I.%I', ns.nspname, c.collname), ns.nspname || '.' || c.collname, c.collowner
+    SELECT format('COLLATION %I.%I', ns.nspname, c.collname), 'collation', ns.nspname || '.' || c.collname, c.collowner
     FROM pg_collation c JOIN ns ON ns.oid = c.collnamespace
     WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
     UNION ALL
     SELECT format('OPERATOR %I.%s (%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
                   coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE')),
-           format('%s.%s(%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
+           'operator', format('%s.%s(%s, %s)', ns.nspname, o.oprname, coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'),
                   coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE')), o.oprowner
     FROM pg_operator o JOIN ns ON ns.oid = o.oprnamespace
     WHERE o.oprcode <> 0
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = o.tableoid AND m.objid = o.oid)
     UNION ALL
-    SELECT format('OPERATOR CLASS %I.%I USING %I', ns.nspname, c.opcname, am.amname),
+    SELECT format('OPERATOR CLASS %I.%I USING %I', ns.nspname, c.opcname, am.amname), 'operator class',
            ns.nspname || '.' || c.opcname || ' USING ' || am.amname, c.opcowner
     FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
     JOIN pg_opfamily f ON f.oid = c.opcfamily
@@ -806,26 +809,26 @@ WITH member AS (
     WHERE f.opfname = c.opcname AND f.opfnamespace = c.opcnamespace
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
     UNION ALL
-    SELECT format('OPERATOR FAMILY %I.%I USING %I', ns.nspname, f.opfname, am.amname),
+    SELECT format('OPERATOR FAMILY %I.%I USING %I', ns.nspname, f.opfname, am.amname), 'operator class',
            ns.nspname || '.' || f.opfname || ' USING ' || am.amname, f.opfowner
     FROM pg_opclass c JOIN ns ON ns.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
     JOIN pg_opfamily f ON f.oid = c.opcfamily
     WHERE f.opfname = c.opcname AND f.opfnamespace = c.opcnamespace
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = c.tableoid AND m.objid = c.oid)
     UNION ALL
-    SELECT format('STATISTICS %I.%I', ns.nspname, s.stxname), ns.nspname || '.' || s.stxname, s.stxowner
+    SELECT format('STATISTICS %I.%I', ns.nspname, s.stxname), 'statistics', ns.nspname || '.' || s.stxname, s.stxowner
     FROM pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace
     WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = s.tableoid AND m.objid = s.oid)
     UNION ALL
     -- event triggers and publications belong to no schema: those the
     -- description names (an event trigger whose function is in its schemas;
     -- a publication of its tables or schemas, or any when it is of all)
-    SELECT format('EVENT TRIGGER %I', e.evtname), e.evtname, e.evtowner
+    SELECT format('EVENT TRIGGER %I', e.evtname), 'event trigger', e.evtname, e.evtowner
     FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid JOIN ns ON ns.oid = p.pronamespace
     WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = e.tableoid AND m.objid = e.oid)
       AND NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
     UNION ALL
-    SELECT format('PUBLICATION %I', p.pubname), p.pubname, p.pubowner
+    SELECT format('PUBLICATION %I', p.pubname), 'publication', p.pubname, p.pubowner
     FROM pg_publication p
     WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = p.tableoid AND m.objid = p.oid)
       AND (schemas IS NULL
@@ -833,7 +836,7 @@ WITH member AS (
                       WHERE r.prpubid = p.oid AND c.relkind IN ('r', 'p'))
            OR EXISTS (SELECT FROM pg_publication_namespace pn JOIN ns ON ns.oid = pn.pnnspid WHERE pn.pnpubid = p.oid))
 )
-SELECT coalesce(jsonb_object_agg(o.key, jsonb_build_object('owner', r.rolname, 'object', o.object)), '{}')
+SELECT coalesce(jsonb_object_agg(o.key, jsonb_build_object('owner', r.rolname, 'kind', o.kind, 'object', o.object)), '{}')
 FROM obj o JOIN pg_roles r ON r.oid = o.owner
 $$;
 
@@ -1374,8 +1377,11 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                     'constraints', CASE WHEN ty.typtype = 'd' THEN coalesce((
                                     SELECT jsonb_object_agg(con.conname, jsonb_build_object(
                                         'definition', pg_get_constraintdef(con.oid),
-                                        'comment', obj_description(con.oid, 'pg_constraint')))
+                                        'comment', obj_description(con.oid, 'pg_constraint'))
+                                        -- the user functions a check calls, only when it calls any
+                                        || CASE WHEN u.uses IS NOT NULL THEN jsonb_build_object('uses', u.uses) ELSE '{}' END)
                                     FROM pg_constraint con
+                                    LEFT JOIN fn_use u ON u.classid = 'pg_constraint'::regclass AND u.objid = con.oid
                                     WHERE con.contypid = ty.oid AND con.contype = 'c'), '{}') END,
                     -- a composite type: its attributes in order
                     'attributes', CASE WHEN ty.typtype = 'c' THEN coalesce((
@@ -1397,9 +1403,13 @@ SELECT migrate.describe_kinds2(schemas, migrate.describe_kinds(schemas, migrate.
                     'types', (SELECT jsonb_agg(DISTINCT o.key) FROM pg_depend d JOIN typ o ON o.oid = d.refobjid
                               WHERE d.refclassid = 'pg_type'::regclass AND d.deptype = 'n' AND o.oid <> ty.oid
                                 AND ((d.classid = 'pg_type'::regclass AND d.objid = ty.oid)
-                                     OR (d.classid = 'pg_class'::regclass AND d.objid = ty.typrelid AND ty.typrelid <> 0)))))
+                                     OR (d.classid = 'pg_class'::regclass AND d.objid = ty.typrelid AND ty.typrelid <> 0))))
+                -- the user functions a domain's default calls, only when it calls any
+                || CASE WHEN ty.typtype = 'd' AND t.typdefaultbin IS NOT NULL AND du.uses IS NOT NULL
+                        THEN jsonb_build_object('default_uses', du.uses) ELSE '{}' END)
                 FROM typ ty JOIN pg_type t ON t.oid = ty.oid
-                LEFT JOIN pg_type bt ON bt.oid = t.typbasetype), '{}'),
+                LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+                LEFT JOIN fn_use du ON du.classid = 'pg_type'::regclass AND du.objid = ty.oid), '{}'),
     'functions', coalesce((SELECT jsonb_object_agg(f.key, jsonb_build_object(
                     'schema', f.nspname, 'name', f.proname, 'signature', f.signature,
                     'kind', f.prokind::text,

@@ -547,40 +547,59 @@ ORDER BY d.phase, d.k COLLATE "C", d.item COLLATE "C"
 $$;
 
 /*
- * The owner steps from description owners a to b (both from
- * describe_owners), in the two phases of privilege_steps: 1, first, while
- * every object of a exists (its downgrade runs last); 2, last, once every
- * object of b exists.  An object the migration creates belongs to the role
- * that runs it: one only b lists (new) is given to its owner in phase 2,
- * one only a lists (it may go) back to its owner by the downgrade, in phase
- * 1; one made again (remade, as the steps name it) both.  Their other
- * direction gives the object to CURRENT_USER, the role that made it or
- * drops it next.  One both list whose owner differs changes in phase 2.
+ * The steps with the owners of descriptions a and b (both from
+ * describe_owners): an object belongs to the role that makes it, so each
+ * step that makes one of b (a create step of its kind and name: new, or
+ * made again) gives it to its owner right after, and each that drops one of
+ * a gives it back in its downgrade, right after making it again.  Both come
+ * before the privileges granted last (and after those revoked first, each
+ * way): OWNER TO merges the new owner's grants into its own privileges.  A
+ * hash join of the steps with the entries, so linear in both.
  */
-CREATE OR REPLACE FUNCTION migrate.owner_steps(a jsonb, b jsonb, remade text[])
-RETURNS TABLE (phase int, step migrate.diff_step)
+CREATE OR REPLACE FUNCTION migrate.with_owners(steps migrate.diff_step[], a jsonb, b jsonb)
+RETURNS migrate.diff_step[]
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-WITH e AS (
-    SELECT coalesce(b.k, a.k) AS k, coalesce(b.v, a.v)->>'object' AS object, a.v->>'owner' AS ao, b.v->>'owner' AS bo,
-           a.v IS NOT NULL AND b.v IS NOT NULL AND (b.v->>'object') = ANY (remade) AS remade
-    FROM jsonb_each(a) a(k, v) FULL JOIN jsonb_each(b) b(k, v) ON b.k = a.k
-), moves AS (
-    SELECT 1 AS phase, k, NULL::text AS f, ao AS t FROM e WHERE bo IS NULL OR remade
-    UNION ALL
-    SELECT 2, k, NULL, bo FROM e WHERE ao IS NULL OR remade
-    UNION ALL
-    SELECT 2, k, ao, bo FROM e WHERE NOT remade AND ao <> bo
+WITH s AS (
+    SELECT x.* FROM unnest(steps) WITH ORDINALITY AS x(operation, object, upgrade, downgrade, warning, o)
+), made AS (
+    SELECT 'create ' || (v->>'kind') AS op, v->>'object' AS object,
+           string_agg(format('ALTER %s OWNER TO %I', k, v->>'owner'), E';\n' ORDER BY k COLLATE "C") AS ddl
+    FROM jsonb_each(b) e(k, v) GROUP BY 1, 2
+), gone AS (
+    SELECT 'drop ' || (v->>'kind') AS op, v->>'object' AS object,
+           string_agg(format('ALTER %s OWNER TO %I', k, v->>'owner'), E';\n' ORDER BY k COLLATE "C") AS ddl
+    FROM jsonb_each(a) e(k, v) GROUP BY 1, 2
 )
-SELECT m.phase, ROW('owner', m.k,
-                    -- (phase 1 swaps the two: its downgrade gives the object back)
-                    format('ALTER %s OWNER TO %s', m.k, CASE WHEN m.phase = 1 THEN 'CURRENT_USER' ELSE quote_ident(m.t) END),
-                    format('ALTER %s OWNER TO %s', m.k, CASE WHEN m.phase = 1 THEN quote_ident(m.t)
-                                                            ELSE coalesce(quote_ident(m.f), 'CURRENT_USER') END),
-                    NULL)::migrate.diff_step
-FROM moves m
-ORDER BY m.phase, m.k COLLATE "C"
+SELECT coalesce(array_agg(ROW(s.operation, s.object, concat_ws(E';\n', s.upgrade, m.ddl),
+                              concat_ws(E';\n', s.downgrade, g.ddl), s.warning)::migrate.diff_step ORDER BY s.o), '{}')
+FROM s
+LEFT JOIN made m ON m.op = s.operation AND m.object = s.object
+LEFT JOIN gone g ON g.op = s.operation AND g.object = s.object
+$$;
+
+/*
+ * The owner changes of the objects a and b both list that steps neither
+ * make nor drop: ALTER ... OWNER TO, once every object exists.  An entry
+ * one side lists alone whose object the steps do not make or drop (a
+ * sequence that becomes or stops being owned by a column, which then has
+ * its table's owner) needs no step of its own.
+ */
+CREATE OR REPLACE FUNCTION migrate.owner_changes(steps migrate.diff_step[], a jsonb, b jsonb)
+RETURNS SETOF migrate.diff_step
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH made AS (
+    SELECT DISTINCT s.operation, s.object FROM unnest(steps) s WHERE s.operation LIKE 'create %'
+)
+SELECT ROW('owner', x.k, format('ALTER %s OWNER TO %I', x.k, y.v->>'owner'),
+           format('ALTER %s OWNER TO %I', x.k, x.v->>'owner'), NULL)::migrate.diff_step
+FROM jsonb_each(a) x(k, v) JOIN jsonb_each(b) y(k, v) ON y.k = x.k
+WHERE x.v->>'owner' <> y.v->>'owner'
+  AND NOT EXISTS (SELECT FROM made m WHERE m.operation = 'create ' || (y.v->>'kind') AND m.object = y.v->>'object')
+ORDER BY x.k COLLATE "C"
 $$;
 
 -- a column as CREATE TABLE and ADD COLUMN write it
@@ -767,7 +786,8 @@ $$;
  * serial's (or any owned sequence's) sequence renamed.  The diff renames it,
  * which keeps its value; dropping it and creating the new one would start
  * the column's numbers again at 1, and the next insert would collide with
- * the rows it already has.  Only pairs that match one to one.
+ * the rows it already has.  Only pairs that match one to one, and not to a
+ * name that another relation of a has.
  */
 CREATE OR REPLACE FUNCTION migrate.renamed_sequences(a jsonb, b jsonb)
 RETURNS TABLE (old_key text, new_key text)
@@ -782,6 +802,11 @@ WITH gone AS (
     SELECT x AS k, y AS s FROM jsonb_each(b->'sequences') e(x, y)
     WHERE NOT (a->'sequences') ? x AND jsonb_typeof(y->'owned_by') = 'object'
       AND migrate.nextval_of(b->'tables', y->'owned_by') = migrate.nextval_default(y)
+      -- (not to a name a relation of a still has: it goes later, after the
+      -- rename, which comes first)
+      AND NOT (a->'tables') ? x AND NOT (a->'views') ? x AND NOT (a->'types') ? x
+      AND NOT EXISTS (SELECT FROM jsonb_each(a->'tables') t(tk, tv)
+                      WHERE tv->>'schema' = y->>'schema' AND (tv->'indexes') ? (y->>'name'))
 ), pairs AS (
     SELECT g.k AS old_key, m.k AS new_key,
            count(*) OVER (PARTITION BY g.k) AS olds, count(*) OVER (PARTITION BY m.k) AS news
@@ -938,6 +963,67 @@ SELECT migrate.with_comment(
            f->>'comment')
 $$;
 
+/*
+ * The parts of the domains of types (a description's "types") that call
+ * user functions: each check that does (part: its name; def: its
+ * definition, comment and uses) and a default that does (part NULL; def:
+ * {"definition": the default, "uses": ...}).  A domain is made without
+ * them (type_ddl) and they are added once the functions exist.
+ */
+CREATE OR REPLACE FUNCTION migrate.domain_function_parts(types jsonb)
+RETURNS TABLE (k text, part text, def jsonb, dom jsonb)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT e.k, c.n, c.d, e.v
+FROM jsonb_each(types) e(k, v)
+CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.v->'constraints') = 'object' THEN e.v->'constraints' ELSE '{}' END) c(n, d)
+WHERE e.v->>'kind' = 'domain' AND jsonb_typeof(c.d->'uses') = 'array'
+UNION ALL
+SELECT e.k, NULL, jsonb_build_object('definition', e.v->>'default', 'uses', e.v->'default_uses'), e.v
+FROM jsonb_each(types) e(k, v)
+WHERE e.v->>'kind' = 'domain' AND jsonb_typeof(e.v->'default_uses') = 'array'
+$$;
+
+-- the step that adds part of domain dom (from domain_function_parts), the
+-- domain of key k: ALTER DOMAIN ... ADD CONSTRAINT (with its comment) or SET
+-- DEFAULT, undone by DROP; with adding false its mirror, which drops it
+CREATE OR REPLACE FUNCTION migrate.domain_part_step(k text, part text, def jsonb, dom jsonb, adding boolean, warning text)
+RETURNS migrate.diff_step
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+SELECT CASE WHEN adding THEN ROW(x.op, x.obj, x.make, x.unmake, warning)::migrate.diff_step
+            ELSE ROW(CASE WHEN part IS NULL THEN 'alter domain' ELSE 'drop domain constraint' END,
+                     x.obj, x.unmake, x.make, warning)::migrate.diff_step END
+FROM (SELECT format('%I.%I', dom->>'schema', dom->>'name') AS qt) q,
+LATERAL (SELECT CASE WHEN part IS NULL THEN 'alter domain' ELSE 'add domain constraint' END AS op,
+                CASE WHEN part IS NULL THEN k ELSE k || '.' || part END AS obj,
+                CASE WHEN part IS NULL THEN format('ALTER DOMAIN %s SET DEFAULT %s', q.qt, def->>'definition')
+                     ELSE migrate.with_comment(format('ALTER DOMAIN %s ADD CONSTRAINT %I %s', q.qt, part, def->>'definition'),
+                                               'CONSTRAINT', format('%I ON DOMAIN %s', part, q.qt), def->>'comment') END AS make,
+                CASE WHEN part IS NULL THEN format('ALTER DOMAIN %s DROP DEFAULT', q.qt)
+                     ELSE format('ALTER DOMAIN %s DROP CONSTRAINT %I', q.qt, part) END AS unmake) x
+$$;
+
+-- whether part of domain dom (from domain_function_parts) is the same in
+-- other, the same domain on the other side (NULL: none), which is not made
+-- again, and calls none of the functions remade
+CREATE OR REPLACE FUNCTION migrate.domain_part_stays(dom jsonb, other jsonb, part text, def jsonb, remade text[])
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT coalesce(other->>'kind' = 'domain'
+                AND (other->>'base', other->>'collation') IS NOT DISTINCT FROM (dom->>'base', dom->>'collation')
+                AND CASE WHEN part IS NULL
+                         THEN (other->>'default', other->'default_uses') IS NOT DISTINCT FROM (def->>'definition', def->'uses')
+                         ELSE (other->'constraints'->part->>'definition', other->'constraints'->part->'uses')
+                              IS NOT DISTINCT FROM (def->>'definition', def->'uses') END
+                AND NOT migrate.uses_any(def, 'uses', remade), false)
+$$;
+
 -- a domain, composite or range type with its comments
 CREATE OR REPLACE FUNCTION migrate.type_ddl(t jsonb)
 RETURNS text
@@ -949,10 +1035,13 @@ SELECT concat_ws(E';\n',
     WHEN 'domain' THEN
         format('CREATE DOMAIN %I.%I AS %s', t->>'schema', t->>'name', t->>'base')
         || coalesce(' COLLATE ' || (t->>'collation'), '')
-        || coalesce(' DEFAULT ' || (t->>'default'), '')
+        -- (not the default and checks that call user functions: added once
+        -- the functions exist, see domain_function_parts)
+        || CASE WHEN t ? 'default_uses' THEN '' ELSE coalesce(' DEFAULT ' || (t->>'default'), '') END
         || CASE WHEN (t->>'not_null')::boolean THEN ' NOT NULL' ELSE '' END
         || coalesce((SELECT string_agg(format(' CONSTRAINT %I %s', n, d->>'definition'), '' ORDER BY n)
-                     FROM jsonb_each(CASE WHEN jsonb_typeof(t->'constraints') = 'object' THEN t->'constraints' ELSE '{}' END) c(n, d)), '')
+                     FROM jsonb_each(CASE WHEN jsonb_typeof(t->'constraints') = 'object' THEN t->'constraints' ELSE '{}' END) c(n, d)
+                     WHERE NOT d ? 'uses'), '')
     WHEN 'composite' THEN
         format('CREATE TYPE %I.%I AS (%s)', t->>'schema', t->>'name',
                coalesce((SELECT string_agg(format('%I %s', x->>'name', x->>'type')
@@ -968,7 +1057,8 @@ SELECT concat_ws(E';\n',
                                   format('%I.%I', t->>'schema', t->>'name'), t->>'comment') END,
     (SELECT string_agg(migrate.comment_ddl('CONSTRAINT', format('%I ON DOMAIN %I.%I', n, t->>'schema', t->>'name'),
                                            d->>'comment'), E';\n' ORDER BY n)
-     FROM jsonb_each(CASE WHEN jsonb_typeof(t->'constraints') = 'object' THEN t->'constraints' ELSE '{}' END) c(n, d) WHERE d->>'comment' IS NOT NULL),
+     FROM jsonb_each(CASE WHEN jsonb_typeof(t->'constraints') = 'object' THEN t->'constraints' ELSE '{}' END) c(n, d)
+     WHERE d->>'comment' IS NOT NULL AND NOT d ? 'uses'),
     (SELECT string_agg(migrate.comment_ddl('COLUMN', format('%I.%I.%I', t->>'schema', t->>'name', x->>'name'),
                                            x->>'comment'), E';\n' ORDER BY o)
      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t->'attributes') = 'array' THEN t->'attributes' ELSE '[]' END) WITH ORDINALITY AS e(x, o) WHERE x->>'comment' IS NOT NULL))
@@ -1454,7 +1544,9 @@ DECLARE
     more migrate.diff_step[];
     own_keys text[];                 -- a partition's own keys under its parent's plain indexes
     later int;
-    granted migrate.diff_step[];     -- the privilege steps that come last
+    renamed migrate.diff_step[] := '{}';  -- sequences renamed: first of all
+    revoked migrate.diff_step[];     -- the privilege steps that come first
+    granted migrate.diff_step[];     -- and last
     pos jsonb;                       -- position of each table that goes
     refs int[];                      -- foreign keys still referencing it, by position
     gone boolean[];                  -- dropped already, by position
@@ -1516,24 +1608,26 @@ BEGIN
     b := migrate.expand_serials(b, a);
     a := w;
     w := NULL;
-    -- a sequence owned by a column renamed (a serial's, say): renamed, which
-    -- keeps its value; a is then read with the new name, and the column's
-    -- default, the sequence's comment and its privileges follow it
+    -- a sequence owned by a column renamed (a serial's, say): renamed, first
+    -- of all (before the privileges revoked first, which name it as b
+    -- does), which keeps its value.  a is then read with the new name: its
+    -- sequence, every nextval('old'::regclass) of its defaults, views and
+    -- function bodies, which follow the sequence's OID and so print the new
+    -- name after the rename (no step remakes them), the "uses" lists that
+    -- name its key, and its privileges
     FOR k, qt IN SELECT r.old_key, r.new_key FROM migrate.renamed_sequences(a, b) r ORDER BY 1 LOOP
         v := a->'sequences'->k;
         w := b->'sequences'->qt;
-        steps := steps || ROW('rename sequence', k,
+        renamed := renamed || ROW('rename sequence', k,
             format('ALTER SEQUENCE %I.%I RENAME TO %I', v->>'schema', v->>'name', w->>'name'),
             format('ALTER SEQUENCE %I.%I RENAME TO %I', w->>'schema', w->>'name', v->>'name'),
             format('taken as a rename of sequence %I.%I to %I, since column %I.%I.%I takes its default from each '
                    '(a rename keeps the sequence''s value)', v->>'schema', v->>'name', w->>'name',
                    v->'owned_by'->>'schema', v->'owned_by'->>'table', v->'owned_by'->>'column'))::migrate.diff_step;
-        c := to_jsonb(ARRAY[(v->'owned_by'->>'schema') || '.' || (v->'owned_by'->>'table')]);
-        a := jsonb_set(a, ARRAY['tables', c->>0, 'columns'],
-                       (SELECT jsonb_agg(CASE WHEN x->>'name' = v->'owned_by'->>'column'
-                                              THEN jsonb_set(x, '{default}', to_jsonb(migrate.nextval_default(w)))
-                                              ELSE x END ORDER BY o)
-                        FROM jsonb_array_elements(a->'tables'->(c->>0)->'columns') WITH ORDINALITY e(x, o)));
+        -- (the regclass literal as the JSON text holds it)
+        prev := substr(to_jsonb(substr(migrate.nextval_default(v), 9, length(migrate.nextval_default(v)) - 9))::text, 2);
+        nxt := substr(to_jsonb(substr(migrate.nextval_default(w), 9, length(migrate.nextval_default(w)) - 9))::text, 2);
+        a := replace(replace(a::text, left(prev, -1), left(nxt, -1)), to_jsonb(k)::text, to_jsonb(qt)::text)::jsonb;
         a := jsonb_set(a #- ARRAY['sequences', k], ARRAY['sequences', qt], v || jsonb_build_object('name', w->>'name'));
         prev := 'SEQUENCE ' || format('%I.%I', v->>'schema', v->>'name');
         nxt := 'SEQUENCE ' || format('%I.%I', w->>'schema', w->>'name');
@@ -1543,7 +1637,7 @@ BEGIN
                 || jsonb_build_object('on', nxt, 'object', (w->>'schema') || '.' || (w->>'name')));
         END IF;
     END LOOP;
-    v := NULL; w := NULL; c := NULL; prev := NULL; nxt := NULL;
+    v := NULL; w := NULL; prev := NULL; nxt := NULL;
     -- the parts, taken out once: each -> on the whole document copies it
     a_t := a->'tables'; b_t := b->'tables'; a_v := a->'views'; b_v := b->'views';
     a_f := a->'functions'; b_f := b->'functions'; a_ty := a->'types'; b_ty := b->'types';
@@ -1729,6 +1823,40 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- the functions made again: a changed body (same arguments, result and
+    -- kind) is CREATE OR REPLACE (below); any other change drops and
+    -- creates it again, and with it the functions that use it
+    SELECT coalesce(array_agg(x), '{}') INTO remade_funcs
+    FROM jsonb_each(a_f) e(x, y)
+    WHERE b_f ? x AND (b_f->x) - 'comment' <> y - 'comment'
+      AND (y->>'kind' = 'a' OR (b_f->x->>'kind', b_f->x->>'returns', b_f->x->>'arguments')
+                               IS DISTINCT FROM (y->>'kind', y->>'returns', y->>'arguments'));
+    dropped_funcs := remade_funcs || ARRAY(SELECT x FROM jsonb_object_keys(a_f) x WHERE NOT b_f ? x);
+    LOOP
+        remaining := ARRAY(SELECT x FROM jsonb_each(a_f) e(x, y)
+                           WHERE b_f ? x AND NOT x = ANY (dropped_funcs)
+                             AND migrate.uses_any(y, 'uses', dropped_funcs));
+        EXIT WHEN cardinality(remaining) = 0;
+        remade_funcs := remade_funcs || remaining;
+        dropped_funcs := dropped_funcs || remaining;
+    END LOOP;
+
+    -- the checks and defaults of domains that call user functions: a
+    -- domain is made (and made again by a downgrade) without them, since
+    -- the functions may take it as an argument and so come after it; they
+    -- are added once the functions exist (below) and dropped here, before
+    -- any function goes, when they change, their domain goes or is made
+    -- again, or a function they call is made again
+    FOR k, cname, c, v IN SELECT p.k, p.part, p.def, p.dom FROM migrate.domain_function_parts(a_ty) p
+                          WHERE NOT migrate.domain_part_stays(p.dom, b_ty->p.k, p.part, p.def, dropped_funcs)
+                          ORDER BY 1, 2 LOOP
+        IF cname IS NOT NULL THEN
+            dropped := dropped || ('domain constraint:' || k || '.' || cname);
+        END IF;
+        one := migrate.domain_part_step(k, cname, c, v, false, NULL);
+        steps := steps || one;
+    END LOOP;
+
     -- domains, composite and range types: new ones (those they are made of
     -- first), and changes
     FOREACH k IN ARRAY migrate.dep_order(b_ty, ARRAY(SELECT jsonb_object_keys(b_ty)), 'types') LOOP
@@ -1737,10 +1865,14 @@ BEGIN
         qt := format('%I.%I', v->>'schema', v->>'name');
         IF w IS NOT NULL AND w->>'kind' = v->>'kind' AND v->>'kind' = 'domain'
            AND (w->>'base', w->>'collation') IS NOT DISTINCT FROM (v->>'base', v->>'collation') THEN
-            IF (w->>'default') IS DISTINCT FROM (v->>'default') THEN
+            -- (a default or check that calls user functions is dropped above
+            -- and added after the functions: here as if it had none)
+            prev := CASE WHEN w ? 'default_uses' THEN NULL ELSE w->>'default' END;
+            nxt := CASE WHEN v ? 'default_uses' THEN NULL ELSE v->>'default' END;
+            IF prev IS DISTINCT FROM nxt THEN
                 steps := steps || ROW('alter domain', k,
-                    format('ALTER DOMAIN %s %s', qt, coalesce('SET DEFAULT ' || (v->>'default'), 'DROP DEFAULT')),
-                    format('ALTER DOMAIN %s %s', qt, coalesce('SET DEFAULT ' || (w->>'default'), 'DROP DEFAULT')),
+                    format('ALTER DOMAIN %s %s', qt, coalesce('SET DEFAULT ' || nxt, 'DROP DEFAULT')),
+                    format('ALTER DOMAIN %s %s', qt, coalesce('SET DEFAULT ' || prev, 'DROP DEFAULT')),
                     NULL)::migrate.diff_step;
             END IF;
             IF (w->>'not_null')::boolean <> (v->>'not_null')::boolean THEN
@@ -1750,7 +1882,9 @@ BEGIN
                     CASE WHEN (v->>'not_null')::boolean THEN 'fails if a column of the domain holds NULLs' END)::migrate.diff_step;
             END IF;
             FOR cname, c IN SELECT x, y FROM jsonb_each(w->'constraints') e(x, y)
-                            WHERE (v->'constraints'->x->>'definition') IS DISTINCT FROM y->>'definition' ORDER BY 1 LOOP
+                            WHERE NOT y ? 'uses'
+                              AND (CASE WHEN v->'constraints'->x ? 'uses' THEN NULL ELSE v->'constraints'->x->>'definition' END)
+                                  IS DISTINCT FROM y->>'definition' ORDER BY 1 LOOP
                 dropped := dropped || ('domain constraint:' || k || '.' || cname);
                 steps := steps || ROW('drop domain constraint', k || '.' || cname,
                     format('ALTER DOMAIN %s DROP CONSTRAINT %I', qt, cname),
@@ -1759,7 +1893,9 @@ BEGIN
                     NULL)::migrate.diff_step;
             END LOOP;
             FOR cname, c IN SELECT x, y FROM jsonb_each(v->'constraints') e(x, y)
-                            WHERE (w->'constraints'->x->>'definition') IS DISTINCT FROM y->>'definition' ORDER BY 1 LOOP
+                            WHERE NOT y ? 'uses'
+                              AND (CASE WHEN w->'constraints'->x ? 'uses' THEN NULL ELSE w->'constraints'->x->>'definition' END)
+                                  IS DISTINCT FROM y->>'definition' ORDER BY 1 LOOP
                 steps := steps || ROW('add domain constraint', k || '.' || cname,
                     migrate.with_comment(format('ALTER DOMAIN %s ADD CONSTRAINT %I %s', qt, cname, c->>'definition'),
                                          'CONSTRAINT', format('%I ON DOMAIN %s', cname, qt), c->>'comment'),
@@ -1821,20 +1957,6 @@ BEGIN
     -- functions, procedures and aggregates: a changed body (same arguments,
     -- result and kind) is CREATE OR REPLACE; any other change drops and
     -- creates it again, and with it the functions that use it
-    SELECT coalesce(array_agg(x), '{}') INTO remade_funcs
-    FROM jsonb_each(a_f) e(x, y)
-    WHERE b_f ? x AND (b_f->x) - 'comment' <> y - 'comment'
-      AND (y->>'kind' = 'a' OR (b_f->x->>'kind', b_f->x->>'returns', b_f->x->>'arguments')
-                               IS DISTINCT FROM (y->>'kind', y->>'returns', y->>'arguments'));
-    dropped_funcs := remade_funcs || ARRAY(SELECT x FROM jsonb_object_keys(a_f) x WHERE NOT b_f ? x);
-    LOOP
-        remaining := ARRAY(SELECT x FROM jsonb_each(a_f) e(x, y)
-                           WHERE b_f ? x AND NOT x = ANY (dropped_funcs)
-                             AND migrate.uses_any(y, 'uses', dropped_funcs));
-        EXIT WHEN cardinality(remaining) = 0;
-        remade_funcs := remade_funcs || remaining;
-        dropped_funcs := dropped_funcs || remaining;
-    END LOOP;
     -- created once the tables exist: those that take or return a row type
     late_funcs := ARRAY(SELECT x FROM jsonb_each(b_f) e(x, y) WHERE jsonb_typeof(y->'tables') = 'array');
     FOREACH k IN ARRAY migrate.dep_order(b_f, ARRAY(SELECT jsonb_object_keys(b_f)), 'uses') LOOP
@@ -2304,6 +2426,17 @@ BEGIN
         steps := steps || ROW('create function', k, migrate.function_ddl(v),
             'DROP ' || migrate.function_target(v), NULL)::migrate.diff_step;
     END LOOP;
+
+    -- the checks and defaults of domains that call user functions, now
+    -- that the functions exist (dropped above when they change)
+    FOR k, cname, c, v IN SELECT p.k, p.part, p.def, p.dom FROM migrate.domain_function_parts(b_ty) p
+                          WHERE NOT migrate.domain_part_stays(p.dom, a_ty->p.k, p.part, p.def, remade_funcs)
+                          ORDER BY 1, 2 LOOP
+        one := migrate.domain_part_step(k, cname, c, v, true,
+            CASE WHEN cname IS NOT NULL AND a_ty ? k THEN 'fails if a column of the domain holds a value it rejects' END);
+        steps := steps || one;
+    END LOOP;
+
 
     -- tables that stop being a partition or child of a table, or change
     -- bounds: detached before their old parent or columns change
@@ -3171,31 +3304,27 @@ BEGIN
     -- privileges, when both descriptions have them (migrate_describe(schemas,
     -- true)): revoked first, granted last; objects made again get theirs
     -- back.  Owners likewise (migrate_describe(schemas, ..., true) on both
-    -- sides): a new object, or one made again, is given to its owner last,
-    -- one that goes back to its owner by the downgrade once it is made
-    -- again.  A changed owner comes after the revokes and before the grants,
-    -- each way: ALTER ... OWNER TO merges the grants to the new owner into
-    -- its own privileges (and a GRANT to the owner is merged into them), so
-    -- a revoke after it or a grant before it would change the owner's own
+    -- sides): each object made is given to its owner where it is made (and
+    -- back where the downgrade makes it again), and a changed owner
+    -- changes at the end.  Both come after the revokes and before the
+    -- grants, each way: ALTER ... OWNER TO merges the grants to the new
+    -- owner into its own privileges (and a GRANT to the owner is merged
+    -- into them), so a revoke after it or a grant before it would change
+    -- the owner's own
     IF jsonb_typeof(from_schema->'privileges') = 'object' AND jsonb_typeof(to_schema->'privileges') = 'object' THEN
         remaining := ARRAY(SELECT DISTINCT s.object FROM unnest(steps) s
                            WHERE s.operation IN ('drop view', 'drop function', 'drop type', 'drop table',
                                                  'drop sequence', 'replace column', 'drop column'));
-        steps := ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
-                       WHERE p.phase = 1)
-                 || steps;
+        revoked := ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
+                         WHERE p.phase = 1);
         granted := ARRAY(SELECT p.step FROM migrate.privilege_steps(from_schema->'privileges', to_schema->'privileges', remaining) p
                          WHERE p.phase = 2);
     END IF;
     IF jsonb_typeof(from_schema->'owners') = 'object' AND jsonb_typeof(to_schema->'owners') = 'object' THEN
-        remaining := ARRAY(SELECT DISTINCT s.object FROM unnest(steps) s WHERE s.operation LIKE 'drop %');
-        steps := ARRAY(SELECT p.step FROM migrate.owner_steps(from_schema->'owners', to_schema->'owners', remaining) p
-                       WHERE p.phase = 1)
-                 || steps
-                 || ARRAY(SELECT p.step FROM migrate.owner_steps(from_schema->'owners', to_schema->'owners', remaining) p
-                          WHERE p.phase = 2);
+        steps := migrate.with_owners(steps, from_schema->'owners', to_schema->'owners')
+                 || ARRAY(SELECT migrate.owner_changes(steps, from_schema->'owners', to_schema->'owners'));
     END IF;
-    steps := steps || coalesce(granted, '{}');
+    steps := renamed || coalesce(revoked, '{}') || steps || coalesce(granted, '{}');
 
     -- a value added to an enum cannot be used before the transaction that
     -- added it commits ("unsafe use of new value"): say so on the step

@@ -309,6 +309,38 @@ CREATE TYPE ag.r AS RANGE (SUBTYPE = int8);
 CREATE TABLE ag.t (c ag.code);
 COMMENT ON TYPE ag.r IS 'made again';$$);
 
+-- a domain whose check and default call user functions, one of which takes
+-- the domain itself: the domain is made without them, the functions
+-- after it, and the check and default once the functions exist (each way);
+-- the check has a comment and quotes in its name
+SELECT step, operation, object, upgrade FROM diff('CREATE SCHEMA ag',
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.valid_email(t text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$SELECT t LIKE '%@%'$f$;
+CREATE FUNCTION ag.first_n() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE DOMAIN ag.email AS text CONSTRAINT "it's valid" CHECK (ag.valid_email(VALUE)) CHECK (VALUE <> '');
+CREATE DOMAIN ag.n AS int DEFAULT ag.first_n();
+CREATE FUNCTION ag.host(e ag.email) RETURNS text LANGUAGE sql IMMUTABLE AS $f$SELECT split_part(e, '@', 2)$f$;
+CREATE TABLE ag.u (id ag.n, e ag.email);
+COMMENT ON CONSTRAINT "it's valid" ON DOMAIN ag.email IS 'checked';$$);
+-- a function the check calls made again (an argument renamed): the check is
+-- dropped before it and added after; a check that starts calling one and a
+-- default that stops; a domain over another base type, with such a check
+SELECT step, operation, object, upgrade FROM diff(
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.valid_email(t text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$SELECT t LIKE '%@%'$f$;
+CREATE FUNCTION ag.first_n() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE DOMAIN ag.email AS text CONSTRAINT valid CHECK (ag.valid_email(VALUE));
+CREATE DOMAIN ag.n AS int DEFAULT ag.first_n() CONSTRAINT pos CHECK (VALUE > 0);
+CREATE DOMAIN ag.code AS varchar(10) CONSTRAINT valid CHECK (ag.valid_email(VALUE));
+CREATE TABLE ag.u (id ag.n, e ag.email);$$,
+$$CREATE SCHEMA ag;
+CREATE FUNCTION ag.valid_email(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$SELECT s LIKE '%@%'$f$;
+CREATE FUNCTION ag.first_n() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE DOMAIN ag.email AS text CONSTRAINT valid CHECK (ag.valid_email(VALUE));
+CREATE DOMAIN ag.n AS int DEFAULT 7 CONSTRAINT pos CHECK (VALUE > ag.first_n() - 1);
+CREATE DOMAIN ag.code AS text CONSTRAINT valid CHECK (ag.valid_email(VALUE));
+CREATE TABLE ag.u (id ag.n, e ag.email);$$);
+
 -- enum values renamed in place
 SELECT step, operation, upgrade, warning FROM diff(
 $$CREATE SCHEMA ag; CREATE TYPE ag.mood AS ENUM ('sad', 'ok', 'happy');$$,

@@ -113,6 +113,39 @@ CREATE TABLE ag.t (id int);
 ALTER TABLE ag.t OWNER TO "regress ag 'o"" 2";
 GRANT SELECT ON ag.t TO regress_ag_owner;$$);
 
+-- a sequence that becomes owned by a column (it then has its table's
+-- owner, and is no longer listed): no owner step, each way
+SELECT * FROM odiff(
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int); ALTER TABLE ag.t OWNER TO regress_ag_owner;
+CREATE SEQUENCE ag.s; ALTER SEQUENCE ag.s OWNER TO regress_ag_owner;$$,
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int); ALTER TABLE ag.t OWNER TO regress_ag_owner;
+CREATE SEQUENCE ag.s; ALTER SEQUENCE ag.s OWNER TO regress_ag_owner; ALTER SEQUENCE ag.s OWNED BY ag.t.id;$$);
+-- a grant to the role that runs the migration, on a view made again and on
+-- a table that goes: kept, each way (the owner is given back before the
+-- grant is); only checked (the role's name differs between machines)
+SELECT format($f$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int, v int); ALTER TABLE ag.t OWNER TO regress_ag_owner;
+CREATE TABLE ag.gone (id int); ALTER TABLE ag.gone OWNER TO regress_ag_owner;
+GRANT SELECT ON ag.gone TO %1$I;
+CREATE VIEW ag.v AS SELECT id, v FROM ag.t; ALTER VIEW ag.v OWNER TO regress_ag_owner;
+GRANT SELECT ON ag.v TO %1$I;$f$, current_user) AS a,
+       format($f$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int, v int); ALTER TABLE ag.t OWNER TO regress_ag_owner;
+CREATE VIEW ag.v AS SELECT v FROM ag.t; ALTER VIEW ag.v OWNER TO regress_ag_owner;
+GRANT SELECT ON ag.v TO %1$I;$f$, current_user) AS b \gset
+SELECT count(*) AS steps FROM odiff(:'a', :'b');
+-- a serial's sequence renamed, with a grant on it that goes: the rename
+-- comes first, before the revoke that names it as the target does
+SELECT * FROM odiff(
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id serial); ALTER TABLE ag.t OWNER TO regress_ag_owner;
+GRANT USAGE ON SEQUENCE ag.t_id_seq TO "regress ag 'o"" 2";$$,
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id serial); ALTER TABLE ag.t OWNER TO regress_ag_owner;
+ALTER SEQUENCE ag.t_id_seq RENAME TO n;$$);
+
 -- a role that cannot create in the schema cannot be given a new object
 -- there, and the step says so with the server's error: nothing is
 -- granted by migrate itself (the steps run as the caller)

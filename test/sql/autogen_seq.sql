@@ -107,6 +107,31 @@ INSERT INTO ag.t (v) VALUES (3) RETURNING id, pg_get_serial_sequence('ag.t', 'id
 SELECT downgrade FROM migrate_diff(:'a', :'b') ORDER BY step DESC \gexec
 INSERT INTO ag.t (v) VALUES (4) RETURNING id, pg_get_serial_sequence('ag.t', 'id') AS seq;
 DROP SCHEMA ag CASCADE;
+-- what names the renamed sequence follows it (views, other defaults and
+-- SQL-standard function bodies name it by OID): nothing but the rename,
+-- each way
+SELECT * FROM diff(
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id serial);
+CREATE TABLE ag.u (n bigint DEFAULT nextval('ag.t_id_seq'));
+CREATE VIEW ag.v AS SELECT nextval('ag.t_id_seq') AS n;
+CREATE FUNCTION ag.f() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT currval('ag.t_id_seq'); END;$$,
+$$CREATE SCHEMA ag;
+CREATE TABLE ag.t (id serial);
+CREATE TABLE ag.u (n bigint DEFAULT nextval('ag.t_id_seq'));
+CREATE VIEW ag.v AS SELECT nextval('ag.t_id_seq') AS n;
+CREATE FUNCTION ag.f() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT currval('ag.t_id_seq'); END;
+ALTER SEQUENCE ag.t_id_seq RENAME TO "n's";$$);
+-- not to a name another relation has until it goes (the rename comes
+-- first): no rename (and the new sequence is made before that relation
+-- goes, so this upgrade fails, "relation q already exists": not generated)
+CREATE SCHEMA ag; CREATE TABLE ag.t (id serial); CREATE TABLE ag.q ();
+SELECT migrate_describe(ARRAY['ag']) AS a \gset
+DROP TABLE ag.q; ALTER SEQUENCE ag.t_id_seq RENAME TO q;
+SELECT step, operation, object FROM migrate_diff(:'a', migrate_describe(ARRAY['ag']))
+WHERE operation LIKE '%sequence%' ORDER BY step;
+DROP SCHEMA ag CASCADE;
+
 -- the column owns two sequences on the new side: the one it takes its
 -- default from is the rename, the other is new; and a new owned sequence
 -- the column does not take its default from is no rename
