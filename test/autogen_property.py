@@ -223,7 +223,9 @@ def new_domain(rng):
 
 
 def add_function_uses(rng, s, t):
-    """Function uses on table t: a default, a check, an index, a policy."""
+    """Function uses on table t: a default, a check, an index, a policy; or
+    a check or default of a domain (made without them, added once the
+    functions exist)."""
     if not s["functions"]:
         return
     f = rng.choice(sorted(s["functions"]))
@@ -236,8 +238,12 @@ def add_function_uses(rng, s, t):
         t["fchecks"][f"{t['name']}_{f}_chk"] = f
     elif roll < 0.8:
         t["findexes"][f"{t['name']}_{f}_idx"] = f
-    else:
+    elif roll < 0.9 or not s["domains"]:
         t["policies"][f"{f}_pol"] = ("SELECT", f"prop.{f}(id::int) > 0")
+    else:
+        d = s["domains"][rng.choice(sorted(s["domains"]))]
+        d["fn"] = f
+        d["fn_default"] = rng.random() < 0.4
 
 
 def add_trigger(rng, t):
@@ -265,6 +271,9 @@ def random_extras(rng, s):
 
 
 def drop_function_uses(s, f):
+    for d in s["domains"].values():
+        if d.get("fn") == f:
+            d["fn"] = None
     for t in s["tables"].values():
         for c in t["columns"]:
             if c.get("fn") == f:
@@ -881,14 +890,18 @@ def mutate(rng, s):
 
 def render(s):
     out = ["CREATE SCHEMA prop;"] + render_default_privileges(s)
+    for name, f in sorted(s["functions"].items()):
+        out.append(f"CREATE FUNCTION prop.{q(name)}(x int) RETURNS {f['ret']} LANGUAGE sql IMMUTABLE "
+                   f"AS $f$SELECT x + {f['add']}$f$;")
+    # (after the functions: a domain's check or default may call one)
     for name, d in sorted(s["domains"].items()):
         out.append(f"CREATE DOMAIN prop.{q(name)} AS {d['base']}"
                    + (f" DEFAULT {d['default']}" if d["default"] else "")
                    + (" NOT NULL" if d["not_null"] else "")
-                   + (f" CHECK (VALUE {d['check']} 0)" if d["check"] else "") + ";")
-    for name, f in sorted(s["functions"].items()):
-        out.append(f"CREATE FUNCTION prop.{q(name)}(x int) RETURNS {f['ret']} LANGUAGE sql IMMUTABLE "
-                   f"AS $f$SELECT x + {f['add']}$f$;")
+                   + (f" CHECK (VALUE {d['check']} 0)" if d["check"] else "")
+                   + (f" DEFAULT prop.{q(d['fn'])}(2)" if d.get("fn") and d.get("fn_default") and not d["default"] else "")
+                   + (f" CONSTRAINT fn_chk CHECK (prop.{q(d['fn'])}(VALUE::int) IS NOT NULL)" if d.get("fn") else "")
+                   + ";")
     if any(t["triggers"] for t in s["tables"].values()):
         out.append("CREATE FUNCTION prop.tg() RETURNS trigger LANGUAGE plpgsql AS $f$BEGIN RETURN NEW; END$f$;")
     for e, values in sorted(s["enums"].items()):
