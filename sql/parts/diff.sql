@@ -63,6 +63,30 @@ SELECT format('ALTER SEQUENCE %s OWNED BY %s', qs,
 $$;
 
 /*
+ * owned_by_ddl with owners described (migrate_describe(..., true) on both
+ * sides; NULLs otherwise): PostgreSQL wants a sequence owned by a column
+ * to have its table's owner, so it is given to it first (the owner the
+ * table has when the step runs: now_owners', or then_owners' for a table
+ * this migration makes); one let go of is given after to the owner
+ * then_owners, the side the step leads to, lists for it.
+ */
+CREATE OR REPLACE FUNCTION migrate.owned_by_with_owners(qs text, o jsonb, now_owners jsonb, then_owners jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+SET quote_all_identifiers = off
+AS $$
+SELECT concat_ws(E';\n',
+    CASE WHEN jsonb_typeof(o) = 'object' THEN
+        'ALTER SEQUENCE ' || qs || ' OWNER TO '
+        || quote_ident(coalesce(now_owners->(format('TABLE %I.%I', o->>'schema', o->>'table'))->>'owner',
+                                then_owners->(format('TABLE %I.%I', o->>'schema', o->>'table'))->>'owner')) END,
+    migrate.owned_by_ddl(qs, o),
+    CASE WHEN o IS NULL OR jsonb_typeof(o) = 'null' THEN
+        'ALTER SEQUENCE ' || qs || ' OWNER TO ' || quote_ident(then_owners->('SEQUENCE ' || qs)->>'owner') END)
+$$;
+
+/*
  * Whether composite type a becomes b by ALTER TYPE each way: the attributes
  * both have come first in both, in the same order, since ADD ATTRIBUTE puts
  * a new one last (the upgrade's new ones, and the downgrade's dropped ones).
@@ -2433,7 +2457,8 @@ BEGIN
                           WHERE NOT migrate.domain_part_stays(p.dom, a_ty->p.k, p.part, p.def, remade_funcs)
                           ORDER BY 1, 2 LOOP
         one := migrate.domain_part_step(k, cname, c, v, true,
-            CASE WHEN cname IS NOT NULL AND a_ty ? k THEN 'fails if a column of the domain holds a value it rejects' END);
+            CASE WHEN cname IS NOT NULL AND a_ty ? k THEN 'fails if a column of the domain holds a value it rejects, '
+                 'or while a column holds it in an array, composite or range type (PostgreSQL cannot check those)' END);
         steps := steps || one;
     END LOOP;
 
@@ -2659,9 +2684,17 @@ BEGIN
              WHERE (a->'sequences'->x->'owned_by') IS DISTINCT FROM (b->'sequences'->x->'owned_by') ORDER BY 1 LOOP
         v := coalesce(b->'sequences'->k, a->'sequences'->k);
         qt := format('%I.%I', v->>'schema', v->>'name');
-        steps := steps || ROW('sequence owned by', k,
-            migrate.owned_by_ddl(qt, b->'sequences'->k->'owned_by'),
-            migrate.owned_by_ddl(qt, a->'sequences'->k->'owned_by'), NULL)::migrate.diff_step;
+        IF jsonb_typeof(from_schema->'owners') = 'object' AND jsonb_typeof(to_schema->'owners') = 'object' THEN
+            one := ROW('sequence owned by', k,
+                migrate.owned_by_with_owners(qt, b->'sequences'->k->'owned_by', from_schema->'owners', to_schema->'owners'),
+                migrate.owned_by_with_owners(qt, a->'sequences'->k->'owned_by', from_schema->'owners', from_schema->'owners'),
+                NULL)::migrate.diff_step;
+        ELSE
+            one := ROW('sequence owned by', k,
+                migrate.owned_by_ddl(qt, b->'sequences'->k->'owned_by'),
+                migrate.owned_by_ddl(qt, a->'sequences'->k->'owned_by'), NULL)::migrate.diff_step;
+        END IF;
+        steps := steps || one;
     END LOOP;
 
     -- functions that take or return a row type, now that the tables exist

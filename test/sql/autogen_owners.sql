@@ -122,6 +122,19 @@ CREATE SEQUENCE ag.s; ALTER SEQUENCE ag.s OWNER TO regress_ag_owner;$$,
 $$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
 CREATE TABLE ag.t (id int); ALTER TABLE ag.t OWNER TO regress_ag_owner;
 CREATE SEQUENCE ag.s; ALTER SEQUENCE ag.s OWNER TO regress_ag_owner; ALTER SEQUENCE ag.s OWNED BY ag.t.id;$$);
+-- the same, with the sequence owned by another role than the table's: it
+-- is given to the table's owner before OWNED BY (PostgreSQL wants it), and
+-- back after OWNED BY NONE, each way; and a new sequence owned by a column
+-- of a new table of another owner
+SELECT * FROM odiff(
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int); ALTER TABLE ag.t OWNER TO "regress ag 'o"" 2";
+CREATE SEQUENCE ag.s; ALTER SEQUENCE ag.s OWNER TO regress_ag_owner;$$,
+$$CREATE SCHEMA ag AUTHORIZATION regress_ag_owner;
+CREATE TABLE ag.t (id int); ALTER TABLE ag.t OWNER TO "regress ag 'o"" 2";
+CREATE SEQUENCE ag.s; ALTER SEQUENCE ag.s OWNER TO "regress ag 'o"" 2"; ALTER SEQUENCE ag.s OWNED BY ag.t.id;
+CREATE TABLE ag.n (id int); ALTER TABLE ag.n OWNER TO regress_ag_owner;
+CREATE SEQUENCE ag.ns; ALTER SEQUENCE ag.ns OWNER TO regress_ag_owner; ALTER SEQUENCE ag.ns OWNED BY ag.n.id;$$);
 -- a grant to the role that runs the migration, on a view made again and on
 -- a table that goes: kept, each way (the owner is given back before the
 -- grant is); only checked (the role's name differs between machines)
