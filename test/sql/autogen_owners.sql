@@ -71,7 +71,11 @@ CREATE STATISTICS ag.st ON id, v FROM ag.t;
 CREATE COLLATION ag.co (locale = 'C');
 CREATE PUBLICATION ag_pub FOR TABLE ag.t;
 RESET ROLE;$$ AS objects \gset
+-- (CREATE PUBLICATION warns when wal_level is not logical, in words that
+-- differ between majors)
+SET client_min_messages = error;
 SELECT * FROM odiff(:'objects', replace(:'objects', 'regress_ag_owner', '"regress ag ''o"" 2"'));
+SET client_min_messages = warning;
 
 -- new objects are given to their owner last (they belong to the role that
 -- runs the migration until then); objects that go are given back by the
