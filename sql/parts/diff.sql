@@ -361,7 +361,7 @@ BEGIN
     IF r IS NOT NULL THEN
         -- (a serial's default is its sequence's nextval, which the children have)
         IF attr = 'default' AND r->>'type' ~ 'serial$' THEN
-            RETURN jsonb_build_object('v', format('nextval(%L::regclass)', r->>'sequence'));
+            RETURN jsonb_build_object('v', migrate.nextval_default(r->>'sequence'));
         END IF;
         RETURN jsonb_build_object('v', coalesce(r->attr, 'null'));
     END IF;
@@ -761,7 +761,7 @@ BEGIN
         typ := migrate.base_type(r.col->>'type');
         d := jsonb_set(d, ARRAY['tables', r.k, 'columns', (r.o - 1)::text],
                        r.col || jsonb_build_object('type', typ, 'sequence', NULL,
-                                                   'default', format('nextval(%L::regclass)', r.col->>'sequence')));
+                                                   'default', migrate.nextval_default(r.col->>'sequence')));
         d := jsonb_set(d, ARRAY['sequences', seq[1] || '.' || seq[2]], jsonb_build_object(
                  'schema', seq[1], 'name', seq[2], 'type', typ, 'start', 1, 'increment', 1, 'min', 1,
                  'max', CASE typ WHEN 'smallint' THEN 32767 WHEN 'integer' THEN 2147483647 ELSE 9223372036854775807 END,
@@ -821,22 +821,23 @@ AS $$
 WITH gone AS (
     SELECT x AS k, y AS s FROM jsonb_each(a->'sequences') e(x, y)
     WHERE NOT (b->'sequences') ? x AND jsonb_typeof(y->'owned_by') = 'object'
-      AND migrate.nextval_of(a->'tables', y->'owned_by') = migrate.nextval_default(y)
+      AND migrate.nextval_of(a->'tables', y->'owned_by') = migrate.nextval_default(format('%I.%I', y->>'schema', y->>'name'))
 ), made AS (
     SELECT x AS k, y AS s FROM jsonb_each(b->'sequences') e(x, y)
     WHERE NOT (a->'sequences') ? x AND jsonb_typeof(y->'owned_by') = 'object'
-      AND migrate.nextval_of(b->'tables', y->'owned_by') = migrate.nextval_default(y)
-      -- (not to a name a relation of a still has: it goes later, after the
-      -- rename, which comes first)
-      AND NOT (a->'tables') ? x AND NOT (a->'views') ? x AND NOT (a->'types') ? x
-      AND NOT EXISTS (SELECT FROM jsonb_each(a->'tables') t(tk, tv)
-                      WHERE tv->>'schema' = y->>'schema' AND (tv->'indexes') ? (y->>'name'))
+      AND migrate.nextval_of(b->'tables', y->'owned_by') = migrate.nextval_default(format('%I.%I', y->>'schema', y->>'name'))
 ), pairs AS (
-    SELECT g.k AS old_key, m.k AS new_key,
+    SELECT g.k AS old_key, m.k AS new_key, m.s,
            count(*) OVER (PARTITION BY g.k) AS olds, count(*) OVER (PARTITION BY m.k) AS news
     FROM gone g JOIN made m ON m.s->'owned_by' = g.s->'owned_by' AND m.s->>'schema' = g.s->>'schema'
 )
-SELECT old_key, new_key FROM pairs WHERE olds = 1 AND news = 1
+SELECT p.old_key, p.new_key FROM pairs p
+WHERE p.olds = 1 AND p.news = 1
+  -- not to a name a relation of a still has: it goes later, after the
+  -- rename, which comes first (looked at for the pairs only)
+  AND NOT (a->'tables') ? p.new_key AND NOT (a->'views') ? p.new_key AND NOT (a->'types') ? p.new_key
+  AND NOT EXISTS (SELECT FROM jsonb_each(a->'tables') t(tk, tv)
+                  WHERE tv->>'schema' = p.s->>'schema' AND (tv->'indexes') ? (p.s->>'name'))
 $$;
 
 -- the default of the column col ({schema, table, column}) of tables
@@ -849,16 +850,21 @@ SELECT c->>'default' FROM jsonb_array_elements(tables->((col->>'schema') || '.' 
 WHERE c->>'name' = col->>'column'
 $$;
 
--- a default of nextval of sequence s as pg_get_expr writes it: the name as
--- regclass prints it, in a literal with its quotes doubled
-CREATE OR REPLACE FUNCTION migrate.nextval_default(s jsonb)
+-- sequence seq (its name as regclass prints it) as pg_get_expr writes it in
+-- an expression: a literal with its quotes doubled (and not its
+-- backslashes, as quote_literal would: standard_conforming_strings)
+CREATE OR REPLACE FUNCTION migrate.regclass_literal(seq text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-SET quote_all_identifiers = off
-AS $$
-SELECT 'nextval(''' || replace(format('%I.%I', s->>'schema', s->>'name'), '''', '''''') || '''::regclass)'
-$$;
+AS $$ SELECT '''' || replace(seq, '''', '''''') || '''::regclass' $$;
+
+-- a default of nextval of sequence seq, as pg_get_expr writes it
+CREATE OR REPLACE FUNCTION migrate.nextval_default(seq text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'nextval(' || migrate.regclass_literal(seq) || ')' $$;
 
 -- description d with exactly the named parts, a missing one empty; d itself
 -- when it has them all (building it again copies the whole document)
@@ -1648,10 +1654,11 @@ BEGIN
             format('taken as a rename of sequence %I.%I to %I, since column %I.%I.%I takes its default from each '
                    '(a rename keeps the sequence''s value)', v->>'schema', v->>'name', w->>'name',
                    v->'owned_by'->>'schema', v->'owned_by'->>'table', v->'owned_by'->>'column'))::migrate.diff_step;
-        -- (the regclass literal as the JSON text holds it)
-        prev := substr(to_jsonb(substr(migrate.nextval_default(v), 9, length(migrate.nextval_default(v)) - 9))::text, 2);
-        nxt := substr(to_jsonb(substr(migrate.nextval_default(w), 9, length(migrate.nextval_default(w)) - 9))::text, 2);
-        a := replace(replace(a::text, left(prev, -1), left(nxt, -1)), to_jsonb(k)::text, to_jsonb(qt)::text)::jsonb;
+        -- (the regclass literals as the JSON text holds them: inside a string)
+        prev := to_jsonb(migrate.regclass_literal(format('%I.%I', v->>'schema', v->>'name')))::text;
+        nxt := to_jsonb(migrate.regclass_literal(format('%I.%I', w->>'schema', w->>'name')))::text;
+        a := replace(replace(a::text, substr(prev, 2, length(prev) - 2), substr(nxt, 2, length(nxt) - 2)),
+                     to_jsonb(k)::text, to_jsonb(qt)::text)::jsonb;
         a := jsonb_set(a #- ARRAY['sequences', k], ARRAY['sequences', qt], v || jsonb_build_object('name', w->>'name'));
         prev := 'SEQUENCE ' || format('%I.%I', v->>'schema', v->>'name');
         nxt := 'SEQUENCE ' || format('%I.%I', w->>'schema', w->>'name');
